@@ -1,0 +1,178 @@
+#pragma once
+// driftd's configuration as plain structs (CONTRACT section 2 plus documented extensions).
+// Produced by load_file()/load_string(); every value here has been validated.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftd/common/time.hpp"
+
+namespace driftd::config {
+
+using namespace std::chrono_literals;
+
+enum class FeatureKind { numerical, categorical };
+std::string_view to_string(FeatureKind k);
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:9464";  // host:port; port 0 picks a free port
+  std::string api_token_env;              // empty: no token
+  std::string external_url;               // base URL used in links; default http://<listen>
+  std::size_t max_body_bytes = 1 << 20;
+  Duration read_timeout = 10s;
+  Duration write_timeout = 10s;
+};
+
+struct DatabaseOptions {
+  std::string url;  // DRIFTD_DATABASE_URL overrides (applied by the loader)
+  std::string state_schema = "driftd";
+  Duration statement_timeout = 60s;
+  Duration connect_timeout = 10s;
+  int read_connections = 2;  // parallel connections used to stream one evaluation's windows
+};
+
+// One equality filter `column = value`; the value is kept as text and always bound as a parameter.
+struct WhereFilter {
+  std::string column;
+  std::string value;
+  int line = 0;
+};
+
+// Where a feature's values come from: a column, or a key of a jsonb column (`json->>key`).
+struct ValueSource {
+  std::string column;  // set for a plain column
+  std::string json;    // set (with key) for a jsonb key
+  std::string key;
+  bool is_json() const { return !json.empty(); }
+};
+
+struct FeatureConfig {
+  std::string name;
+  ValueSource source;
+  FeatureKind kind = FeatureKind::numerical;
+  int line = 0;
+};
+
+struct ConfidenceConfig {
+  ValueSource source;
+  double low = 0.6;
+  int line = 0;
+};
+
+struct ReferenceConfig {
+  enum class Kind { fixed, offset, table };
+  Kind kind = Kind::offset;
+  // fixed: (from, to]; table: optional bounds on the other table's timestamp column
+  std::optional<Timestamp> from;
+  std::optional<Timestamp> to;
+  Duration offset{0};                 // offset: (at - offset - window, at - offset]
+  std::string table;                  // table: every row of this table (training snapshot)
+  std::string timestamp_column;       // table: defaults to the monitor's timestamp_column
+  std::vector<WhereFilter> where;     // table: its own filters (the monitor's do not apply)
+  int line = 0;
+};
+
+// A threshold on one statistic. Fires when value > level (above) or value < level (below),
+// after `for_count` consecutive breaching evaluations; resolves when the value is back on the
+// good side of `resolve_level`.
+struct Threshold {
+  enum class Direction { above, below };
+  std::string statistic;
+  Direction direction = Direction::above;
+  double level = 0;
+  double resolve_level = 0;  // defaults to level
+  int for_count = 1;
+  int line = 0;
+};
+
+struct MonitorConfig {
+  std::string name;
+  std::string table;
+  std::string timestamp_column;
+  std::vector<WhereFilter> where;
+  Duration schedule{0};
+  Duration window{0};
+  Duration jitter{0};  // extension: random delay in [0, jitter) added to each scheduled tick
+  ReferenceConfig reference;
+  std::int64_t min_rows = 100;
+  std::int64_t max_rows = 1000000;
+  int bins = 10;
+  std::optional<FeatureConfig> prediction;  // name is "__prediction__"
+  std::optional<ConfidenceConfig> confidence;
+  std::vector<FeatureConfig> features;
+  std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
+                                      // low_confidence_rate 0.2
+  Duration repeat_interval = 4h;      // re-notify a still-firing alert
+  int failing_after = 3;              // consecutive errors before a "monitor failing" alert
+  int line = 0;
+};
+
+enum class Severity { low = 0, medium = 1, high = 2, critical = 3 };
+std::string_view to_string(Severity s);
+std::optional<Severity> parse_severity(std::string_view s);
+
+struct SinkConfig {
+  enum class Type { webhook, slack, pagerduty, alertmanager };
+  std::string name;
+  Type type = Type::webhook;
+  std::string url;
+  std::string secret_env;  // webhook: signing secret; pagerduty: routing key
+  Severity min_severity = Severity::low;
+  Duration timeout = 10s;  // per attempt
+  std::vector<std::string> monitors;  // empty: every monitor
+  int line = 0;
+};
+std::string_view to_string(SinkConfig::Type t);
+
+struct AlertingOptions {
+  Duration initial_backoff = 1s;
+  Duration max_backoff = 5min;
+  Duration give_up_after = 24h;  // a notification still undelivered after this is dead-lettered
+  std::vector<std::string> allowed_hosts;  // empty: any host
+};
+
+struct Config {
+  std::string path;
+  ServerOptions server;
+  DatabaseOptions database;
+  AlertingOptions alerting;
+  std::vector<MonitorConfig> monitors;
+  std::vector<SinkConfig> sinks;
+
+  const MonitorConfig* find_monitor(std::string_view name) const;
+};
+
+struct Problem {
+  std::string file;
+  int line = 0;  // 0: no line (e.g. the file could not be read)
+  std::string message;
+  std::string to_string() const;  // "FILE:LINE: message"
+};
+
+// Thrown by the loader with every problem found in the file.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+// Loads and validates a config file. `env` looks up environment variables (DRIFTD_DATABASE_URL);
+// pass nullptr to use the process environment. Throws ConfigError.
+Config load_file(const std::string& path);
+Config load_string(std::string_view toml_text, const std::string& path,
+                   const char* (*getenv_fn)(const char*) = nullptr);
+
+// Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions).
+const std::vector<std::string>& known_statistics();
+
+// The closest of `candidates` to `word` within a small edit distance, or "" (for "did you mean").
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace driftd::config

@@ -1,0 +1,126 @@
+#pragma once
+// The result of evaluating a monitor once (CONTRACT section 3's `evaluation` object) and the
+// pure pipeline that produces it from two windows of rows.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "driftd/common/time.hpp"
+#include "driftd/drift/statistics.hpp"
+#include "driftd/drift/window.hpp"
+
+namespace driftd::drift {
+
+enum class Status { ok, drift, insufficient_data, error };
+std::string_view to_string(Status s);
+std::optional<Status> parse_status(std::string_view s);
+std::string_view to_string(FeatureKind k);
+
+inline constexpr std::string_view kPredictionName = "__prediction__";
+
+struct WindowInfo {
+  Timestamp from{};
+  Timestamp to{};
+  std::uint64_t rows = 0;
+  bool sampled = false;
+  std::uint64_t rows_in_window = 0;  // before sampling (== rows when not sampled)
+};
+
+struct FeatureResult {
+  std::string name;
+  FeatureKind kind = FeatureKind::numerical;
+  Status status = Status::ok;  // ok | drift | insufficient_data
+  FeatureStatistics statistics;
+  std::vector<std::string> breaches;  // statistics whose threshold is crossed
+};
+
+struct ConfidenceResult {
+  ConfidenceStatistics statistics;
+  std::vector<std::string> breaches;
+};
+
+struct Evaluation {
+  std::string monitor;
+  Timestamp evaluated_at{};
+  Status status = Status::ok;
+  WindowInfo current_window;
+  WindowInfo reference_window;
+  std::vector<FeatureResult> features;
+  std::optional<FeatureResult> prediction;
+  std::optional<ConfidenceResult> confidence;
+  std::optional<std::string> error;
+};
+
+// JSON in the schema of CONTRACT section 3 (plus `top_contributors`, per-feature row counts and
+// `reference_window.rows_in_window`). Deterministic: the same Evaluation gives the same bytes.
+std::string to_json(const Evaluation& e);
+// Parses what to_json wrote (history read back from the state schema). Throws std::runtime_error.
+Evaluation evaluation_from_json(std::string_view json);
+
+// ---- the pipeline ------------------------------------------------------------------------
+
+struct ColumnSpec {
+  std::string name;  // feature name, kPredictionName, or "__confidence__"
+  FeatureKind kind = FeatureKind::numerical;
+};
+
+struct ThresholdSpec {
+  std::string statistic;
+  bool below = false;  // breach when value < level (p-values); else when value > level
+  double level = 0;
+};
+
+// What to compute for a monitor. `columns` matches WindowData::columns: the features, then the
+// prediction (if `has_prediction`), then the confidence (if `confidence_low` is set).
+struct EvaluationSpec {
+  std::string monitor;
+  std::vector<ColumnSpec> columns;
+  bool has_prediction = false;
+  std::optional<double> confidence_low;
+  int bins = 10;
+  std::uint64_t min_rows = 100;
+  std::vector<ThresholdSpec> thresholds;  // applied to features, prediction and confidence
+};
+
+// Runs `n` independent tasks, possibly in parallel, and returns when all are done. drift owns no
+// threads: the caller supplies them. A serial implementation is `for (i...) task(i)`.
+using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+void serial_for(std::size_t n, const std::function<void(std::size_t)>& task);
+
+// One prepared column: sorted numbers or category counts.
+using PreparedColumn = std::variant<SortedSample, CategoryCounts>;
+
+struct PreparedWindow {
+  WindowInfo info;
+  std::vector<PreparedColumn> columns;
+};
+// Sorts / counts every column, releasing the raw rows as it goes.
+PreparedWindow prepare_window(const EvaluationSpec& spec, WindowData&& data, const ParallelFor& pf);
+
+using FrozenColumn = std::variant<FrozenNumerical, FrozenCategorical>;
+
+// Everything needed from a reference window; computed once, serialisable, reusable.
+struct FrozenReference {
+  WindowInfo info;
+  int bins = 10;
+  std::vector<ColumnSpec> columns;
+  std::vector<FrozenColumn> frozen;
+};
+FrozenReference freeze(const EvaluationSpec& spec, PreparedWindow&& reference);
+
+// Compact binary form (versioned, little-endian, checksummed). deserialize throws
+// std::runtime_error on anything malformed, never reads out of bounds.
+std::string serialize(const FrozenReference& ref);
+FrozenReference deserialize_frozen_reference(std::string_view bytes);
+// Whether a frozen reference can serve `spec` (same columns, kinds and bins).
+bool compatible(const FrozenReference& ref, const EvaluationSpec& spec);
+
+// Compares the current window to the reference and applies thresholds and min_rows.
+Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
+                   const PreparedWindow& current, Timestamp evaluated_at, const ParallelFor& pf);
+
+}  // namespace driftd::drift
