@@ -1,0 +1,77 @@
+#pragma once
+// The evaluation pipeline of one monitor at one instant: read both windows (in parallel, each
+// sorted on the thread that read it), freeze or reuse the reference, compare. I/O failures come
+// back as an Evaluation with status `error`; nothing here throws for them.
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <unordered_map>
+
+#include "driftd/config/config.hpp"
+#include "driftd/drift/evaluation.hpp"
+#include "driftd/drift/sources.hpp"
+
+namespace driftd::daemon {
+
+// Runs tasks on up to `threads` threads (the caller's included).
+drift::ParallelFor thread_parallel_for(int threads);
+
+// Frozen references kept in memory, least recently used evicted past a byte budget.
+class FrozenCache {
+ public:
+  explicit FrozenCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
+  std::shared_ptr<const drift::FrozenReference> get(const std::string& key);
+  void put(const std::string& key, std::shared_ptr<const drift::FrozenReference> ref);
+  void erase_monitor(const std::string& monitor);
+  std::size_t bytes() const;
+
+ private:
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const drift::FrozenReference> ref;
+    std::size_t bytes;
+  };
+  mutable std::mutex mutex_;
+  std::size_t budget_;
+  std::size_t used_ = 0;
+  std::list<Entry> lru_;  // front: most recent
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+};
+
+std::size_t approximate_bytes(const drift::FrozenReference& ref);
+
+struct EvaluatorOptions {
+  int read_connections = 2;     // connections streaming one evaluation's windows
+  int compute_threads = 2;      // threads sorting/comparing one evaluation's columns
+  std::size_t frozen_cache_bytes = std::size_t{1} << 30;
+};
+
+struct EvaluationTimings {
+  double read_seconds = 0;
+  double total_seconds = 0;
+  bool frozen_reference_used = false;
+};
+
+class Evaluator {
+ public:
+  // `store` may be null (no persistence of frozen references).
+  Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options);
+  drift::Evaluation evaluate(const config::MonitorConfig& monitor, Timestamp at,
+                             std::stop_token stop = {}, EvaluationTimings* timings = nullptr);
+  FrozenCache& frozen_cache() { return cache_; }
+
+ private:
+  std::shared_ptr<const drift::FrozenReference> find_frozen(const config::MonitorConfig& m,
+                                                            const drift::EvaluationSpec& spec,
+                                                            const std::string& key);
+  drift::WindowSource& source_;
+  drift::ResultStore* store_;
+  EvaluatorOptions options_;
+  FrozenCache cache_;
+};
+
+}  // namespace driftd::daemon

@@ -1,0 +1,380 @@
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "driftd/common/log.hpp"
+#include "driftd/daemon/api.hpp"
+
+namespace driftd::daemon {
+
+using json = nlohmann::json;
+
+std::pair<std::string, int> split_listen(const std::string& listen) {
+  std::string host;
+  std::string port;
+  if (!listen.empty() && listen.front() == '[') {
+    auto close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      throw std::invalid_argument("listen \"" + listen + "\" must be [IPv6]:port");
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("listen \"" + listen + "\" must be host:port");
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    throw std::invalid_argument("listen \"" + listen + "\" has no valid port");
+  int p = std::stoi(port);
+  if (p > 65535) throw std::invalid_argument("listen \"" + listen + "\" has no valid port");
+  if (host.empty()) host = "0.0.0.0";
+  return {host, p};
+}
+
+bool constant_time_equals(const std::string& a, const std::string& b) {
+  // Hash both so that the comparison takes the same time whatever the lengths.
+  unsigned char ha[SHA256_DIGEST_LENGTH];
+  unsigned char hb[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), ha);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), hb);
+  return CRYPTO_memcmp(ha, hb, SHA256_DIGEST_LENGTH) == 0;
+}
+
+RetrainDecision decide_retrain(const std::string& monitor, const std::optional<drift::Evaluation>& e,
+                               const std::vector<drift::ThresholdSpec>& thresholds,
+                               const std::vector<std::string>& statistics) {
+  RetrainDecision d;
+  d.monitor = monitor;
+  d.status = "pending";
+  if (!e) return d;
+  d.evaluated_at = e->evaluated_at;
+  d.status = std::string(drift::to_string(e->status));
+  if (e->status != drift::Status::ok && e->status != drift::Status::drift) return d;
+  auto consider = [&](const drift::FeatureResult& f) {
+    for (const auto& stat : statistics) {
+      auto v = f.statistics.get(stat);
+      if (!v) continue;
+      for (const auto& t : thresholds) {
+        if (t.statistic != stat) continue;
+        bool breach = t.below ? *v < t.level : *v > t.level;
+        if (breach) d.reasons.push_back({f.name, stat, *v, t.level});
+      }
+    }
+  };
+  for (const auto& f : e->features) consider(f);
+  if (e->prediction) consider(*e->prediction);
+  d.should_retrain = !d.reasons.empty();
+  return d;
+}
+
+std::string to_json(const RetrainDecision& d) {
+  json j;
+  j["monitor"] = d.monitor;
+  j["should_retrain"] = d.should_retrain;
+  j["reasons"] = json::array();
+  for (const auto& r : d.reasons)
+    j["reasons"].push_back({{"feature", r.feature}, {"statistic", r.statistic}, {"value", r.value}, {"threshold", r.threshold}});
+  j["evaluated_at"] = d.evaluated_at ? json(format_rfc3339(*d.evaluated_at)) : json(nullptr);
+  j["status"] = d.status;
+  return j.dump();
+}
+
+namespace {
+
+std::string error_body(const std::string& message) { return json{{"error", message}}.dump(); }
+
+std::string etag_of(const std::string& body) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool etag_matches(const std::string& header, const std::string& etag) {
+  if (header.empty()) return false;
+  std::string h = header;
+  if (h.find('*') != std::string::npos) return true;
+  // a list of (possibly weak) tags
+  std::size_t pos = 0;
+  while (pos < h.size()) {
+    auto comma = h.find(',', pos);
+    std::string tag = h.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.erase(0, 1);
+    while (!tag.empty() && tag.back() == ' ') tag.pop_back();
+    if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
+    if (tag == etag) return true;
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+struct Route {
+  std::regex pattern;
+  std::string methods;  // e.g. "GET", "GET,POST"
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  ApiBackend& backend;
+  ApiOptions options;
+  httplib::Server server;
+  std::thread thread;
+  int bound_port = 0;
+  std::vector<Route> routes;
+
+  Impl(ApiBackend& b, ApiOptions o) : backend(b), options(std::move(o)) {}
+
+  void send_json(httplib::Response& res, int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, "application/json");
+  }
+
+  // Wraps a handler: maps errors to statuses, never a 500 for what the client sent, and counts.
+  template <typename F>
+  httplib::Server::Handler wrap(std::string name, F f) {
+    return [this, name, f](const httplib::Request& req, httplib::Response& res) {
+      auto start = std::chrono::steady_clock::now();
+      try {
+        if (needs_auth_for(req) && !authorized(req)) {
+          res.set_header("WWW-Authenticate", "Bearer realm=\"driftd\"");
+          send_json(res, 401, error_body("this request needs \"Authorization: Bearer <token>\""));
+        } else {
+          f(req, res);
+        }
+      } catch (const NotFound& e) {
+        send_json(res, 404, error_body(e.what()));
+      } catch (const BadRequest& e) {
+        send_json(res, 400, error_body(e.what()));
+      } catch (const Conflict& e) {
+        send_json(res, 409, error_body(e.what()));
+      } catch (const Unavailable& e) {
+        res.set_header("Retry-After", "5");
+        send_json(res, 503, error_body(e.what()));
+      } catch (const std::exception& e) {
+        log::error("api request failed", {{"path", req.path}, {"error", e.what()}});
+        send_json(res, 500, error_body(std::string("internal error: ") + e.what()));
+      }
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      backend.observe_request(name, res.status, seconds);
+    };
+  }
+
+  bool needs_auth_for(const httplib::Request& req) const {
+    return !options.bearer_token.empty() && (req.method == "POST" || req.method == "DELETE");
+  }
+
+  bool authorized(const httplib::Request& req) const {
+    std::string h = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (h.size() <= prefix.size() || h.compare(0, prefix.size(), prefix) != 0) {
+      // still spend the same work as a comparison
+      constant_time_equals(h, options.bearer_token);
+      return false;
+    }
+    return constant_time_equals(h.substr(prefix.size()), options.bearer_token);
+  }
+
+  std::string monitor_of(const httplib::Request& req) {
+    std::string name = req.matches[1];
+    if (!backend.has_monitor(name)) throw NotFound("no monitor named \"" + name + "\"");
+    return name;
+  }
+
+  drift::HistoryQuery history_query(const httplib::Request& req) {
+    drift::HistoryQuery q;
+    for (const auto& [k, v] : req.params) {
+      if (k == "from" || k == "to") {
+        auto t = parse_rfc3339(v);
+        if (!t) throw BadRequest("parameter " + k + "=\"" + v + "\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)");
+        (k == "from" ? q.from : q.to) = *t;
+      } else if (k == "limit") {
+        if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
+          throw BadRequest("parameter limit=\"" + v + "\" must be an integer from 1 to 1000");
+        int n = std::stoi(v);
+        if (n < 1 || n > 1000) throw BadRequest("parameter limit=\"" + v + "\" must be an integer from 1 to 1000");
+        q.limit = static_cast<std::size_t>(n);
+      }
+    }
+    if (q.from && q.to && *q.from > *q.to) throw BadRequest("from is after to");
+    return q;
+  }
+
+  void install_routes() {
+    auto add = [&](const std::string& pattern, const std::string& methods) {
+      routes.push_back({std::regex(pattern), methods});
+    };
+    server.Get("/healthz", wrap("healthz", [this](const auto&, auto& res) {
+      send_json(res, 200, R"({"status":"ok"})");
+    }));
+    add("/healthz", "GET");
+    server.Get("/readyz", wrap("readyz", [this](const auto&, auto& res) {
+      Readiness r = backend.readiness();
+      if (r.ready) {
+        send_json(res, 200, R"({"status":"ready"})");
+      } else {
+        send_json(res, 503, json{{"status", "unavailable"}, {"reason", r.reason}}.dump());
+      }
+    }));
+    add("/readyz", "GET");
+    server.Get("/metrics", wrap("metrics", [this](const auto&, auto& res) {
+      res.status = 200;
+      res.set_content(backend.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+    }));
+    add("/metrics", "GET");
+    server.Get("/api/v1/monitors", wrap("monitors", [this](const auto&, auto& res) {
+      std::string body = R"({"monitors":[)";
+      bool first = true;
+      for (const auto& m : backend.monitors()) {
+        if (!first) body += ',';
+        first = false;
+        body += R"({"name":)" + json(m.name).dump() + R"(,"status":)" + json(m.status).dump() +
+                R"(,"last_evaluation":)" + (m.last_evaluation ? drift::to_json(*m.last_evaluation) : "null") +
+                R"(,"next_run_at":)" + (m.next_run_at ? json(format_rfc3339(*m.next_run_at)).dump() : "null") + "}";
+      }
+      body += "]}";
+      send_json(res, 200, body);
+    }));
+    add("/api/v1/monitors", "GET");
+    server.Get(R"(/api/v1/monitors/([^/]+)/drift)", wrap("drift", [this](const auto& req, auto& res) {
+      std::string name = monitor_of(req);
+      auto e = backend.latest(name);
+      if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
+      send_json(res, 200, drift::to_json(*e));
+    }));
+    add(R"(/api/v1/monitors/([^/]+)/drift)", "GET");
+    server.Get(R"(/api/v1/monitors/([^/]+)/history)", wrap("history", [this](const auto& req, auto& res) {
+      std::string name = monitor_of(req);
+      auto q = history_query(req);
+      std::string body = R"({"evaluations":[)";
+      bool first = true;
+      for (const auto& e : backend.history(name, q)) {
+        if (!first) body += ',';
+        first = false;
+        body += drift::to_json(e);
+      }
+      body += "]}";
+      send_json(res, 200, body);
+    }));
+    add(R"(/api/v1/monitors/([^/]+)/history)", "GET");
+    server.Get(R"(/api/v1/monitors/([^/]+)/retrain)", wrap("retrain", [this](const auto& req, auto& res) {
+      std::string name = monitor_of(req);
+      std::string body = to_json(backend.retrain(name));
+      std::string etag = etag_of(body);
+      res.set_header("ETag", etag);
+      res.set_header("Cache-Control", "no-cache");
+      if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
+        res.status = 304;
+        return;
+      }
+      send_json(res, 200, body);
+    }));
+    add(R"(/api/v1/monitors/([^/]+)/retrain)", "GET");
+    server.Post(R"(/api/v1/monitors/([^/]+)/run)", wrap("run", [this](const auto& req, auto& res) {
+      std::string name = monitor_of(req);
+      send_json(res, 200, drift::to_json(backend.run_now(name)));
+    }));
+    add(R"(/api/v1/monitors/([^/]+)/run)", "POST");
+    server.Get("/api/v1/alerts", wrap("alerts", [this](const auto&, auto& res) {
+      send_json(res, 200, backend.alerts_json());
+    }));
+    add("/api/v1/alerts", "GET");
+    server.Get("/api/v1/silences", wrap("silences", [this](const auto&, auto& res) {
+      send_json(res, 200, backend.silences_json());
+    }));
+    server.Post("/api/v1/silences", wrap("silences", [this](const auto& req, auto& res) {
+      send_json(res, 201, backend.create_silence(req.body));
+    }));
+    add("/api/v1/silences", "GET,POST");
+    server.Delete(R"(/api/v1/silences/([^/]+))", wrap("silences", [this](const auto& req, auto& res) {
+      backend.expire_silence(req.matches[1]);
+      res.status = 204;
+    }));
+    add(R"(/api/v1/silences/([^/]+))", "DELETE");
+
+    // Anything else: 405 when the path exists for another method, else 404.
+    auto fallback = wrap("not_found", [this](const auto& req, auto& res) {
+      for (const auto& r : routes) {
+        if (std::regex_match(req.path, r.pattern)) {
+          res.set_header("Allow", r.methods);
+          send_json(res, 405, error_body("method " + req.method + " is not allowed on " + req.path +
+                                             " (allowed: " + r.methods + ")"));
+          return;
+        }
+      }
+      send_json(res, 404, error_body("no such endpoint: " + req.path));
+    });
+    server.Get(".*", fallback);
+    server.Post(".*", fallback);
+    server.Put(".*", fallback);
+    server.Patch(".*", fallback);
+    server.Delete(".*", fallback);
+    server.Options(".*", fallback);
+  }
+};
+
+ApiServer::ApiServer(ApiBackend& backend, ApiOptions options)
+    : impl_(std::make_unique<Impl>(backend, std::move(options))) {}
+
+ApiServer::~ApiServer() { stop(); }
+
+void ApiServer::start() {
+  auto& m = *impl_;
+  m.install_routes();
+  int threads = m.options.threads;
+  m.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  m.server.set_payload_max_length(m.options.max_body_bytes);
+  m.server.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
+  m.server.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
+  m.server.set_keep_alive_timeout(5);
+  m.server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      std::string msg = res.status == 413 ? "request body too large" : "request failed";
+      res.set_content(error_body(msg), "application/json");
+    }
+  });
+  m.server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log::error("api request failed", {{"path", req.path}, {"error", what}});
+    res.status = 500;
+    res.set_content(error_body("internal error"), "application/json");
+  });
+  if (m.options.port == 0) {
+    m.bound_port = m.server.bind_to_any_port(m.options.host);
+    if (m.bound_port <= 0) throw std::runtime_error("cannot listen on " + m.options.host + ":0");
+  } else {
+    if (!m.server.bind_to_port(m.options.host, m.options.port))
+      throw std::runtime_error("cannot listen on " + m.options.host + ":" + std::to_string(m.options.port) +
+                               " (in use, or not an address of this machine)");
+    m.bound_port = m.options.port;
+  }
+  m.thread = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+int ApiServer::port() const { return impl_->bound_port; }
+
+void ApiServer::stop() {
+  if (!impl_) return;
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace driftd::daemon

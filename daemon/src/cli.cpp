@@ -1,0 +1,314 @@
+#include "driftd/daemon/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driftd/common/clock.hpp"
+#include "driftd/common/log.hpp"
+#include "driftd/config/config.hpp"
+#include "driftd/daemon/evaluator.hpp"
+#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/drift/evaluation.hpp"
+#include "driftd/storage/pg_result_store.hpp"
+#include "driftd/storage/pg_window_source.hpp"
+
+namespace driftd::daemon {
+
+const char* version() { return "driftd " DRIFTD_VERSION; }
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage = R"(usage:
+  driftd [run] --config FILE                 run the daemon (SIGTERM/SIGINT stop, SIGHUP reloads)
+  driftd check --config FILE                 validate the config and the database tables
+  driftd run-once --config FILE [--monitor NAME] [--at RFC3339] [--deliver-timeout DURATION]
+                                             evaluate once, store, print JSON (one line each)
+  driftd backfill --config FILE --monitor NAME --from RFC3339 --to RFC3339
+                                             evaluate every scheduled instant in [from, to)
+  driftd --version
+
+options:
+  --log-level debug|info|warn|error          (default info)
+  --log-format text|json                     (default text)
+)";
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> options;
+  std::vector<std::string> errors;
+  const std::string* get(const std::string& k) const {
+    auto it = options.find(k);
+    return it == options.end() ? nullptr : &it->second;
+  }
+};
+
+Args parse_args(int argc, char** argv) {
+  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill"};
+  static const std::vector<std::string> kWithValue = {"config", "monitor", "at", "deliver-timeout",
+                                                      "from", "to", "log-level", "log-format"};
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--version" || arg == "-V") {
+      a.command = "version";
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      a.command = "help";
+      continue;
+    }
+    if (arg == "-c") arg = "--config";
+    if (arg.rfind("--", 0) == 0) {
+      std::string key = arg.substr(2), value;
+      auto eq = key.find('=');
+      bool inline_value = eq != std::string::npos;
+      if (inline_value) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      }
+      if (std::find(kWithValue.begin(), kWithValue.end(), key) == kWithValue.end()) {
+        std::string hint = config::closest_match(key, kWithValue);
+        a.errors.push_back("unknown option --" + key + (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
+        continue;
+      }
+      if (!inline_value) {
+        if (i + 1 >= argc) {
+          a.errors.push_back("option --" + key + " needs a value");
+          continue;
+        }
+        value = argv[++i];
+      }
+      a.options[key] = value;
+      continue;
+    }
+    if (a.command.empty() && std::find(kCommands.begin(), kCommands.end(), arg) != kCommands.end()) {
+      a.command = arg;
+      continue;
+    }
+    std::string hint = config::closest_match(arg, kCommands);
+    a.errors.push_back("unexpected argument \"" + arg + "\"" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+  }
+  if (a.command.empty()) a.command = "run";
+  return a;
+}
+
+bool setup_logging(const Args& a) {
+  log::Level level = log::Level::info;
+  log::Format format = log::Format::text;
+  if (const auto* l = a.get("log-level")) {
+    auto p = log::parse_level(*l);
+    if (!p) {
+      std::fprintf(stderr, "error: --log-level must be debug, info, warn or error\n");
+      return false;
+    }
+    level = *p;
+  }
+  if (const auto* f = a.get("log-format")) {
+    if (*f == "json") {
+      format = log::Format::json;
+    } else if (*f != "text") {
+      std::fprintf(stderr, "error: --log-format must be text or json\n");
+      return false;
+    }
+  }
+  log::configure(level, format);
+  return true;
+}
+
+// Loads the config or prints every problem. Returns nullopt on failure.
+std::optional<config::Config> load_config(const Args& a, FILE* out) {
+  const std::string* path = a.get("config");
+  if (path == nullptr) {
+    std::fprintf(stderr, "error: --config FILE is required\n\n%s", kUsage);
+    return std::nullopt;
+  }
+  try {
+    return config::load_file(*path);
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::fprintf(out, "%s\n", p.to_string().c_str());
+    std::fflush(out);
+    return std::nullopt;
+  }
+}
+
+storage::StateOptions state_options(const config::Config& c) {
+  storage::StateOptions s;
+  s.url = c.database.url;
+  s.schema = c.database.state_schema;
+  s.statement_timeout = c.database.statement_timeout;
+  s.connect_timeout = c.database.connect_timeout;
+  return s;
+}
+
+storage::PgOptions source_options(const config::Config& c) {
+  storage::PgOptions o;
+  o.url = c.database.url;
+  o.statement_timeout = c.database.statement_timeout;
+  o.connect_timeout = c.database.connect_timeout;
+  o.max_idle_connections = static_cast<std::size_t>(std::max(2, c.database.read_connections) * 2);
+  return o;
+}
+
+EvaluatorOptions evaluator_options(const config::Config& c) {
+  EvaluatorOptions o;
+  o.read_connections = c.database.read_connections;
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  o.compute_threads = static_cast<int>(std::max(1L, cores));
+  return o;
+}
+
+void log_evaluation(const drift::Evaluation& e, const EvaluationTimings& t) {
+  std::size_t drifted = 0;
+  for (const auto& f : e.features)
+    if (f.status == drift::Status::drift) ++drifted;
+  if (e.status == drift::Status::error) {
+    log::error("evaluation failed", {{"monitor", e.monitor},
+                                     {"at", format_rfc3339(e.evaluated_at)},
+                                     {"duration_s", t.total_seconds},
+                                     {"error", e.error.value_or("")}});
+    return;
+  }
+  log::info("evaluation finished", {{"monitor", e.monitor},
+                                    {"at", format_rfc3339(e.evaluated_at)},
+                                    {"status", std::string(drift::to_string(e.status))},
+                                    {"current_rows", e.current_window.rows},
+                                    {"reference_rows", e.reference_window.rows},
+                                    {"drifted_features", drifted},
+                                    {"frozen_reference", t.frozen_reference_used},
+                                    {"read_s", t.read_seconds},
+                                    {"duration_s", t.total_seconds}});
+}
+
+int cmd_run_once(const Args& a) {
+  auto cfg = load_config(a, stderr);
+  if (!cfg) return kExitUsage;
+  std::vector<const config::MonitorConfig*> monitors;
+  if (const auto* name = a.get("monitor")) {
+    const auto* m = cfg->find_monitor(*name);
+    if (m == nullptr) {
+      std::string names;
+      for (const auto& x : cfg->monitors) names += (names.empty() ? "" : ", ") + x.name;
+      std::fprintf(stderr, "error: no monitor named \"%s\" in %s (monitors: %s)\n", name->c_str(),
+                   cfg->path.c_str(), names.c_str());
+      return kExitUsage;
+    }
+    monitors.push_back(m);
+  } else {
+    for (const auto& m : cfg->monitors) monitors.push_back(&m);
+  }
+  Timestamp at;
+  if (const auto* at_text = a.get("at")) {
+    auto t = parse_rfc3339(*at_text);
+    if (!t) {
+      std::fprintf(stderr, "error: --at \"%s\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)\n",
+                   at_text->c_str());
+      return kExitUsage;
+    }
+    at = *t;
+  } else {
+    at = std::chrono::floor<std::chrono::seconds>(SystemClock().now());
+  }
+  if (const auto* d = a.get("deliver-timeout"); d != nullptr && !parse_duration(*d)) {
+    std::fprintf(stderr, "error: --deliver-timeout \"%s\" is not a duration (e.g. 10s)\n", d->c_str());
+    return kExitUsage;
+  }
+
+  try {
+    auto applied = storage::migrate(state_options(*cfg));
+    for (int v : applied) log::info("state schema migrated", {{"schema", cfg->database.state_schema}, {"version", v}});
+  } catch (const std::exception& e) {
+    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    return kExitFailed;
+  }
+  storage::PgWindowSource source(source_options(*cfg));
+  storage::PgResultStore store(state_options(*cfg));
+  Evaluator evaluator(source, &store, evaluator_options(*cfg));
+
+  int exit_code = kExitOk;
+  for (const auto* m : monitors) {
+    EvaluationTimings t;
+    drift::Evaluation e = evaluator.evaluate(*m, at, {}, &t);
+    log_evaluation(e, t);
+    try {
+      store.save(e);
+    } catch (const std::exception& ex) {
+      log::error("cannot store the evaluation", {{"monitor", m->name}, {"error", ex.what()}});
+      exit_code = kExitFailed;
+    }
+    std::string line = drift::to_json(e) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+    if (e.status == drift::Status::error) exit_code = kExitFailed;
+  }
+  return exit_code;
+}
+
+int cmd_check(const Args& a) {
+  auto cfg = load_config(a, stdout);
+  if (!cfg) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
+  int problems = 0;
+  storage::PgWindowSource source(source_options(*cfg));
+  try {
+    source.ping();
+  } catch (const std::exception& e) {
+    std::printf("database: %s\n", e.what());
+    return kExitFailed;
+  }
+  Timestamp now = SystemClock().now();
+  for (const auto& m : cfg->monitors) {
+    std::vector<std::string> found = source.check(current_request(m, now));
+    if (m.reference.kind == config::ReferenceConfig::Kind::table) {
+      for (auto& p : source.check(reference_request(m, now))) found.push_back("reference: " + p);
+    }
+    for (const auto& p : found) {
+      std::printf("monitor %s: %s\n", m.name.c_str(), p.c_str());
+      ++problems;
+    }
+  }
+  if (problems > 0) return kExitFailed;
+  std::printf("%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
+              cfg->path.c_str(), cfg->monitors.size(), cfg->sinks.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  Args a = parse_args(argc, argv);
+  if (!a.errors.empty()) {
+    for (const auto& e : a.errors) std::fprintf(stderr, "error: %s\n", e.c_str());
+    std::fprintf(stderr, "\n%s", kUsage);
+    return kExitUsage;
+  }
+  if (a.command == "version") {
+    std::printf("%s\n", version());
+    return kExitOk;
+  }
+  if (a.command == "help") {
+    std::printf("%s", kUsage);
+    return kExitOk;
+  }
+  if (!setup_logging(a)) return kExitUsage;
+  try {
+    if (a.command == "run-once") return cmd_run_once(a);
+    if (a.command == "check") return cmd_check(a);
+    std::fprintf(stderr, "error: command \"%s\" is not available yet\n", a.command.c_str());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"error", e.what()}});
+    return kExitFailed;
+  }
+}
+
+}  // namespace driftd::daemon

@@ -1,0 +1,208 @@
+#include "driftd/daemon/evaluator.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "driftd/common/log.hpp"
+#include "driftd/daemon/monitor_plan.hpp"
+
+namespace driftd::daemon {
+
+drift::ParallelFor thread_parallel_for(int threads) {
+  return [threads](std::size_t n, const std::function<void(std::size_t)>& task) {
+    std::size_t workers = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads)));
+    if (workers <= 1) {
+      for (std::size_t i = 0; i < n; ++i) task(i);
+      return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto run = [&] {
+      for (std::size_t i = next++; i < n; i = next++) {
+        try {
+          task(i);
+        } catch (...) {
+          std::lock_guard lock(error_mutex);
+          if (!error) error = std::current_exception();
+        }
+      }
+    };
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(run);
+    run();
+    pool.clear();
+    if (error) std::rethrow_exception(error);
+  };
+}
+
+std::size_t approximate_bytes(const drift::FrozenReference& ref) {
+  std::size_t bytes = sizeof(ref);
+  for (const auto& col : ref.frozen) {
+    if (const auto* n = std::get_if<drift::FrozenNumerical>(&col)) {
+      bytes += n->sample.values.size() * sizeof(double) + n->edges.size() * 16;
+    } else if (const auto* c = std::get_if<drift::FrozenCategorical>(&col)) {
+      for (const auto& s : c->counts.categories) bytes += s.size() + 40;
+    }
+  }
+  return bytes;
+}
+
+std::shared_ptr<const drift::FrozenReference> FrozenCache::get(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->ref;
+}
+
+void FrozenCache::put(const std::string& key, std::shared_ptr<const drift::FrozenReference> ref) {
+  std::lock_guard lock(mutex_);
+  std::size_t bytes = approximate_bytes(*ref);
+  if (auto it = index_.find(key); it != index_.end()) {
+    used_ -= it->second->bytes;
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+  if (bytes > budget_) return;  // would evict everything else for one entry
+  lru_.push_front({key, std::move(ref), bytes});
+  index_[key] = lru_.begin();
+  used_ += bytes;
+  while (used_ > budget_ && !lru_.empty()) {
+    used_ -= lru_.back().bytes;
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+}
+
+void FrozenCache::erase_monitor(const std::string& monitor) {
+  std::lock_guard lock(mutex_);
+  std::string prefix = monitor + "/";
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    if (it->key.rfind(prefix, 0) == 0) {
+      used_ -= it->bytes;
+      index_.erase(it->key);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::size_t FrozenCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return used_;
+}
+
+Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options)
+    : source_(source), store_(store), options_(options), cache_(options.frozen_cache_bytes) {}
+
+std::shared_ptr<const drift::FrozenReference> Evaluator::find_frozen(const config::MonitorConfig& m,
+                                                                     const drift::EvaluationSpec& spec,
+                                                                     const std::string& key) {
+  if (auto hit = cache_.get(key)) return hit;
+  if (store_ == nullptr) return nullptr;
+  try {
+    auto bytes = store_->load_frozen(m.name, reference_fingerprint(m));
+    if (!bytes) return nullptr;
+    auto ref = std::make_shared<drift::FrozenReference>(drift::deserialize_frozen_reference(*bytes));
+    if (!drift::compatible(*ref, spec)) return nullptr;
+    cache_.put(key, ref);
+    return ref;
+  } catch (const std::exception& e) {
+    // A damaged or unreadable frozen reference is rebuilt from the table.
+    log::warn("frozen reference unusable, reading the reference window again",
+              {{"monitor", m.name}, {"reason", e.what()}});
+    return nullptr;
+  }
+}
+
+drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp at,
+                                      std::stop_token stop, EvaluationTimings* timings) {
+  using clock = std::chrono::steady_clock;
+  auto started = clock::now();
+  drift::EvaluationSpec spec = evaluation_spec(m);
+  drift::WindowRequest cur_req = current_request(m, at);
+  drift::WindowRequest ref_req = reference_request(m, at);
+  bool stable = reference_is_stable(m);
+  std::string key = m.name + "/" + reference_fingerprint(m);
+
+  drift::Evaluation failed;
+  failed.monitor = m.name;
+  failed.evaluated_at = at;
+  failed.status = drift::Status::error;
+  failed.current_window.from = *cur_req.from;
+  failed.current_window.to = *cur_req.to;
+  failed.reference_window.from = ref_req.from.value_or(Timestamp{});
+  failed.reference_window.to = ref_req.to.value_or(Timestamp{});
+
+  // One stop for both reads: a failure of either abandons the other at once.
+  std::stop_source local;
+  std::stop_callback forward(stop, [&local] { local.request_stop(); });
+  bool used_frozen = false;
+  try {
+    std::shared_ptr<const drift::FrozenReference> frozen;
+    if (stable) frozen = find_frozen(m, spec, key);
+    used_frozen = frozen != nullptr;
+    drift::PreparedWindow current;
+    double read_seconds = 0;
+    if (frozen) {
+      // Only the current window to read: split it over the read connections.
+      cur_req.parallelism = options_.read_connections;
+      drift::WindowData data = source_.read(cur_req, local.get_token());
+      read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+      current = drift::prepare_window(spec, std::move(data), thread_parallel_for(options_.compute_threads));
+    } else {
+      // Both windows at once, each read and sorted on its own thread.
+      std::exception_ptr ref_error;
+      std::shared_ptr<drift::FrozenReference> built;
+      std::jthread ref_thread([&] {
+        try {
+          drift::WindowData data = source_.read(ref_req, local.get_token());
+          built = std::make_shared<drift::FrozenReference>(
+              drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
+        } catch (...) {
+          ref_error = std::current_exception();
+        }
+      });
+      try {
+        drift::WindowData data = source_.read(cur_req, local.get_token());
+        read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        current = drift::prepare_window(spec, std::move(data), drift::serial_for);
+      } catch (...) {
+        local.request_stop();
+        throw;
+      }
+      ref_thread.join();
+      if (ref_error) std::rethrow_exception(ref_error);
+      frozen = built;
+      if (stable) {
+        cache_.put(key, frozen);
+        if (store_ != nullptr) {
+          try {
+            store_->save_frozen(m.name, reference_fingerprint(m), drift::serialize(*frozen));
+          } catch (const std::exception& e) {
+            log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
+          }
+        }
+      }
+    }
+    drift::Evaluation e = drift::compare(spec, *frozen, current, at, thread_parallel_for(options_.compute_threads));
+    if (timings != nullptr) {
+      timings->read_seconds = read_seconds;
+      timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();
+      timings->frozen_reference_used = used_frozen;
+    }
+    return e;
+  } catch (const std::exception& ex) {
+    failed.error = ex.what();
+    if (timings != nullptr)
+      timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();
+    return failed;
+  }
+}
+
+}  // namespace driftd::daemon

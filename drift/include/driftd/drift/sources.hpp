@@ -1,0 +1,76 @@
+#pragma once
+// The interfaces through which the evaluation pipeline gets rows and keeps results. Declared
+// here, next to the types they carry; implemented by storage (PostgreSQL) and by test fakes.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "driftd/common/time.hpp"
+#include "driftd/drift/evaluation.hpp"
+#include "driftd/drift/window.hpp"
+
+namespace driftd::drift {
+
+// One value to read per row: a column, or a key of a json/jsonb column.
+struct ColumnRequest {
+  std::string column;    // the column, or the json column when json_key is set
+  std::string json_key;  // empty: plain column
+  FeatureKind kind = FeatureKind::numerical;
+  bool is_json() const { return !json_key.empty(); }
+};
+
+struct WindowRequest {
+  std::string table;             // "schema.table" or "table"; always quoted as identifiers
+  std::string timestamp_column;  // may be empty when from/to are both unset
+  std::vector<std::pair<std::string, std::string>> where;  // column = value (bound as parameters)
+  std::optional<Timestamp> from;  // rows with timestamp > from
+  std::optional<Timestamp> to;    // rows with timestamp <= to
+  std::vector<ColumnRequest> columns;
+  std::uint64_t max_rows = 1000000;  // larger windows are sampled uniformly down to this
+  std::uint64_t sample_seed = 0;     // same seed and data -> same sample
+  int parallelism = 1;               // connections to split the time range over
+};
+
+// A failure to read a window (database down, table missing, timeout...). `what()` is safe to
+// show and log: it never contains credentials.
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class WindowSource {
+ public:
+  virtual ~WindowSource() = default;
+  // Reads the rows of the window; throws SourceError. Thread-safe: concurrent reads are fine.
+  // A stop request abandons the read promptly (SourceError "cancelled").
+  virtual WindowData read(const WindowRequest& request, std::stop_token stop = {}) = 0;
+};
+
+struct HistoryQuery {
+  std::optional<Timestamp> from;
+  std::optional<Timestamp> to;
+  std::size_t limit = 100;
+};
+
+class ResultStore {
+ public:
+  virtual ~ResultStore() = default;
+  // Stores the evaluation whole and one row per feature x statistic; replaces an earlier
+  // evaluation of the same monitor at the same instant. Throws std::runtime_error.
+  virtual void save(const Evaluation& evaluation) = 0;
+  virtual std::optional<Evaluation> latest(const std::string& monitor) = 0;
+  // Newest first.
+  virtual std::vector<Evaluation> history(const std::string& monitor, const HistoryQuery& q) = 0;
+  // Frozen references by monitor and fingerprint (a digest of what the reference depends on).
+  virtual std::optional<std::string> load_frozen(const std::string& monitor,
+                                                 const std::string& fingerprint) = 0;
+  virtual void save_frozen(const std::string& monitor, const std::string& fingerprint,
+                           const std::string& bytes) = 0;
+};
+
+}  // namespace driftd::drift

@@ -1,0 +1,55 @@
+-- Demo prediction log for scripts/demo: a fraud model logging ~20 predictions a minute from 8 days
+-- ago to 6 hours ahead (future rows come into the window as the clock moves). From 2 days ago the
+-- traffic changes: amounts grow, Brazil appears, `income` goes missing more often, the model gets
+-- less confident. age, device, session_length and merchant_category do not change.
+\set ON_ERROR_STOP on
+DROP TABLE IF EXISTS public.predictions;
+CREATE TABLE public.predictions (
+  id            bigserial PRIMARY KEY,
+  ts            timestamptz NOT NULL,
+  model         text NOT NULL,
+  model_version text NOT NULL,
+  amount        double precision,
+  age           integer,
+  country       text,
+  device        text,
+  features      jsonb,
+  prediction    text,
+  confidence    double precision
+);
+SELECT setseed(0.42);
+INSERT INTO public.predictions
+  (ts, model, model_version, amount, age, country, device, features, prediction, confidence)
+SELECT ts, 'fraud', 'v2.1.0',
+       CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
+       CASE WHEN u5 < 0.01 THEN NULL ELSE round(40 + 12 * z2)::int END,
+       CASE WHEN drifted THEN
+              CASE WHEN u1 < 0.35 THEN 'US' WHEN u1 < 0.55 THEN 'DE' WHEN u1 < 0.70 THEN 'FR'
+                   WHEN u1 < 0.80 THEN 'IN' ELSE 'BR' END
+            ELSE
+              CASE WHEN u1 < 0.50 THEN 'US' WHEN u1 < 0.70 THEN 'DE' WHEN u1 < 0.85 THEN 'FR'
+                   ELSE 'IN' END END,
+       CASE WHEN u2 < 0.45 THEN 'ios' WHEN u2 < 0.90 THEN 'android' ELSE 'web' END,
+       jsonb_strip_nulls(jsonb_build_object(
+         'session_length', round((exp(4 + 0.5 * z3))::numeric, 2),
+         'merchant_category', CASE WHEN u3 < 0.4 THEN 'grocery' WHEN u3 < 0.7 THEN 'travel'
+                                   WHEN u3 < 0.9 THEN 'electronics' ELSE 'other' END,
+         'income', CASE WHEN u4 < (CASE WHEN drifted THEN 0.12 ELSE 0.01 END) THEN NULL
+                        ELSE round((50000 + 15000 * z4)::numeric, 0) END)),
+       CASE WHEN u6 < (CASE WHEN drifted THEN 0.08 ELSE 0.03 END) THEN 'fraud' ELSE 'legit' END,
+       CASE WHEN drifted THEN 0.2 + 0.8 * sqrt(u7) ELSE 0.55 + 0.45 * sqrt(u7) END
+FROM (
+  SELECT ts, ts > now() - interval '2 days' AS drifted,
+         sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
+         sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
+         sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,
+         sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z4,
+         random() AS u1, random() AS u2, random() AS u3, random() AS u4, random() AS u5,
+         random() AS u6, random() AS u7
+  FROM generate_series(date_trunc('minute', now()) - interval '8 days',
+                       date_trunc('minute', now()) + interval '6 hours',
+                       interval '3 seconds') AS ts
+) g;
+CREATE INDEX predictions_ts ON public.predictions USING brin (ts);
+ANALYZE public.predictions;
+SELECT count(*) AS demo_rows, min(ts) AS first, max(ts) AS last FROM public.predictions;

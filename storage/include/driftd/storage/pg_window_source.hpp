@@ -1,0 +1,49 @@
+#pragma once
+// drift::WindowSource over PostgreSQL: binary COPY of one SELECT per window slice, streamed over
+// libpq (libpqxx 6.4 cannot COPY a query in binary), decoded straight into columns.
+
+#include <memory>
+#include <string>
+
+#include "driftd/common/time.hpp"
+#include "driftd/drift/sources.hpp"
+
+namespace driftd::storage {
+
+struct PgOptions {
+  std::string url;
+  Duration statement_timeout = std::chrono::seconds(60);
+  Duration connect_timeout = std::chrono::seconds(10);
+  std::size_t max_idle_connections = 4;
+};
+
+// Describes a column of a user table as the catalog does.
+struct ColumnInfo {
+  std::string name;
+  std::string type;      // format_type(), e.g. "double precision"
+  char category = 'X';   // pg_type.typcategory: N numeric, S string, B bool, E enum, D datetime...
+};
+
+class PgWindowSource final : public drift::WindowSource {
+ public:
+  explicit PgWindowSource(PgOptions options);
+  ~PgWindowSource() override;
+  drift::WindowData read(const drift::WindowRequest& request, std::stop_token stop = {}) override;
+
+  // The columns of `table` ("schema.table" or "table"); throws SourceError if it does not exist.
+  std::vector<ColumnInfo> describe_table(const std::string& table);
+  // Checks that the request could be read (table, timestamp column, columns and types, filters)
+  // without reading rows; returns one message per problem.
+  std::vector<std::string> check(const drift::WindowRequest& request);
+  // Connects and runs `SELECT 1`; throws SourceError with the reason on failure.
+  void ping();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The URL with any password replaced by "***" (for logs and error messages).
+std::string redact_url(const std::string& url);
+
+}  // namespace driftd::storage

@@ -1,0 +1,100 @@
+#include <pqxx/pqxx>
+
+#include "driftd/common/log.hpp"
+#include "driftd/storage/pg_result_store.hpp"
+#include "state_db.hpp"
+
+namespace driftd::storage {
+
+std::string with_schema(std::string sql, const std::string& quoted_schema) {
+  const std::string token = "{schema}";
+  for (std::size_t p = sql.find(token); p != std::string::npos; p = sql.find(token, p)) {
+    sql.replace(p, token.size(), quoted_schema);
+    p += quoted_schema.size();
+  }
+  return sql;
+}
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited; changes come as new versions.
+const Migration kMigrations[] = {
+    {1, "evaluations, statistics, frozen references", R"sql(
+CREATE TABLE {schema}.evaluations (
+  id             bigserial PRIMARY KEY,
+  monitor        text NOT NULL,
+  evaluated_at   timestamptz NOT NULL,
+  status         text NOT NULL,
+  current_rows   bigint NOT NULL DEFAULT 0,
+  reference_rows bigint NOT NULL DEFAULT 0,
+  body           jsonb NOT NULL,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (monitor, evaluated_at)
+);
+CREATE INDEX evaluations_monitor_time ON {schema}.evaluations (monitor, evaluated_at DESC);
+CREATE TABLE {schema}.statistics (
+  evaluation_id bigint NOT NULL REFERENCES {schema}.evaluations (id) ON DELETE CASCADE,
+  monitor       text NOT NULL,
+  evaluated_at  timestamptz NOT NULL,
+  feature       text NOT NULL,
+  statistic     text NOT NULL,
+  value         double precision NOT NULL,
+  PRIMARY KEY (evaluation_id, feature, statistic)
+);
+CREATE INDEX statistics_series ON {schema}.statistics (monitor, feature, statistic, evaluated_at);
+CREATE TABLE {schema}.frozen_references (
+  monitor     text NOT NULL,
+  fingerprint text NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  size_bytes  bigint NOT NULL,
+  body        bytea NOT NULL,
+  PRIMARY KEY (monitor, fingerprint)
+);
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+std::vector<int> migrate(const StateOptions& options) {
+  StateDb db(options);
+  std::string schema = db.schema();
+  return db.transact([&](pqxx::work& tx) {
+    // One lock per schema name serialises concurrent starts; the loser then finds the work done.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('driftd.migrate.' || $1, 0))",
+                   options.schema);
+    tx.exec("CREATE SCHEMA IF NOT EXISTS " + schema);
+    tx.exec(with_schema(
+        "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
+        " version int PRIMARY KEY, description text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())",
+        schema));
+    std::vector<int> applied;
+    int current = 0;
+    auto r = tx.exec(with_schema("SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations", schema));
+    current = r[0][0].as<int>();
+    if (current > latest_schema_version()) {
+      throw std::runtime_error("the state schema is at version " + std::to_string(current) +
+                               ", newer than this driftd knows (" +
+                               std::to_string(latest_schema_version()) +
+                               "): upgrade driftd or use another state_schema");
+    }
+    for (const auto& m : kMigrations) {
+      if (m.version <= current) continue;
+      tx.exec(with_schema(m.sql, schema));
+      tx.exec_params(with_schema("INSERT INTO {schema}.schema_migrations (version, description) VALUES ($1, $2)", schema),
+                     m.version, std::string(m.description));
+      applied.push_back(m.version);
+    }
+    return applied;
+  });
+}
+
+}  // namespace driftd::storage

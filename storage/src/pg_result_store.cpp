@@ -1,0 +1,133 @@
+#include "driftd/storage/pg_result_store.hpp"
+
+#include <pqxx/pqxx>
+
+#include "state_db.hpp"
+
+namespace driftd::storage {
+
+namespace {
+
+// The per-statistic rows are derived from the stored JSON, so the two can never disagree.
+constexpr const char* kInsertStatistics = R"sql(
+INSERT INTO {schema}.statistics (evaluation_id, monitor, evaluated_at, feature, statistic, value)
+SELECT e.id, e.monitor, e.evaluated_at, f.value->>'name', s.key, (s.value #>> '{}')::float8
+  FROM {schema}.evaluations e
+  CROSS JOIN LATERAL jsonb_array_elements(e.body->'features') f
+  CROSS JOIN LATERAL jsonb_each(f.value->'statistics') s
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
+UNION ALL
+SELECT e.id, e.monitor, e.evaluated_at, '__prediction__', s.key, (s.value #>> '{}')::float8
+  FROM {schema}.evaluations e
+  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'prediction') = 'object'
+                                     THEN e.body->'prediction'->'statistics' ELSE '{}'::jsonb END) s
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
+UNION ALL
+SELECT e.id, e.monitor, e.evaluated_at, '__confidence__', s.key, (s.value #>> '{}')::float8
+  FROM {schema}.evaluations e
+  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'confidence') = 'object'
+                                     THEN e.body->'confidence' ELSE '{}'::jsonb END) s
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
+)sql";
+
+}  // namespace
+
+struct PgResultStore::Impl {
+  explicit Impl(StateOptions o) : db(std::move(o)) {}
+  StateDb db;
+};
+
+PgResultStore::PgResultStore(StateOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+PgResultStore::~PgResultStore() = default;
+
+void PgResultStore::save(const drift::Evaluation& e) {
+  std::string body = drift::to_json(e);
+  std::string schema = impl_->db.schema();
+  impl_->db.transact([&](pqxx::work& tx) {
+    auto r = tx.exec_params1(
+        with_schema("INSERT INTO {schema}.evaluations"
+                    " (monitor, evaluated_at, status, current_rows, reference_rows, body)"
+                    " VALUES ($1, $2::timestamptz, $3, $4, $5, $6::jsonb)"
+                    " ON CONFLICT (monitor, evaluated_at) DO UPDATE SET status = EXCLUDED.status,"
+                    " current_rows = EXCLUDED.current_rows, reference_rows = EXCLUDED.reference_rows,"
+                    " body = EXCLUDED.body, created_at = now()"
+                    " RETURNING id",
+                    schema),
+        e.monitor, format_rfc3339(e.evaluated_at), std::string(drift::to_string(e.status)),
+        static_cast<long long>(e.current_window.rows), static_cast<long long>(e.reference_window.rows),
+        body);
+    long long id = r[0].as<long long>();
+    tx.exec_params(with_schema("DELETE FROM {schema}.statistics WHERE evaluation_id = $1", schema), id);
+    tx.exec_params(with_schema(kInsertStatistics, schema), id);
+  });
+}
+
+std::optional<drift::Evaluation> PgResultStore::latest(const std::string& monitor) {
+  drift::HistoryQuery q;
+  q.limit = 1;
+  auto h = history(monitor, q);
+  if (h.empty()) return std::nullopt;
+  return std::move(h.front());
+}
+
+std::vector<drift::Evaluation> PgResultStore::history(const std::string& monitor,
+                                                      const drift::HistoryQuery& q) {
+  std::string schema = impl_->db.schema();
+  std::string from = q.from ? format_rfc3339(*q.from) : "";
+  std::string to = q.to ? format_rfc3339(*q.to) : "";
+  auto rows = impl_->db.transact([&](pqxx::work& tx) {
+    return tx.exec_params(
+        with_schema("SELECT body::text FROM {schema}.evaluations WHERE monitor = $1"
+                    " AND ($2::timestamptz IS NULL OR evaluated_at >= $2::timestamptz)"
+                    " AND ($3::timestamptz IS NULL OR evaluated_at <= $3::timestamptz)"
+                    " ORDER BY evaluated_at DESC LIMIT $4",
+                    schema),
+        monitor, q.from ? from.c_str() : nullptr, q.to ? to.c_str() : nullptr,
+        static_cast<long long>(q.limit));
+  });
+  std::vector<drift::Evaluation> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(drift::evaluation_from_json(row[0].c_str()));
+  return out;
+}
+
+std::optional<std::string> PgResultStore::load_frozen(const std::string& monitor,
+                                                      const std::string& fingerprint) {
+  auto conn = impl_->db.raw_connection();
+  PgResult r = conn->exec_params(
+      with_schema("SELECT body FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
+                  impl_->db.schema()),
+      {monitor, fingerprint}, {}, /*binary_result=*/true);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  return std::string(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
+}
+
+void PgResultStore::save_frozen(const std::string& monitor, const std::string& fingerprint,
+                                const std::string& bytes) {
+  std::string schema = impl_->db.schema();
+  impl_->db.transact([&](pqxx::work& tx) {
+    // Older fingerprints of the monitor are of no further use.
+    tx.exec_params(with_schema("DELETE FROM {schema}.frozen_references WHERE monitor = $1", schema),
+                   monitor);
+    pqxx::binarystring blob(bytes.data(), bytes.size());
+    tx.exec_params(with_schema("INSERT INTO {schema}.frozen_references (monitor, fingerprint, size_bytes, body)"
+                               " VALUES ($1, $2, $3, $4)",
+                               schema),
+                   monitor, fingerprint, static_cast<long long>(bytes.size()), blob);
+  });
+}
+
+std::uint64_t PgResultStore::prune(Timestamp before) {
+  std::string schema = impl_->db.schema();
+  return impl_->db.transact([&](pqxx::work& tx) {
+    auto r = tx.exec_params(with_schema("DELETE FROM {schema}.evaluations WHERE evaluated_at < $1::timestamptz", schema),
+                            format_rfc3339(before));
+    return static_cast<std::uint64_t>(r.affected_rows());
+  });
+}
+
+void PgResultStore::ping() {
+  impl_->db.transact([](pqxx::work& tx) { tx.exec("SELECT 1"); });
+}
+
+}  // namespace driftd::storage

@@ -1,0 +1,105 @@
+#pragma once
+// libpq plumbing for the window readers: connections with deadlines and cancellation on every
+// statement (a stalled network must not hang an evaluation past statement_timeout), and a small
+// pool. Private to storage.
+
+#include <libpq-fe.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftd/common/time.hpp"
+
+namespace driftd::storage {
+
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+
+class PgConnection {
+ public:
+  struct Options {
+    std::string url;
+    Duration statement_timeout = std::chrono::seconds(60);
+    Duration connect_timeout = std::chrono::seconds(10);
+    bool read_only = false;
+  };
+  // Connects and applies session settings; throws drift::SourceError.
+  explicit PgConnection(const Options& options);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs one statement and returns its (last) result; throws drift::SourceError on any error,
+  // on the deadline (statement_timeout + grace) or when `stop` is requested.
+  PgResult exec(const std::string& sql, std::stop_token stop);
+  // Parameters are text; with binary_result the result columns come in binary format.
+  PgResult exec_params(const std::string& sql, const std::vector<std::string>& params,
+                       std::stop_token stop, bool binary_result = false);
+  // Runs a COPY ... TO STDOUT and hands every CopyData payload to `sink`.
+  void copy_out(const std::string& sql, std::stop_token stop,
+                const std::function<void(std::string_view)>& sink);
+
+  std::string quote_identifier(std::string_view name);
+  std::string quote_literal(std::string_view value);
+  bool healthy() const;
+  PGconn* raw() { return conn_; }
+
+ private:
+  void wait_readable(Timestamp deadline, std::stop_token stop);
+  void cancel();
+  [[noreturn]] void fail(const std::string& what);
+
+  PGconn* conn_ = nullptr;
+  Duration statement_timeout_;
+  bool broken_ = false;
+};
+
+class ConnectionPool;
+
+// A connection borrowed from the pool; returned on release_healthy(), dropped otherwise (a
+// connection that saw an error is never reused).
+class PooledConnection {
+ public:
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<PgConnection> conn)
+      : pool_(pool), conn_(std::move(conn)) {}
+  PooledConnection(PooledConnection&&) = default;
+  ~PooledConnection() = default;
+  PgConnection* operator->() { return conn_.get(); }
+  PgConnection& operator*() { return *conn_; }
+  void release_healthy();
+
+ private:
+  ConnectionPool* pool_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+class ConnectionPool {
+ public:
+  struct Options : PgConnection::Options {
+    std::size_t max_idle = 4;
+  };
+  explicit ConnectionPool(Options options) : options_(std::move(options)) {}
+  PooledConnection acquire(std::stop_token stop);
+  void give_back(std::unique_ptr<PgConnection> conn);
+
+ private:
+  Options options_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+};
+
+// The primary message of a libpq error, one line, without "ERROR:" prefixes.
+std::string error_text(const PGresult* r, PGconn* conn);
+
+// Adds libpq connection parameters to a URL or keyword/value connection string.
+std::string with_connection_params(const std::string& url,
+                                   const std::vector<std::pair<std::string, std::string>>& params);
+
+}  // namespace driftd::storage

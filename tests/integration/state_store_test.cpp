@@ -1,0 +1,112 @@
+// The state schema: migrations (idempotent, concurrent starts), evaluations stored whole and as
+// one row per feature x statistic, history, reconnection after the server restarts.
+
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "driftd/drift/evaluation.hpp"
+#include "driftd/storage/pg_result_store.hpp"
+#include "support.hpp"
+
+using namespace driftd;
+
+namespace {
+
+storage::StateOptions options(const std::string& schema) {
+  storage::StateOptions o;
+  o.url = testing::database_url();
+  o.schema = schema;
+  return o;
+}
+
+drift::Evaluation sample_evaluation(const std::string& monitor, const char* at, double psi) {
+  drift::Evaluation e;
+  e.monitor = monitor;
+  e.evaluated_at = *parse_rfc3339(at);
+  e.status = psi > 0.2 ? drift::Status::drift : drift::Status::ok;
+  e.current_window = {*parse_rfc3339("2026-01-01T00:00:00Z"), e.evaluated_at, 500, false, 500};
+  e.reference_window = {*parse_rfc3339("2025-12-01T00:00:00Z"), *parse_rfc3339("2025-12-08T00:00:00Z"), 900, false, 900};
+  drift::FeatureResult f;
+  f.name = "amount";
+  f.kind = drift::FeatureKind::numerical;
+  f.status = e.status;
+  f.statistics.values = {{"psi", psi}, {"missing_rate", 0.01}};
+  f.statistics.distribution_defined = true;
+  if (psi > 0.2) f.breaches = {"psi"};
+  e.features.push_back(f);
+  drift::ConfidenceResult c;
+  c.statistics.values = {{"mean", 0.8}, {"p10", 0.5}, {"p50", 0.8}, {"p90", 0.95}, {"low_confidence_rate", 0.1}};
+  c.statistics.count = 500;
+  e.confidence = c;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("migrations are idempotent and safe when two processes start at once", "[storage]") {
+  std::string schema = testing::unique_name("state");
+  auto o = options(schema);
+  auto f1 = std::async(std::launch::async, [&] { return storage::migrate(o); });
+  auto f2 = std::async(std::launch::async, [&] { return storage::migrate(o); });
+  auto a = f1.get();
+  auto b = f2.get();
+  // exactly one of them applied everything
+  CHECK(a.size() + b.size() == static_cast<std::size_t>(storage::latest_schema_version()));
+  CHECK(storage::migrate(o).empty());
+  testing::Sql sql;
+  CHECK(sql.scalar("SELECT max(version) FROM " + schema + ".schema_migrations") ==
+        std::to_string(storage::latest_schema_version()));
+  sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_CASE("evaluations are stored whole and per statistic, history newest first", "[storage]") {
+  std::string schema = testing::unique_name("state");
+  storage::migrate(options(schema));
+  storage::PgResultStore store(options(schema));
+  store.save(sample_evaluation("m1", "2026-01-01T01:00:00Z", 0.1));
+  store.save(sample_evaluation("m1", "2026-01-01T02:00:00Z", 0.3));
+  store.save(sample_evaluation("m2", "2026-01-01T02:00:00Z", 0.05));
+  // replacing the evaluation of the same instant
+  store.save(sample_evaluation("m1", "2026-01-01T02:00:00Z", 0.35));
+
+  auto latest = store.latest("m1");
+  REQUIRE(latest);
+  CHECK(latest->features[0].statistics.get("psi") == 0.35);
+  CHECK(drift::to_json(*latest) == drift::to_json(sample_evaluation("m1", "2026-01-01T02:00:00Z", 0.35)));
+  auto h = store.history("m1", {});
+  REQUIRE(h.size() == 2);
+  CHECK(h[0].evaluated_at > h[1].evaluated_at);
+  drift::HistoryQuery q;
+  q.from = *parse_rfc3339("2026-01-01T01:30:00Z");
+  CHECK(store.history("m1", q).size() == 1);
+  q.limit = 0;
+  CHECK(store.history("m1", q).empty());
+  CHECK_FALSE(store.latest("nobody").has_value());
+
+  testing::Sql sql;
+  CHECK(sql.scalar("SELECT count(*) FROM " + schema + ".evaluations") == "3");
+  CHECK(sql.scalar("SELECT value FROM " + schema + ".statistics WHERE monitor = 'm1' AND feature = 'amount'"
+                   " AND statistic = 'psi' AND evaluated_at = '2026-01-01T02:00:00Z'") == "0.35");
+  CHECK(sql.scalar("SELECT count(*) FROM " + schema + ".statistics WHERE monitor = 'm1' AND "
+                   "evaluated_at = '2026-01-01T02:00:00Z'") == "7");  // 2 feature + 5 confidence
+  CHECK(sql.scalar("SELECT value FROM " + schema + ".statistics WHERE feature = '__confidence__' AND "
+                   "statistic = 'low_confidence_rate' AND monitor = 'm2'") == "0.1");
+  CHECK(store.prune(*parse_rfc3339("2026-01-01T01:30:00Z")) == 1);
+  sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_CASE("frozen reference bytes round-trip through the state schema", "[storage]") {
+  std::string schema = testing::unique_name("state");
+  storage::migrate(options(schema));
+  storage::PgResultStore store(options(schema));
+  std::string bytes(3 << 20, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) & 0xff);
+  CHECK_FALSE(store.load_frozen("m", "abc").has_value());
+  store.save_frozen("m", "abc", bytes);
+  CHECK(store.load_frozen("m", "abc") == bytes);
+  store.save_frozen("m", "def", "x");
+  CHECK_FALSE(store.load_frozen("m", "abc").has_value());  // older fingerprints go
+  CHECK(store.load_frozen("m", "def") == std::string("x"));
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
