@@ -69,12 +69,16 @@ struct ReferenceConfig {
   // fixed: (from, to]; table: optional bounds on the other table's timestamp column
   std::optional<Timestamp> from;
   std::optional<Timestamp> to;
-  Duration offset{0};                 // offset: (at - offset - window, at - offset]
-  std::string table;                  // table: every row of this table (training snapshot)
-  std::string timestamp_column;       // table: defaults to the monitor's timestamp_column
-  std::vector<WhereFilter> where;     // table: its own filters (the monitor's do not apply)
+  Duration offset{0};              // offset: (at - offset - window, at - offset]
+  std::string table;               // table: every row of this table (training snapshot)
+  std::string timestamp_column;    // table: defaults to the monitor's timestamp_column
+  std::vector<WhereFilter> where;  // table: its own filters (the monitor's do not apply)
   int line = 0;
 };
+
+enum class Severity { low = 0, medium = 1, high = 2, critical = 3 };
+std::string_view to_string(Severity s);
+std::optional<Severity> parse_severity(std::string_view s);
 
 // A threshold on one statistic. Fires when value > level (above) or value < level (below),
 // after `for_count` consecutive breaching evaluations; resolves when the value is back on the
@@ -86,6 +90,7 @@ struct Threshold {
   double level = 0;
   double resolve_level = 0;  // defaults to level
   int for_count = 1;
+  std::optional<Severity> severity;  // default: psi by value (CONTRACT), others medium
   int line = 0;
 };
 
@@ -111,10 +116,6 @@ struct MonitorConfig {
   int line = 0;
 };
 
-enum class Severity { low = 0, medium = 1, high = 2, critical = 3 };
-std::string_view to_string(Severity s);
-std::optional<Severity> parse_severity(std::string_view s);
-
 struct SinkConfig {
   enum class Type { webhook, slack, pagerduty, alertmanager };
   std::string name;
@@ -122,7 +123,7 @@ struct SinkConfig {
   std::string url;
   std::string secret_env;  // webhook: signing secret; pagerduty: routing key
   Severity min_severity = Severity::low;
-  Duration timeout = 10s;  // per attempt
+  Duration timeout = 10s;             // per attempt
   std::vector<std::string> monitors;  // empty: every monitor
   int line = 0;
 };
@@ -135,9 +136,15 @@ struct AlertingOptions {
   std::vector<std::string> allowed_hosts;  // empty: any host
 };
 
+struct SchedulerOptions {
+  int workers = 0;                // evaluation worker threads; 0 = number of cores
+  Duration shutdown_grace = 30s;  // how long SIGTERM waits for in-flight evaluations
+};
+
 struct Config {
   std::string path;
   ServerOptions server;
+  SchedulerOptions scheduler;
   DatabaseOptions database;
   AlertingOptions alerting;
   std::vector<MonitorConfig> monitors;
@@ -166,8 +173,14 @@ class ConfigError : public std::runtime_error {
 // Loads and validates a config file. `env` looks up environment variables (DRIFTD_DATABASE_URL);
 // pass nullptr to use the process environment. Throws ConfigError.
 Config load_file(const std::string& path);
+// As above, with environment lookups through `getenv_fn` (nullptr: the process environment).
+Config load_file(const std::string& path, const char* (*getenv_fn)(const char*));
 Config load_string(std::string_view toml_text, const std::string& path,
                    const char* (*getenv_fn)(const char*) = nullptr);
+
+// `url` (a postgresql:// URI or a key=value connection string) with any password replaced by
+// "***": what may be logged or shown in an error.
+std::string mask_password(std::string_view url);
 
 // Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions).
 const std::vector<std::string>& known_statistics();

@@ -1,0 +1,1078 @@
+// The TOML walk: turns a parsed document into Config, collecting every problem on the way.
+// This is the only file that includes toml++ (a heavy header).
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "checks.hpp"
+#include "driftd/config/config.hpp"
+
+#if !TOML_EXCEPTIONS
+#error "the loader expects toml++ built with exceptions (toml::parse_error)"
+#endif
+
+namespace driftd::config {
+namespace {
+
+using detail::quote;
+
+constexpr const char* kDatabaseUrlEnv = "DRIFTD_DATABASE_URL";
+constexpr std::string_view kPredictionName = "__prediction__";
+constexpr std::string_view kConfidenceName = "__confidence__";
+constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+
+constexpr std::string_view kDurationHint =
+    R"(e.g. "30s", "5m", "1h30m", "7d"; units ms, s, m, h, d, w)";
+constexpr std::string_view kTimeHint = R"(e.g. "2026-01-01T00:00:00Z")";
+
+const std::vector<std::string> kRootKeys = {"server",   "database", "scheduler",
+                                            "alerting", "monitors", "sinks"};
+const std::vector<std::string> kServerKeys = {"listen",         "api_token_env", "external_url",
+                                              "max_body_bytes", "read_timeout",  "write_timeout"};
+const std::vector<std::string> kDatabaseKeys = {"url", "state_schema", "statement_timeout",
+                                                "connect_timeout", "read_connections"};
+const std::vector<std::string> kSchedulerKeys = {"workers", "shutdown_grace"};
+const std::vector<std::string> kAlertingKeys = {"initial_backoff", "max_backoff", "give_up_after",
+                                                "allowed_hosts"};
+const std::vector<std::string> kMonitorKeys = {
+    "name",       "table",     "timestamp_column", "where",           "schedule",     "window",
+    "jitter",     "reference", "min_rows",         "max_rows",        "bins",         "prediction",
+    "confidence", "features",  "thresholds",       "repeat_interval", "failing_after"};
+const std::vector<std::string> kReferenceKeys = {"from",  "to",    "offset",
+                                                 "table", "where", "timestamp_column"};
+const std::vector<std::string> kFeatureKeys = {"name", "column", "json", "key", "kind"};
+const std::vector<std::string> kPredictionKeys = {"column", "json", "key", "kind"};
+const std::vector<std::string> kConfidenceKeys = {"column", "json", "key", "low"};
+const std::vector<std::string> kThresholdKeys = {"above",         "below", "resolve_below",
+                                                 "resolve_above", "for",   "severity"};
+const std::vector<std::string> kSinkKeys = {"name",         "type",    "url",     "secret_env",
+                                            "min_severity", "timeout", "monitors"};
+const std::vector<std::string> kKinds = {"numerical", "categorical"};
+const std::vector<std::string> kSinkTypes = {"webhook", "slack", "pagerduty", "alertmanager"};
+const std::vector<std::string> kSeverities = {"low", "medium", "high", "critical"};
+
+struct DefaultThreshold {
+  std::string_view statistic;
+  double level;
+};
+constexpr DefaultThreshold kDefaultThresholds[] = {
+    {"psi", 0.2}, {"missing_rate", 0.05}, {"low_confidence_rate", 0.2}};
+
+enum class Need { optional, required };
+
+const char* process_getenv(const char* name) { return std::getenv(name); }
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+int line_of(const toml::key& k) { return static_cast<int>(k.source().begin.line); }
+
+template <typename T>
+std::string streamed(const T& v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// The value as the user wrote it, with its TOML type, for "expected X, got Y" messages.
+std::string describe(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "string " + quote(n.as_string()->get());
+    case toml::node_type::integer:
+      return "integer " + std::to_string(n.as_integer()->get());
+    case toml::node_type::floating_point:
+      return "float " + detail::format_double(n.as_floating_point()->get());
+    case toml::node_type::boolean:
+      return n.as_boolean()->get() ? "boolean true" : "boolean false";
+    case toml::node_type::date:
+      return "date " + streamed(n.as_date()->get());
+    case toml::node_type::time:
+      return "time " + streamed(n.as_time()->get());
+    case toml::node_type::date_time:
+      return "date-time " + streamed(n.as_date_time()->get());
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::string join(const std::vector<std::string>& items, bool quoted) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += quoted ? quote(item) : item;
+  }
+  return out;
+}
+
+std::string did_you_mean_value(std::string_view value, const std::vector<std::string>& choices) {
+  std::string match = closest_match(value, choices);
+  return match.empty() ? "" : " (did you mean " + quote(match) + "?)";
+}
+
+// A table's entries in the order they appear in the file (toml++ keeps them sorted by key).
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& t) {
+  std::vector<std::pair<const toml::key*, const toml::node*>> out;
+  for (auto&& [k, v] : t) out.emplace_back(&k, &v);
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    const auto& pa = a.first->source().begin;
+    const auto& pb = b.first->source().begin;
+    return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
+  });
+  return out;
+}
+
+std::optional<Timestamp> to_timestamp(const toml::date_time& dt) {
+  using namespace std::chrono;
+  if (!dt.offset) return std::nullopt;
+  year_month_day ymd{year{dt.date.year}, month{dt.date.month}, day{dt.date.day}};
+  if (!ymd.ok()) return std::nullopt;
+  Duration since_midnight = hours{dt.time.hour} + minutes{dt.time.minute} +
+                            seconds{dt.time.second} +
+                            duration_cast<Duration>(nanoseconds{dt.time.nanosecond});
+  return Timestamp{sys_days{ymd}.time_since_epoch() + since_midnight - minutes{dt.offset->minutes}};
+}
+
+// One table of the document and the name it is reported under ("monitors[0] (fraud-v2)").
+struct Scope {
+  const toml::table& table;
+  std::string path;  // "" for the document root
+
+  std::string at(std::string_view key) const {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+  int line() const { return std::max(line_of(table), 1); }
+  const toml::node* get(std::string_view key) const { return table.get(key); }
+  bool has(std::string_view key) const { return table.contains(key); }
+  int line_of_key(std::string_view key) const {
+    const toml::node* n = table.get(key);
+    return n ? line_of(*n) : line();
+  }
+};
+
+class Loader {
+ public:
+  Loader(std::string file, const char* (*getenv_fn)(const char*))
+      : file_(std::move(file)), getenv_(getenv_fn) {}
+
+  Config load(std::string_view text) {
+    toml::table root;
+    try {
+      root = toml::parse(text, std::string_view(file_));
+    } catch (const toml::parse_error& e) {
+      add(static_cast<int>(e.source().begin.line),
+          "TOML syntax error: " + std::string(e.description()));
+      throw ConfigError(std::move(problems_));
+    }
+    Config config;
+    config.path = file_;
+    Scope doc{root, ""};
+    check_keys(doc, kRootKeys);
+    config.server = server(doc);
+    config.scheduler = scheduler(doc);
+    config.database = database(doc);
+    config.alerting = alerting(doc);
+    config.monitors = monitors(doc);
+    config.sinks = sinks(doc);
+    if (!problems_.empty()) {
+      std::stable_sort(problems_.begin(), problems_.end(),
+                       [](const Problem& a, const Problem& b) { return a.line < b.line; });
+      throw ConfigError(std::move(problems_));
+    }
+    return config;
+  }
+
+ private:
+  void add(int line, std::string message) {
+    problems_.push_back(Problem{file_, line, std::move(message)});
+  }
+
+  void type_error(const toml::node& n, const std::string& path, std::string_view expected) {
+    add(line_of(n), path + ": expected " + std::string(expected) + ", got " + describe(n));
+  }
+
+  void check_keys(const Scope& s, const std::vector<std::string>& allowed) {
+    for (const auto& [key, node] : in_file_order(s.table)) {
+      const std::string k(key->str());
+      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+      std::string message = s.path.empty() ? "unknown top-level key '" + k + "'"
+                                           : s.path + ": unknown key '" + k + "'";
+      std::string match = closest_match(k, allowed);
+      message += match.empty() ? " (expected one of: " + join(allowed, false) + ")"
+                               : " (did you mean '" + match + "'?)";
+      add(line_of(*key), std::move(message));
+    }
+  }
+
+  // The node under `key`, reporting it missing when required (at the line of the table).
+  const toml::node* need(const Scope& s, std::string_view key, Need need, std::string_view hint) {
+    const toml::node* n = s.get(key);
+    if (!n && need == Need::required) {
+      std::string message = s.path.empty() ? "" : s.path + ": ";
+      message += "missing required key '" + std::string(key) + "'";
+      if (!hint.empty()) message += " (" + std::string(hint) + ")";
+      add(s.line(), std::move(message));
+    }
+    return n;
+  }
+
+  std::optional<std::string> get_string(const Scope& s, std::string_view key, Need need_it,
+                                        std::string_view hint = "") {
+    const toml::node* n = need(s, key, need_it, hint);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) {
+      type_error(*n, s.at(key), "a string");
+      return std::nullopt;
+    }
+    return n->as_string()->get();
+  }
+
+  std::optional<std::string> get_choice(const Scope& s, std::string_view key, Need need_it,
+                                        const std::vector<std::string>& choices) {
+    auto value = get_string(s, key, need_it, "one of " + join(choices, true));
+    if (!value) return std::nullopt;
+    if (std::find(choices.begin(), choices.end(), *value) == choices.end()) {
+      add(s.line_of_key(key), s.at(key) + ": " + quote(*value) + " is not one of " +
+                                  join(choices, true) + did_you_mean_value(*value, choices));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::int64_t> get_integer(const Scope& s, std::string_view key, Need need_it,
+                                          std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = need(s, key, need_it, "an integer");
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) {
+      type_error(*n, s.at(key), "an integer");
+      return std::nullopt;
+    }
+    std::int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi) {
+      std::string expected = hi == kNoLimit ? "at least " + std::to_string(lo)
+                                            : std::to_string(lo) + " to " + std::to_string(hi);
+      add(line_of(*n),
+          s.at(key) + ": " + std::to_string(v) + " is out of range (expected " + expected + ")");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // A finite number; integers are accepted where a float is expected.
+  std::optional<double> get_number(const Scope& s, std::string_view key, Need need_it) {
+    const toml::node* n = need(s, key, need_it, "a number");
+    if (!n) return std::nullopt;
+    return number(*n, s.at(key), "a number");
+  }
+
+  std::optional<double> number(const toml::node& n, const std::string& path,
+                               std::string_view expected) {
+    double v = 0;
+    if (n.is_integer()) {
+      v = static_cast<double>(n.as_integer()->get());
+    } else if (n.is_floating_point()) {
+      v = n.as_floating_point()->get();
+    } else {
+      type_error(n, path, expected);
+      return std::nullopt;
+    }
+    if (!std::isfinite(v)) {
+      add(line_of(n), path + ": " + detail::format_double(v) + " is not a finite number");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<Duration> get_duration(const Scope& s, std::string_view key, Need need_it) {
+    const toml::node* n = need(s, key, need_it, "a duration such as \"5m\"");
+    if (!n) return std::nullopt;
+    if (!n->is_string()) {
+      type_error(*n, s.at(key), "a duration string such as \"5m\"");
+      return std::nullopt;
+    }
+    const std::string& text = n->as_string()->get();
+    auto d = parse_duration(text);
+    if (!d) {
+      add(line_of(*n), s.at(key) + ": " + quote(text) + " is not a positive duration (" +
+                           std::string(kDurationHint) + ")");
+    }
+    return d;
+  }
+
+  // An RFC 3339 string, or a TOML offset date-time (written without quotes).
+  std::optional<Timestamp> get_time(const Scope& s, std::string_view key, Need need_it) {
+    const toml::node* n =
+        need(s, key, need_it, "an RFC 3339 time such as \"2026-01-01T00:00:00Z\"");
+    if (!n) return std::nullopt;
+    if (n->is_string()) {
+      const std::string& text = n->as_string()->get();
+      auto t = parse_rfc3339(text);
+      if (!t) {
+        add(line_of(*n), s.at(key) + ": " + quote(text) +
+                             " is not an RFC 3339 time with a UTC offset (" +
+                             std::string(kTimeHint) + ")");
+      }
+      return t;
+    }
+    if (n->is_date_time()) {
+      auto t = to_timestamp(n->as_date_time()->get());
+      if (!t) {
+        add(line_of(*n), s.at(key) + ": " + describe(*n) +
+                             " has no UTC offset (add \"Z\" or \"+01:00\", " +
+                             std::string(kTimeHint) + ")");
+      }
+      return t;
+    }
+    type_error(*n, s.at(key), "an RFC 3339 time such as \"2026-01-01T00:00:00Z\"");
+    return std::nullopt;
+  }
+
+  const toml::table* get_table(const Scope& s, std::string_view key, Need need_it,
+                               std::string_view hint = "a table") {
+    const toml::node* n = need(s, key, need_it, hint);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      type_error(*n, s.at(key), hint);
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  const toml::array* get_array(const Scope& s, std::string_view key, Need need_it,
+                               std::string_view hint) {
+    const toml::node* n = need(s, key, need_it, hint);
+    if (!n) return nullptr;
+    if (!n->is_array()) {
+      type_error(*n, s.at(key), hint);
+      return nullptr;
+    }
+    return n->as_array();
+  }
+
+  // The name of an environment variable (never its value: these hold secrets).
+  std::optional<std::string> get_env_name(const Scope& s, std::string_view key) {
+    auto name = get_string(s, key, Need::optional);
+    if (name && !detail::is_plain_identifier(*name)) {
+      // Not echoed: a value that is not a variable name may well be the secret itself.
+      add(s.line_of_key(key),
+          s.at(key) +
+              ": is not an environment variable name (letters, digits and '_', not "
+              "starting with a digit); it names the variable that holds the secret, not "
+              "the secret itself");
+      return std::nullopt;
+    }
+    return name;
+  }
+
+  void check_name(const Scope& s, std::string_view key, const std::string& value, bool is_table) {
+    std::string why = is_table ? detail::check_table_name(value) : detail::check_column_name(value);
+    if (!why.empty()) add(s.line_of_key(key), s.at(key) + ": " + quote(value) + " " + why);
+  }
+
+  ServerOptions server(const Scope& doc) {
+    ServerOptions out;
+    const toml::table* t = get_table(doc, "server", Need::optional);
+    if (!t) {
+      out.external_url = "http://" + out.listen;
+      return out;
+    }
+    Scope s{*t, "server"};
+    check_keys(s, kServerKeys);
+    bool listen_ok = true;
+    if (auto listen = get_string(s, "listen", Need::optional)) {
+      out.listen = *listen;
+      if (std::string why = detail::check_listen(*listen); !why.empty()) {
+        add(s.line_of_key("listen"), s.at("listen") + ": " + quote(*listen) + " " + why);
+        listen_ok = false;
+      }
+    }
+    if (auto env = get_env_name(s, "api_token_env")) out.api_token_env = *env;
+    if (auto url = get_string(s, "external_url", Need::optional)) {
+      if (std::string why = detail::check_http_url(*url); !why.empty()) {
+        add(s.line_of_key("external_url"),
+            s.at("external_url") + ": " + quote(detail::mask_password(*url)) + " " + why);
+      }
+      out.external_url = *url;
+      while (out.external_url.size() > 1 && out.external_url.back() == '/') {
+        out.external_url.pop_back();
+      }
+    } else if (listen_ok) {
+      out.external_url = "http://" + out.listen;
+    }
+    if (auto v = get_integer(s, "max_body_bytes", Need::optional, 1, kNoLimit)) {
+      out.max_body_bytes = static_cast<std::size_t>(*v);
+    }
+    if (auto d = get_duration(s, "read_timeout", Need::optional)) out.read_timeout = *d;
+    if (auto d = get_duration(s, "write_timeout", Need::optional)) out.write_timeout = *d;
+    return out;
+  }
+
+  SchedulerOptions scheduler(const Scope& doc) {
+    SchedulerOptions out;
+    const toml::table* t = get_table(doc, "scheduler", Need::optional);
+    if (!t) return out;
+    Scope s{*t, "scheduler"};
+    check_keys(s, kSchedulerKeys);
+    if (auto v = get_integer(s, "workers", Need::optional, 0, 1024)) {
+      out.workers = static_cast<int>(*v);
+    }
+    if (auto d = get_duration(s, "shutdown_grace", Need::optional)) out.shutdown_grace = *d;
+    return out;
+  }
+
+  DatabaseOptions database(const Scope& doc) {
+    DatabaseOptions out;
+    const char* env = getenv_(kDatabaseUrlEnv);
+    const bool env_set = env != nullptr && *env != '\0';
+    const toml::table* t = get_table(doc, "database", Need::optional);
+    if (!t) {
+      if (!doc.has("database") && !env_set) {
+        add(doc.line(), "missing required table [database] (it needs at least 'url', unless " +
+                            std::string(kDatabaseUrlEnv) + " is set)");
+      }
+    } else {
+      Scope s{*t, "database"};
+      check_keys(s, kDatabaseKeys);
+      auto url = get_string(s, "url", Need::optional);
+      if (!s.has("url") && !env_set) {
+        add(s.line(),
+            "database: missing required key 'url' (or set " + std::string(kDatabaseUrlEnv) + ")");
+      }
+      if (url && !env_set) {
+        if (std::string why = detail::check_database_url(*url); !why.empty()) {
+          add(s.line_of_key("url"),
+              "database.url: " + quote(detail::mask_password(*url)) + " " + why);
+        }
+        out.url = *url;
+      }
+      if (auto schema = get_string(s, "state_schema", Need::optional)) {
+        if (!detail::is_plain_identifier(*schema) || schema->size() > detail::kMaxIdentifier) {
+          add(s.line_of_key("state_schema"),
+              "database.state_schema: " + quote(*schema) +
+                  " is not a plain identifier (letters, digits and '_', not starting with a "
+                  "digit, at most 63 characters)");
+        } else {
+          out.state_schema = *schema;
+        }
+      }
+      if (auto d = get_duration(s, "statement_timeout", Need::optional)) out.statement_timeout = *d;
+      if (auto d = get_duration(s, "connect_timeout", Need::optional)) out.connect_timeout = *d;
+      if (auto v = get_integer(s, "read_connections", Need::optional, 1, 8)) {
+        out.read_connections = static_cast<int>(*v);
+      }
+    }
+    if (env_set) {
+      out.url = env;
+      if (std::string why = detail::check_database_url(out.url); !why.empty()) {
+        add(0, std::string(kDatabaseUrlEnv) + " (overrides database.url): " +
+                   quote(detail::mask_password(out.url)) + " " + why);
+      }
+    }
+    return out;
+  }
+
+  AlertingOptions alerting(const Scope& doc) {
+    AlertingOptions out;
+    const toml::table* t = get_table(doc, "alerting", Need::optional);
+    if (!t) return out;
+    Scope s{*t, "alerting"};
+    check_keys(s, kAlertingKeys);
+    auto initial = get_duration(s, "initial_backoff", Need::optional);
+    auto max = get_duration(s, "max_backoff", Need::optional);
+    if (initial) out.initial_backoff = *initial;
+    if (max) out.max_backoff = *max;
+    bool initial_ok = initial || !s.has("initial_backoff");
+    bool max_ok = max || !s.has("max_backoff");
+    if (initial_ok && max_ok && out.max_backoff < out.initial_backoff) {
+      if (max) {
+        add(s.line_of_key("max_backoff"),
+            "alerting.max_backoff: " + format_duration(out.max_backoff) +
+                " is shorter than initial_backoff (" + format_duration(out.initial_backoff) + ")");
+      } else {
+        add(s.line_of_key("initial_backoff"),
+            "alerting.initial_backoff: " + format_duration(out.initial_backoff) +
+                " exceeds max_backoff (" + format_duration(out.max_backoff) + ", the default)");
+      }
+    }
+    if (auto d = get_duration(s, "give_up_after", Need::optional)) out.give_up_after = *d;
+    if (const toml::array* hosts =
+            get_array(s, "allowed_hosts", Need::optional, "an array of host names")) {
+      for (std::size_t i = 0; i < hosts->size(); ++i) {
+        const toml::node& h = *hosts->get(i);
+        std::string path = "alerting.allowed_hosts[" + std::to_string(i) + "]";
+        if (!h.is_string()) {
+          type_error(h, path, "a host name string");
+        } else if (h.as_string()->get().empty()) {
+          add(line_of(h), path + ": is empty");
+        } else {
+          out.allowed_hosts.push_back(h.as_string()->get());
+        }
+      }
+    }
+    return out;
+  }
+
+  // `where = { column = value, ... }`: equality filters, values kept as text.
+  std::vector<WhereFilter> where(const Scope& s) {
+    std::vector<WhereFilter> out;
+    const toml::table* t = get_table(s, "where", Need::optional,
+                                     "a table of column = value, e.g. { model = \"fraud\" }");
+    if (!t) return out;
+    Scope w{*t, s.at("where")};
+    for (const auto& [key, node] : in_file_order(*t)) {
+      WhereFilter f;
+      f.column = key->str();
+      f.line = line_of(*node);
+      std::string path = w.at(f.column);
+      if (std::string why = detail::check_column_name(f.column); !why.empty()) {
+        add(line_of(*key), w.path + ": column " + quote(f.column) + " " + why);
+      }
+      switch (node->type()) {
+        case toml::node_type::string:
+          f.value = node->as_string()->get();
+          break;
+        case toml::node_type::integer:
+          f.value = std::to_string(node->as_integer()->get());
+          break;
+        case toml::node_type::floating_point:
+          f.value = detail::format_double(node->as_floating_point()->get());
+          break;
+        case toml::node_type::boolean:
+          f.value = node->as_boolean()->get() ? "true" : "false";
+          break;
+        case toml::node_type::date:
+        case toml::node_type::time:
+        case toml::node_type::date_time:
+          add(f.line, path + ": got " + describe(*node) +
+                          "; write dates and times as quoted strings to compare them as text");
+          continue;
+        default:
+          type_error(*node, path, "a string, integer, float or boolean");
+          continue;
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  ReferenceConfig reference(const Scope& m, const std::string& timestamp_column) {
+    ReferenceConfig out;
+    constexpr std::string_view kShapes =
+        R"({ from = "...", to = "..." } (a fixed window), { offset = "7d" } or { table = "schema.table" })";
+    const toml::node* n = need(m, "reference", Need::required, "one of " + std::string(kShapes));
+    if (!n) return out;
+    out.line = line_of(*n);
+    if (!n->is_table()) {
+      type_error(*n, m.at("reference"), "one of " + std::string(kShapes));
+      return out;
+    }
+    Scope r{*n->as_table(), m.at("reference")};
+    check_keys(r, kReferenceKeys);
+    const bool has_table = r.has("table");
+    const bool has_offset = r.has("offset");
+    const bool has_bounds = r.has("from") || r.has("to");
+    std::vector<std::string> found;
+    if (has_bounds) found.push_back(r.has("from") ? "from" : "to");
+    if (has_offset) found.push_back("offset");
+    if (has_table) found.push_back("table");
+    if (has_offset && (has_table || has_bounds)) {
+      add(out.line, r.path + ": give exactly one of " + std::string(kShapes) + " (found " +
+                        join(found, false) + ")");
+      return out;
+    }
+    if (!has_table && !has_offset && !has_bounds) {
+      add(out.line, r.path + ": give one of " + std::string(kShapes));
+      return out;
+    }
+    if (!has_table) {
+      for (std::string_view key : {"where", "timestamp_column"}) {
+        if (r.has(key)) {
+          add(r.line_of_key(key),
+              r.at(key) + ": only a { table = ... } reference takes its own '" + std::string(key) +
+                  "' (the monitor's own settings apply to this reference window)");
+        }
+      }
+    }
+    if (has_offset) {
+      out.kind = ReferenceConfig::Kind::offset;
+      if (auto d = get_duration(r, "offset", Need::required)) out.offset = *d;
+      return out;
+    }
+    const Need bounds = has_table ? Need::optional : Need::required;
+    out.from = get_time(r, "from", bounds);
+    out.to = get_time(r, "to", bounds);
+    if (out.from && out.to && !(*out.from < *out.to)) {
+      add(r.line_of_key("from"), r.at("from") + " (" + format_rfc3339(*out.from) +
+                                     ") must be before " + r.at("to") + " (" +
+                                     format_rfc3339(*out.to) + ")");
+    }
+    if (!has_table) {
+      out.kind = ReferenceConfig::Kind::fixed;
+      return out;
+    }
+    out.kind = ReferenceConfig::Kind::table;
+    if (auto table = get_string(r, "table", Need::required)) {
+      check_name(r, "table", *table, true);
+      out.table = *table;
+    }
+    out.timestamp_column = timestamp_column;
+    if (auto ts = get_string(r, "timestamp_column", Need::optional)) {
+      check_name(r, "timestamp_column", *ts, false);
+      out.timestamp_column = *ts;
+    }
+    out.where = where(r);
+    return out;
+  }
+
+  // Exactly one of `column` or `json` + `key`.
+  ValueSource source(const Scope& s) {
+    ValueSource out;
+    const bool has_column = s.has("column");
+    const bool has_json = s.has("json");
+    const bool has_key = s.has("key");
+    if (auto column = get_string(s, "column", Need::optional)) {
+      check_name(s, "column", *column, false);
+      out.column = *column;
+    }
+    if (auto json = get_string(s, "json", Need::optional)) {
+      check_name(s, "json", *json, false);
+      out.json = *json;
+    }
+    if (auto key = get_string(s, "key", Need::optional)) {
+      if (key->empty()) add(s.line_of_key("key"), s.at("key") + ": is empty");
+      out.key = *key;
+    }
+    if (has_column && (has_json || has_key)) {
+      add(s.line_of_key(has_json ? "json" : "key"),
+          s.path + ": give either 'column' or 'json' + 'key', not both");
+    } else if (!has_column && !has_json && !has_key) {
+      add(s.line(), s.path +
+                        ": missing required key 'column' (or 'json' + 'key' for a key of a jsonb "
+                        "column)");
+    } else if (has_json && !has_key) {
+      add(s.line_of_key("json"),
+          s.at("json") + ": needs 'key' too (the key to read from the jsonb column)");
+    } else if (has_key && !has_json) {
+      add(s.line_of_key("key"),
+          s.at("key") + ": needs 'json' too (the jsonb column that holds it)");
+    }
+    return out;
+  }
+
+  std::optional<FeatureKind> kind(const Scope& s) {
+    auto k = get_choice(s, "kind", Need::required, kKinds);
+    if (!k) return std::nullopt;
+    return *k == "categorical" ? FeatureKind::categorical : FeatureKind::numerical;
+  }
+
+  FeatureConfig feature(const Scope& f) {
+    FeatureConfig out;
+    out.line = f.line();
+    check_keys(f, kFeatureKeys);
+    if (auto name = get_string(f, "name", Need::required, "the name used in results and alerts")) {
+      out.name = *name;
+      if (name->empty()) {
+        add(f.line_of_key("name"), f.at("name") + ": is empty");
+      } else if (*name == kPredictionName || *name == kConfidenceName) {
+        add(f.line_of_key("name"), f.at("name") + ": " + quote(*name) +
+                                       " is reserved (configure the prediction and the confidence "
+                                       "in [monitors.prediction] and [monitors.confidence])");
+      }
+    }
+    out.source = source(f);
+    if (auto k = kind(f)) out.kind = *k;
+    return out;
+  }
+
+  std::vector<Threshold> thresholds(const Scope& m) {
+    std::vector<Threshold> out;
+    const toml::table* t = get_table(m, "thresholds", Need::optional,
+                                     "a table of statistic = threshold, e.g. { psi = 0.2 }");
+    if (t) {
+      Scope ts{*t, m.at("thresholds")};
+      const auto& known = known_statistics();
+      for (const auto& [key, node] : in_file_order(*t)) {
+        const std::string stat(key->str());
+        if (std::find(known.begin(), known.end(), stat) == known.end()) {
+          std::string match = closest_match(stat, known);
+          add(line_of(*key), ts.path + ": unknown statistic '" + stat + "'" +
+                                 (match.empty() ? " (expected one of: " + join(known, false) + ")"
+                                                : " (did you mean '" + match + "'?)"));
+          continue;
+        }
+        if (auto th = threshold(ts, stat, *node)) out.push_back(std::move(*th));
+      }
+    }
+    for (const auto& d : kDefaultThresholds) {
+      bool given = t && t->contains(d.statistic);
+      if (given) continue;
+      Threshold th;
+      th.statistic = std::string(d.statistic);
+      th.level = th.resolve_level = d.level;
+      out.push_back(std::move(th));
+    }
+    return out;
+  }
+
+  std::optional<Threshold> threshold(const Scope& ts, const std::string& stat,
+                                     const toml::node& node) {
+    Threshold out;
+    out.statistic = stat;
+    out.line = line_of(node);
+    const std::string path = ts.at(stat);
+    constexpr std::string_view kExpected =
+        "a number or a table such as { above = 0.1, resolve_below = 0.08, for = 2 }";
+    if (!node.is_table()) {
+      if (!node.is_integer() && !node.is_floating_point()) {
+        type_error(node, path, kExpected);
+        return std::nullopt;
+      }
+      auto level = number(node, path, kExpected);
+      if (!level) return std::nullopt;
+      out.level = out.resolve_level = *level;
+      return out;
+    }
+    Scope s{*node.as_table(), path};
+    check_keys(s, kThresholdKeys);
+    const bool has_above = s.has("above");
+    const bool has_below = s.has("below");
+    auto above = get_number(s, "above", Need::optional);
+    auto below = get_number(s, "below", Need::optional);
+    bool ok = true;
+    if (has_above && has_below) {
+      add(s.line(), path + ": give either 'above' or 'below', not both");
+      ok = false;
+    } else if (!has_above && !has_below) {
+      add(s.line(), path + ": missing 'above' or 'below' (the level that fires the alert)");
+      ok = false;
+    } else if (!above && !below) {
+      ok = false;  // already reported as a bad value
+    }
+    out.direction =
+        has_below && !has_above ? Threshold::Direction::below : Threshold::Direction::above;
+    out.level = above ? *above : below ? *below : 0.0;
+    out.resolve_level = out.level;
+    auto resolve_below = get_number(s, "resolve_below", Need::optional);
+    auto resolve_above = get_number(s, "resolve_above", Need::optional);
+    if (s.has("resolve_below") && has_below && !has_above) {
+      add(s.line_of_key("resolve_below"),
+          s.at("resolve_below") + ": goes with 'above'; with 'below' use 'resolve_above'");
+      ok = false;
+    } else if (resolve_below && above) {
+      if (*resolve_below > *above) {
+        add(s.line_of_key("resolve_below"),
+            s.at("resolve_below") + ": " + detail::format_double(*resolve_below) +
+                " must not exceed the 'above' level (" + detail::format_double(*above) + ")");
+        ok = false;
+      }
+      out.resolve_level = *resolve_below;
+    }
+    if (s.has("resolve_above") && has_above && !has_below) {
+      add(s.line_of_key("resolve_above"),
+          s.at("resolve_above") + ": goes with 'below'; with 'above' use 'resolve_below'");
+      ok = false;
+    } else if (resolve_above && below) {
+      if (*resolve_above < *below) {
+        add(s.line_of_key("resolve_above"),
+            s.at("resolve_above") + ": " + detail::format_double(*resolve_above) +
+                " must be at least the 'below' level (" + detail::format_double(*below) + ")");
+        ok = false;
+      }
+      out.resolve_level = *resolve_above;
+    }
+    if (auto v = get_integer(s, "for", Need::optional, 1, 1000000))
+      out.for_count = static_cast<int>(*v);
+    if (auto sev = get_choice(s, "severity", Need::optional, kSeverities)) {
+      out.severity = parse_severity(*sev);
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  std::vector<MonitorConfig> monitors(const Scope& doc) {
+    std::vector<MonitorConfig> out;
+    const toml::node* n = doc.get("monitors");
+    if (!n) {
+      add(doc.line(), "no monitors: add at least one [[monitors]] table");
+      return out;
+    }
+    if (!n->is_array()) {
+      type_error(*n, "monitors", "an array of tables ([[monitors]])");
+      return out;
+    }
+    const toml::array& arr = *n->as_array();
+    if (arr.empty()) add(line_of(*n), "monitors: is empty; add at least one [[monitors]] table");
+    std::map<std::string, std::pair<std::size_t, int>> seen;  // name -> (index, line)
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const toml::node& m = *arr.get(i);
+      std::string path = "monitors[" + std::to_string(i) + "]";
+      if (!m.is_table()) {
+        type_error(m, path, "a table");
+        continue;
+      }
+      const toml::table& t = *m.as_table();
+      if (const toml::node* name = t.get("name"); name && name->is_string()) {
+        path += " (" + name->as_string()->get() + ")";
+        monitor_names_.push_back(name->as_string()->get());
+      }
+      MonitorConfig mc = monitor(Scope{t, path});
+      if (!mc.name.empty()) {
+        auto [it, inserted] = seen.emplace(mc.name, std::make_pair(i, mc.line));
+        if (!inserted) {
+          add(Scope{t, path}.line_of_key("name"),
+              path + ".name: " + quote(mc.name) + " is already used by monitors[" +
+                  std::to_string(it->second.first) + "] (line " +
+                  std::to_string(it->second.second) + ")");
+        }
+      }
+      out.push_back(std::move(mc));
+    }
+    return out;
+  }
+
+  MonitorConfig monitor(const Scope& m) {
+    MonitorConfig out;
+    out.line = m.line();
+    check_keys(m, kMonitorKeys);
+    if (auto name = get_string(m, "name", Need::required, "[a-z0-9_.-]+, unique")) {
+      if (!detail::is_monitor_name(*name)) {
+        std::string lowered = *name;
+        std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::string hint =
+            detail::is_monitor_name(lowered) ? " (did you mean " + quote(lowered) + "?)" : "";
+        add(m.line_of_key("name"),
+            m.at("name") + ": " + quote(*name) +
+                " may only contain lowercase letters, digits, '_', '.' and '-'" + hint);
+      } else {
+        out.name = *name;
+      }
+    }
+    if (auto table = get_string(m, "table", Need::required,
+                                "the table to read, e.g. \"public.predictions\"")) {
+      check_name(m, "table", *table, true);
+      out.table = *table;
+    }
+    if (auto ts = get_string(m, "timestamp_column", Need::required,
+                             "a timestamptz or timestamp column")) {
+      check_name(m, "timestamp_column", *ts, false);
+      out.timestamp_column = *ts;
+    }
+    out.where = where(m);
+    auto schedule = get_duration(m, "schedule", Need::required);
+    if (schedule) out.schedule = *schedule;
+    if (auto window = get_duration(m, "window", Need::required)) out.window = *window;
+    if (auto jitter = get_duration(m, "jitter", Need::optional)) {
+      out.jitter = *jitter;
+      if (schedule && *jitter >= *schedule) {
+        add(m.line_of_key("jitter"), m.at("jitter") + ": " + format_duration(*jitter) +
+                                         " must be shorter than schedule (" +
+                                         format_duration(*schedule) + ")");
+      }
+    }
+    out.reference = reference(m, out.timestamp_column);
+
+    auto min_rows = get_integer(m, "min_rows", Need::optional, 1, kNoLimit);
+    auto max_rows = get_integer(m, "max_rows", Need::optional, 1, kNoLimit);
+    if (min_rows) out.min_rows = *min_rows;
+    if (max_rows) out.max_rows = *max_rows;
+    bool rows_ok = (min_rows || !m.has("min_rows")) && (max_rows || !m.has("max_rows"));
+    if (rows_ok && out.max_rows < out.min_rows) {
+      if (max_rows) {
+        add(m.line_of_key("max_rows"), m.at("max_rows") + ": " + std::to_string(out.max_rows) +
+                                           " is less than min_rows (" +
+                                           std::to_string(out.min_rows) + ")");
+      } else {
+        add(m.line_of_key("min_rows"), m.at("min_rows") + ": " + std::to_string(out.min_rows) +
+                                           " exceeds max_rows (" + std::to_string(out.max_rows) +
+                                           ", the default)");
+      }
+    }
+    if (auto bins = get_integer(m, "bins", Need::optional, 2, 1000))
+      out.bins = static_cast<int>(*bins);
+
+    if (const toml::table* p =
+            get_table(m, "prediction", Need::optional,
+                      "a table such as { column = \"prediction\", kind = \"categorical\" }")) {
+      Scope ps{*p, m.at("prediction")};
+      check_keys(ps, kPredictionKeys);
+      FeatureConfig pred;
+      pred.name = std::string(kPredictionName);
+      pred.line = ps.line();
+      pred.source = source(ps);
+      if (auto k = kind(ps)) pred.kind = *k;
+      out.prediction = std::move(pred);
+    }
+    if (const toml::table* c =
+            get_table(m, "confidence", Need::optional,
+                      "a table such as { column = \"confidence\", low = 0.6 }")) {
+      Scope cs{*c, m.at("confidence")};
+      check_keys(cs, kConfidenceKeys);
+      ConfidenceConfig conf;
+      conf.line = cs.line();
+      conf.source = source(cs);
+      if (auto low = get_number(cs, "low", Need::optional)) {
+        if (*low <= 0 || *low >= 1) {
+          add(cs.line_of_key("low"), cs.at("low") + ": " + detail::format_double(*low) +
+                                         " is out of range (expected strictly between 0 and 1)");
+        }
+        conf.low = *low;
+      }
+      out.confidence = std::move(conf);
+    }
+    // A features key of the wrong type is reported as such, not also as "nothing to monitor".
+    const toml::node* features_node = m.get("features");
+    const bool any_feature =
+        features_node && !(features_node->is_array() && features_node->as_array()->empty());
+    if (const toml::array* features = get_array(m, "features", Need::optional,
+                                                "an array of tables ([[monitors.features]])")) {
+      std::map<std::string, std::pair<std::size_t, int>> seen;
+      for (std::size_t i = 0; i < features->size(); ++i) {
+        const toml::node& f = *features->get(i);
+        std::string path = m.at("features") + "[" + std::to_string(i) + "]";
+        if (!f.is_table()) {
+          type_error(f, path, "a table");
+          continue;
+        }
+        Scope fs{*f.as_table(), path};
+        FeatureConfig fc = feature(fs);
+        if (!fc.name.empty()) {
+          auto [it, inserted] = seen.emplace(fc.name, std::make_pair(i, fc.line));
+          if (!inserted) {
+            add(fs.line_of_key("name"), fs.at("name") + ": " + quote(fc.name) +
+                                            " is already used by features[" +
+                                            std::to_string(it->second.first) + "] (line " +
+                                            std::to_string(it->second.second) + ")");
+          }
+        }
+        out.features.push_back(std::move(fc));
+      }
+    }
+    if (!any_feature && !m.has("prediction")) {
+      add(m.line(),
+          m.path + ": nothing to monitor: add [[monitors.features]] or [monitors.prediction]");
+    }
+    out.thresholds = thresholds(m);
+    if (auto d = get_duration(m, "repeat_interval", Need::optional)) out.repeat_interval = *d;
+    if (auto v = get_integer(m, "failing_after", Need::optional, 1, 1000000)) {
+      out.failing_after = static_cast<int>(*v);
+    }
+    return out;
+  }
+
+  std::vector<SinkConfig> sinks(const Scope& doc) {
+    std::vector<SinkConfig> out;
+    const toml::array* arr =
+        get_array(doc, "sinks", Need::optional, "an array of tables ([[sinks]])");
+    if (!arr) return out;
+    std::map<std::string, std::pair<std::size_t, int>> seen;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& n = *arr->get(i);
+      std::string path = "sinks[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        type_error(n, path, "a table");
+        continue;
+      }
+      const toml::table& t = *n.as_table();
+      if (const toml::node* name = t.get("name"); name && name->is_string()) {
+        path += " (" + name->as_string()->get() + ")";
+      }
+      Scope s{t, path};
+      SinkConfig sc = sink(s);
+      if (!sc.name.empty()) {
+        auto [it, inserted] = seen.emplace(sc.name, std::make_pair(i, sc.line));
+        if (!inserted) {
+          add(s.line_of_key("name"), s.at("name") + ": " + quote(sc.name) +
+                                         " is already used by sinks[" +
+                                         std::to_string(it->second.first) + "] (line " +
+                                         std::to_string(it->second.second) + ")");
+        }
+      }
+      out.push_back(std::move(sc));
+    }
+    return out;
+  }
+
+  SinkConfig sink(const Scope& s) {
+    SinkConfig out;
+    out.line = s.line();
+    check_keys(s, kSinkKeys);
+    if (auto name = get_string(s, "name", Need::required, "unique among sinks")) {
+      if (name->empty()) {
+        add(s.line_of_key("name"), s.at("name") + ": is empty");
+      } else {
+        out.name = *name;
+      }
+    }
+    if (auto type = get_choice(s, "type", Need::required, kSinkTypes)) {
+      using T = SinkConfig::Type;
+      for (T t : {T::webhook, T::slack, T::pagerduty, T::alertmanager}) {
+        if (to_string(t) == *type) out.type = t;
+      }
+    }
+    if (auto url = get_string(s, "url", Need::required, "an http:// or https:// URL")) {
+      if (std::string why = detail::check_http_url(*url); !why.empty()) {
+        add(s.line_of_key("url"),
+            s.at("url") + ": " + quote(detail::mask_password(*url)) + " " + why);
+      }
+      out.url = *url;
+    }
+    if (auto env = get_env_name(s, "secret_env")) out.secret_env = *env;
+    if (out.type == SinkConfig::Type::pagerduty && s.get("type") && !s.has("secret_env")) {
+      add(s.line(), s.path +
+                        ": missing required key 'secret_env' (type \"pagerduty\" needs the "
+                        "environment variable that holds the routing key)");
+    }
+    if (auto sev = get_choice(s, "min_severity", Need::optional, kSeverities)) {
+      out.min_severity = *parse_severity(*sev);
+    }
+    if (auto d = get_duration(s, "timeout", Need::optional)) out.timeout = *d;
+    if (const toml::array* monitors =
+            get_array(s, "monitors", Need::optional, "an array of monitor names")) {
+      if (monitors->empty()) {
+        add(s.line_of_key("monitors"),
+            s.at("monitors") + ": is empty; leave it out to send every monitor's alerts here");
+      }
+      for (std::size_t i = 0; i < monitors->size(); ++i) {
+        const toml::node& m = *monitors->get(i);
+        std::string path = s.at("monitors") + "[" + std::to_string(i) + "]";
+        if (!m.is_string()) {
+          type_error(m, path, "a monitor name");
+          continue;
+        }
+        const std::string& name = m.as_string()->get();
+        if (std::find(monitor_names_.begin(), monitor_names_.end(), name) == monitor_names_.end()) {
+          add(line_of(m), path + ": no monitor is named " + quote(name) +
+                              did_you_mean_value(name, monitor_names_));
+          continue;
+        }
+        out.monitors.push_back(name);
+      }
+    }
+    return out;
+  }
+
+  std::string file_;
+  const char* (*getenv_)(const char*);
+  std::vector<Problem> problems_;
+  std::vector<std::string> monitor_names_;  // as written, valid or not: for sinks' references
+};
+
+}  // namespace
+
+Config load_string(std::string_view toml_text, const std::string& path,
+                   const char* (*getenv_fn)(const char*)) {
+  Loader loader(path, getenv_fn ? getenv_fn : &process_getenv);
+  return loader.load(toml_text);
+}
+
+}  // namespace driftd::config
