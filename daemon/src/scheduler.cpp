@@ -41,8 +41,11 @@ void Scheduler::set_monitors(const std::vector<Entry>& entries) {
       // The latest instant runs now if it has not been evaluated yet (a start after downtime),
       // otherwise the next one.
       Timestamp latest = floor_aligned(now - s.offset, e.interval);
-      bool done = e.last_evaluated && *e.last_evaluated >= latest;
-      s.due = done ? latest + e.interval : latest;
+      if (!e.last_evaluated || *e.last_evaluated < latest) {
+        s.due = latest;
+      } else {
+        s.due = floor_aligned(*e.last_evaluated, e.interval) + e.interval;
+      }
       if (old != states_.end()) s.busy = old->second.busy;
     }
     next.emplace(e.name, std::move(s));

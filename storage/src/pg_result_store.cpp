@@ -27,7 +27,7 @@ SELECT e.id, e.monitor, e.evaluated_at, '__confidence__', s.key, (s.value #>> '{
   FROM {schema}.evaluations e
   CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'confidence') = 'object'
                                      THEN e.body->'confidence' ELSE '{}'::jsonb END) s
- WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number' AND s.key <> 'rows'
 )sql";
 
 }  // namespace

@@ -261,10 +261,15 @@ PooledConnection ConnectionPool::acquire(std::stop_token stop) {
       // An idle connection may have been closed by the server (restart, idle timeout): reading
       // what is pending tells.
       if (c->healthy() && PQconsumeInput(c->raw()) != 0 && c->healthy())
-        return PooledConnection(this, std::move(c));
+        return PooledConnection(this, std::move(c), true);
     }
   }
-  return PooledConnection(this, std::make_unique<PgConnection>(options_));
+  return fresh(stop);
+}
+
+PooledConnection ConnectionPool::fresh(std::stop_token stop) {
+  if (stop.stop_requested()) throw SourceError("cancelled");
+  return PooledConnection(this, std::make_unique<PgConnection>(options_), false);
 }
 
 void ConnectionPool::give_back(std::unique_ptr<PgConnection> conn) {

@@ -49,6 +49,7 @@ class PgConnection {
   std::string quote_identifier(std::string_view name);
   std::string quote_literal(std::string_view value);
   bool healthy() const;
+  bool broken() const { return broken_; }
   PGconn* raw() { return conn_; }
 
  private:
@@ -67,17 +68,22 @@ class ConnectionPool;
 // connection that saw an error is never reused).
 class PooledConnection {
  public:
-  PooledConnection(ConnectionPool* pool, std::unique_ptr<PgConnection> conn)
-      : pool_(pool), conn_(std::move(conn)) {}
+  PooledConnection(ConnectionPool* pool, std::unique_ptr<PgConnection> conn, bool reused)
+      : pool_(pool), conn_(std::move(conn)), reused_(reused) {}
   PooledConnection(PooledConnection&&) = default;
+  PooledConnection& operator=(PooledConnection&&) = default;
   ~PooledConnection() = default;
   PgConnection* operator->() { return conn_.get(); }
   PgConnection& operator*() { return *conn_; }
   void release_healthy();
+  // True when the connection came from the pool: a failure on it may just mean it went stale
+  // while idle (server restart, terminated backend), which deserves one retry on a fresh one.
+  bool reused() const { return reused_; }
 
  private:
   ConnectionPool* pool_;
   std::unique_ptr<PgConnection> conn_;
+  bool reused_ = false;
 };
 
 class ConnectionPool {
@@ -87,6 +93,8 @@ class ConnectionPool {
   };
   explicit ConnectionPool(Options options) : options_(std::move(options)) {}
   PooledConnection acquire(std::stop_token stop);
+  // A new connection, never one from the pool.
+  PooledConnection fresh(std::stop_token stop);
   void give_back(std::unique_ptr<PgConnection> conn);
 
  private:

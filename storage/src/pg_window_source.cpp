@@ -204,9 +204,18 @@ struct PgWindowSource::Impl {
     return p;
   }
 
-  // Reads one slice into `builder` on its own connection.
+  // Reads one slice into `builder` on its own connection. A pooled connection that turns out to
+  // be dead before any row arrived is replaced once by a fresh one.
   void read_slice(const drift::WindowRequest& req, WindowBuilder& builder, std::stop_token stop) {
     PooledConnection conn = pool.acquire(stop);
+    if (conn.reused()) {
+      try {
+        conn->exec("SELECT 1", stop);
+      } catch (const SourceError&) {
+        if (stop.stop_requested()) throw;
+        conn = pool.fresh(stop);
+      }
+    }
     Plan p = plan(*conn, req, stop);
     if (!p.problems.empty()) {
       std::string msg = p.problems.front();

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "driftd/drift/statistics.hpp"
 #include "driftd/storage/pg_window_source.hpp"
@@ -108,7 +109,7 @@ TEST_CASE("columns and jsonb keys give identical values, missing kinds included"
                "('2026-01-01T00:11:00Z', NULL, NULL, '{\"x\": null, \"c\": null}'),"
                "('2026-01-01T00:12:00Z', 'NaN', 'b', '{\"x\": \"NaN\", \"c\": \"b\"}'),"
                "('2026-01-01T00:13:00Z', 'Infinity', 'b', '{\"x\": \"Infinity\", \"c\": \"b\"}'),"
-               "('2026-01-01T00:14:00Z', '-Infinity', 'é\"q\\n', '{\"x\": \"-Infinity\", \"c\": \"é\\\"q\\\\n\"}'),"
+               "('2026-01-01T00:14:00Z', '-Infinity', E'é\"q\\n', '{\"x\": \"-Infinity\", \"c\": \"é\\\"q\\n\"}'),"
                "('2026-01-01T00:15:00Z', NULL, NULL, '{}'),"
                "('2026-01-01T00:16:00Z', -2e300, 'a', '{\"x\": -2e300, \"c\": \"a\"}'),"
                "('2026-01-01T00:17:00Z', 4.9e-324, 'a', '{\"x\": 4.9e-324, \"c\": \"a\"}')");
@@ -227,7 +228,7 @@ TEST_CASE("hostile identifiers fail cleanly and harm nothing", "[storage][securi
   for (std::string table : {std::string("x\"; DROP TABLE ") + s.table("y") + "; --",
                             s.name() + ".y\"; DROP TABLE " + s.table("y") + "; --"}) {
     r.table = table;
-    CHECK_THROWS_WITH(src.read(r), Catch::Contains("does not exist"));
+    CHECK_THROWS_WITH(src.read(r), Catch::Contains("does not exist") || Catch::Contains("must be written as schema.table"));
   }
   r.table = s.table("y");
   r.columns = {{"x\"; DROP TABLE " + s.table("y") + "; --", "", drift::FeatureKind::numerical}};
