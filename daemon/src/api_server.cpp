@@ -120,10 +120,18 @@ bool etag_matches(const std::string& header, const std::string& etag) {
   return false;
 }
 
-struct Route {
+using Captures = std::vector<std::string>;
+
+struct Endpoint {
+  std::string method;
   std::regex pattern;
-  std::string methods;  // e.g. "GET", "GET,POST"
+  std::string name;  // the handler label in metrics
+  std::function<void(const httplib::Request&, httplib::Response&, const Captures&)> fn;
 };
+
+bool has_body_framing(const httplib::Request& req) {
+  return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+}
 
 }  // namespace
 
@@ -133,7 +141,6 @@ struct ApiServer::Impl {
   httplib::Server server;
   std::thread thread;
   int bound_port = 0;
-  std::vector<Route> routes;
 
   Impl(ApiBackend& b, ApiOptions o) : backend(b), options(std::move(o)) {}
 
@@ -142,34 +149,32 @@ struct ApiServer::Impl {
     res.set_content(body, "application/json");
   }
 
-  // Wraps a handler: maps errors to statuses, never a 500 for what the client sent, and counts.
-  template <typename F>
-  httplib::Server::Handler wrap(std::string name, F f) {
-    return [this, name, f](const httplib::Request& req, httplib::Response& res) {
-      auto start = std::chrono::steady_clock::now();
-      try {
-        if (needs_auth_for(req) && !authorized(req)) {
-          res.set_header("WWW-Authenticate", "Bearer realm=\"driftd\"");
-          send_json(res, 401, error_body("this request needs \"Authorization: Bearer <token>\""));
-        } else {
-          f(req, res);
-        }
-      } catch (const NotFound& e) {
-        send_json(res, 404, error_body(e.what()));
-      } catch (const BadRequest& e) {
-        send_json(res, 400, error_body(e.what()));
-      } catch (const Conflict& e) {
-        send_json(res, 409, error_body(e.what()));
-      } catch (const Unavailable& e) {
-        res.set_header("Retry-After", "5");
-        send_json(res, 503, error_body(e.what()));
-      } catch (const std::exception& e) {
-        log::error("api request failed", {{"path", req.path}, {"error", e.what()}});
-        send_json(res, 500, error_body(std::string("internal error: ") + e.what()));
+  // Runs a handler: maps errors to statuses (never a 500 for what the client sent) and counts.
+  void serve(const std::string& name, const httplib::Request& req, httplib::Response& res,
+             const std::function<void()>& f) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      if (needs_auth_for(req) && !authorized(req)) {
+        res.set_header("WWW-Authenticate", "Bearer realm=\"driftd\"");
+        send_json(res, 401, error_body("this request needs \"Authorization: Bearer <token>\""));
+      } else {
+        f();
       }
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      backend.observe_request(name, res.status, seconds);
-    };
+    } catch (const NotFound& e) {
+      send_json(res, 404, error_body(e.what()));
+    } catch (const BadRequest& e) {
+      send_json(res, 400, error_body(e.what()));
+    } catch (const Conflict& e) {
+      send_json(res, 409, error_body(e.what()));
+    } catch (const Unavailable& e) {
+      res.set_header("Retry-After", "5");
+      send_json(res, 503, error_body(e.what()));
+    } catch (const std::exception& e) {
+      log::error("api request failed", {{"path", req.path}, {"error", e.what()}});
+      send_json(res, 500, error_body(std::string("internal error: ") + e.what()));
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    backend.observe_request(name, res.status, seconds);
   }
 
   bool needs_auth_for(const httplib::Request& req) const {
@@ -180,15 +185,14 @@ struct ApiServer::Impl {
     std::string h = req.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
     if (h.size() <= prefix.size() || h.compare(0, prefix.size(), prefix) != 0) {
-      // still spend the same work as a comparison
-      constant_time_equals(h, options.bearer_token);
+      constant_time_equals(h, options.bearer_token);  // the same work either way
       return false;
     }
     return constant_time_equals(h.substr(prefix.size()), options.bearer_token);
   }
 
-  std::string monitor_of(const httplib::Request& req) {
-    std::string name = req.matches[1];
+  std::string monitor_of(const Captures& c) {
+    const std::string& name = c.at(1);
     if (!backend.has_monitor(name)) throw NotFound("no monitor named \"" + name + "\"");
     return name;
   }
@@ -212,29 +216,62 @@ struct ApiServer::Impl {
     return q;
   }
 
-  void install_routes() {
-    auto add = [&](const std::string& pattern, const std::string& methods) {
-      routes.push_back({std::regex(pattern), methods});
-    };
-    server.Get("/healthz", wrap("healthz", [this](const auto&, auto& res) {
+  std::vector<Endpoint> endpoints;
+
+  void route(const std::string& method, const std::string& pattern, const std::string& name,
+             std::function<void(const httplib::Request&, httplib::Response&, const Captures&)> fn) {
+    endpoints.push_back({method, std::regex(pattern), name, std::move(fn)});
+  }
+
+  // 405 when the path exists for another method, else 404.
+  void no_route(const httplib::Request& req, httplib::Response& res) {
+    serve("not_found", req, res, [&] {
+      std::string allowed;
+      for (const auto& e : endpoints) {
+        if (std::regex_match(req.path, e.pattern) && allowed.find(e.method) == std::string::npos)
+          allowed += (allowed.empty() ? "" : ", ") + e.method;
+      }
+      if (!allowed.empty()) {
+        res.set_header("Allow", allowed);
+        send_json(res, 405, error_body("method " + req.method + " is not allowed on " + req.path +
+                                           " (allowed: " + allowed + ")"));
+      } else {
+        send_json(res, 404, error_body("no such endpoint: " + req.path));
+      }
+    });
+  }
+
+  // Finds and runs the endpoint for a request; true when one matched.
+  bool dispatch(const httplib::Request& req, httplib::Response& res) {
+    for (const auto& e : endpoints) {
+      if (e.method != req.method) continue;
+      std::smatch m;
+      if (!std::regex_match(req.path, m, e.pattern)) continue;
+      Captures c;
+      for (const auto& g : m) c.push_back(g.str());
+      serve(e.name, req, res, [&] { e.fn(req, res, c); });
+      return true;
+    }
+    return false;
+  }
+
+  void define_endpoints() {
+    route("GET", "/healthz", "healthz", [this](const auto&, auto& res, const auto&) {
       send_json(res, 200, R"({"status":"ok"})");
-    }));
-    add("/healthz", "GET");
-    server.Get("/readyz", wrap("readyz", [this](const auto&, auto& res) {
+    });
+    route("GET", "/readyz", "readyz", [this](const auto&, auto& res, const auto&) {
       Readiness r = backend.readiness();
       if (r.ready) {
         send_json(res, 200, R"({"status":"ready"})");
       } else {
         send_json(res, 503, json{{"status", "unavailable"}, {"reason", r.reason}}.dump());
       }
-    }));
-    add("/readyz", "GET");
-    server.Get("/metrics", wrap("metrics", [this](const auto&, auto& res) {
+    });
+    route("GET", "/metrics", "metrics", [this](const auto&, auto& res, const auto&) {
       res.status = 200;
       res.set_content(backend.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
-    }));
-    add("/metrics", "GET");
-    server.Get("/api/v1/monitors", wrap("monitors", [this](const auto&, auto& res) {
+    });
+    route("GET", "/api/v1/monitors", "monitors", [this](const auto&, auto& res, const auto&) {
       std::string body = R"({"monitors":[)";
       bool first = true;
       for (const auto& m : backend.monitors()) {
@@ -246,17 +283,15 @@ struct ApiServer::Impl {
       }
       body += "]}";
       send_json(res, 200, body);
-    }));
-    add("/api/v1/monitors", "GET");
-    server.Get(R"(/api/v1/monitors/([^/]+)/drift)", wrap("drift", [this](const auto& req, auto& res) {
-      std::string name = monitor_of(req);
+    });
+    route("GET", R"(/api/v1/monitors/([^/]+)/drift)", "drift", [this](const auto&, auto& res, const auto& c) {
+      std::string name = monitor_of(c);
       auto e = backend.latest(name);
       if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
       send_json(res, 200, drift::to_json(*e));
-    }));
-    add(R"(/api/v1/monitors/([^/]+)/drift)", "GET");
-    server.Get(R"(/api/v1/monitors/([^/]+)/history)", wrap("history", [this](const auto& req, auto& res) {
-      std::string name = monitor_of(req);
+    });
+    route("GET", R"(/api/v1/monitors/([^/]+)/history)", "history", [this](const auto& req, auto& res, const auto& c) {
+      std::string name = monitor_of(c);
       auto q = history_query(req);
       std::string body = R"({"evaluations":[)";
       bool first = true;
@@ -267,10 +302,9 @@ struct ApiServer::Impl {
       }
       body += "]}";
       send_json(res, 200, body);
-    }));
-    add(R"(/api/v1/monitors/([^/]+)/history)", "GET");
-    server.Get(R"(/api/v1/monitors/([^/]+)/retrain)", wrap("retrain", [this](const auto& req, auto& res) {
-      std::string name = monitor_of(req);
+    });
+    route("GET", R"(/api/v1/monitors/([^/]+)/retrain)", "retrain", [this](const auto& req, auto& res, const auto& c) {
+      std::string name = monitor_of(c);
       std::string body = to_json(backend.retrain(name));
       std::string etag = etag_of(body);
       res.set_header("ETag", etag);
@@ -280,48 +314,48 @@ struct ApiServer::Impl {
         return;
       }
       send_json(res, 200, body);
-    }));
-    add(R"(/api/v1/monitors/([^/]+)/retrain)", "GET");
-    server.Post(R"(/api/v1/monitors/([^/]+)/run)", wrap("run", [this](const auto& req, auto& res) {
-      std::string name = monitor_of(req);
-      send_json(res, 200, drift::to_json(backend.run_now(name)));
-    }));
-    add(R"(/api/v1/monitors/([^/]+)/run)", "POST");
-    server.Get("/api/v1/alerts", wrap("alerts", [this](const auto&, auto& res) {
-      send_json(res, 200, backend.alerts_json());
-    }));
-    add("/api/v1/alerts", "GET");
-    server.Get("/api/v1/silences", wrap("silences", [this](const auto&, auto& res) {
-      send_json(res, 200, backend.silences_json());
-    }));
-    server.Post("/api/v1/silences", wrap("silences", [this](const auto& req, auto& res) {
-      send_json(res, 201, backend.create_silence(req.body));
-    }));
-    add("/api/v1/silences", "GET,POST");
-    server.Delete(R"(/api/v1/silences/([^/]+))", wrap("silences", [this](const auto& req, auto& res) {
-      backend.expire_silence(req.matches[1]);
-      res.status = 204;
-    }));
-    add(R"(/api/v1/silences/([^/]+))", "DELETE");
-
-    // Anything else: 405 when the path exists for another method, else 404.
-    auto fallback = wrap("not_found", [this](const auto& req, auto& res) {
-      for (const auto& r : routes) {
-        if (std::regex_match(req.path, r.pattern)) {
-          res.set_header("Allow", r.methods);
-          send_json(res, 405, error_body("method " + req.method + " is not allowed on " + req.path +
-                                             " (allowed: " + r.methods + ")"));
-          return;
-        }
-      }
-      send_json(res, 404, error_body("no such endpoint: " + req.path));
     });
-    server.Get(".*", fallback);
-    server.Post(".*", fallback);
-    server.Put(".*", fallback);
-    server.Patch(".*", fallback);
-    server.Delete(".*", fallback);
-    server.Options(".*", fallback);
+    route("POST", R"(/api/v1/monitors/([^/]+)/run)", "run", [this](const auto&, auto& res, const auto& c) {
+      std::string name = monitor_of(c);
+      send_json(res, 200, drift::to_json(backend.run_now(name)));
+    });
+    route("GET", "/api/v1/alerts", "alerts", [this](const auto&, auto& res, const auto&) {
+      send_json(res, 200, backend.alerts_json());
+    });
+    route("GET", "/api/v1/silences", "silences", [this](const auto&, auto& res, const auto&) {
+      send_json(res, 200, backend.silences_json());
+    });
+    route("POST", "/api/v1/silences", "silences", [this](const auto& req, auto& res, const auto&) {
+      send_json(res, 201, backend.create_silence(req.body));
+    });
+    route("DELETE", R"(/api/v1/silences/([^/]+))", "silences", [this](const auto&, auto& res, const auto& c) {
+      backend.expire_silence(c.at(1));
+      res.status = 204;
+    });
+  }
+
+  void install() {
+    define_endpoints();
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      if (!dispatch(req, res)) no_route(req, res);
+    };
+    for (const char* pattern : {".*"}) {
+      server.Get(pattern, handler);
+      server.Post(pattern, handler);
+      server.Put(pattern, handler);
+      server.Patch(pattern, handler);
+      server.Delete(pattern, handler);
+      server.Options(pattern, handler);
+    }
+    // httplib answers 400 to a POST/PUT/PATCH that carries neither Content-Length nor chunked
+    // encoding (curl -X POST without -d): those have no body, so route them before it reads one.
+    server.set_pre_routing_handler([this, handler](const httplib::Request& req, httplib::Response& res) {
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !has_body_framing(req)) {
+        handler(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
   }
 };
 
@@ -332,7 +366,7 @@ ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::start() {
   auto& m = *impl_;
-  m.install_routes();
+  m.install();
   int threads = m.options.threads;
   m.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   m.server.set_payload_max_length(m.options.max_body_bytes);

@@ -18,6 +18,8 @@
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
+#include "service_support.hpp"
+#include "driftd/daemon/service.hpp"
 
 namespace driftd::daemon {
 
@@ -142,32 +144,6 @@ std::optional<config::Config> load_config(const Args& a, FILE* out) {
   }
 }
 
-storage::StateOptions state_options(const config::Config& c) {
-  storage::StateOptions s;
-  s.url = c.database.url;
-  s.schema = c.database.state_schema;
-  s.statement_timeout = c.database.statement_timeout;
-  s.connect_timeout = c.database.connect_timeout;
-  return s;
-}
-
-storage::PgOptions source_options(const config::Config& c) {
-  storage::PgOptions o;
-  o.url = c.database.url;
-  o.statement_timeout = c.database.statement_timeout;
-  o.connect_timeout = c.database.connect_timeout;
-  o.max_idle_connections = static_cast<std::size_t>(std::max(2, c.database.read_connections) * 2);
-  return o;
-}
-
-EvaluatorOptions evaluator_options(const config::Config& c) {
-  EvaluatorOptions o;
-  o.read_connections = c.database.read_connections;
-  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-  o.compute_threads = static_cast<int>(std::max(1L, cores));
-  return o;
-}
-
 void log_evaluation(const drift::Evaluation& e, const EvaluationTimings& t) {
   std::size_t drifted = 0;
   for (const auto& f : e.features)
@@ -231,7 +207,7 @@ int cmd_run_once(const Args& a) {
     log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
     return kExitFailed;
   }
-  storage::PgWindowSource source(source_options(*cfg));
+  storage::PgWindowSource source(pg_options(*cfg));
   storage::PgResultStore store(state_options(*cfg));
   Evaluator evaluator(source, &store, evaluator_options(*cfg));
 
@@ -258,7 +234,7 @@ int cmd_check(const Args& a) {
   auto cfg = load_config(a, stdout);
   if (!cfg) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
   int problems = 0;
-  storage::PgWindowSource source(source_options(*cfg));
+  storage::PgWindowSource source(pg_options(*cfg));
   try {
     source.ping();
   } catch (const std::exception& e) {
@@ -303,7 +279,15 @@ int run_cli(int argc, char** argv) {
   try {
     if (a.command == "run-once") return cmd_run_once(a);
     if (a.command == "check") return cmd_check(a);
-    std::fprintf(stderr, "error: command \"%s\" is not available yet\n", a.command.c_str());
+    if (a.command == "run") {
+      const std::string* path = a.get("config");
+      if (path == nullptr) {
+        std::fprintf(stderr, "error: --config FILE is required\n\n%s", kUsage);
+        return kExitUsage;
+      }
+      return run_daemon(*path);
+    }
+    std::fprintf(stderr, "error: unknown command \"%s\"\n\n%s", a.command.c_str(), kUsage);
     return kExitUsage;
   } catch (const std::exception& e) {
     log::error("fatal", {{"error", e.what()}});

@@ -1,0 +1,465 @@
+#include "driftd/daemon/service.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "driftd/common/log.hpp"
+#include "driftd/daemon/evaluator.hpp"
+#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/daemon/scheduler.hpp"
+#include "driftd/metrics/metrics.hpp"
+#include "driftd/storage/pg_result_store.hpp"
+#include "driftd/storage/pg_window_source.hpp"
+#include "service_support.hpp"
+
+namespace driftd::daemon {
+
+namespace {
+
+int worker_count(const config::Config& c) {
+  if (c.scheduler.workers > 0) return c.scheduler.workers;
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return static_cast<int>(std::max(1L, cores));
+}
+
+}  // namespace
+
+struct Service::Impl {
+  const Clock& clock;
+  std::shared_ptr<const config::Config> config;  // replaced whole on reload
+  mutable std::mutex config_mutex;
+
+  metrics::Metrics metrics{DRIFTD_VERSION};
+  storage::PgWindowSource source;
+  storage::PgResultStore store;
+  Evaluator evaluator;
+  Scheduler scheduler;
+  std::unique_ptr<ApiServer> api;
+  boost::asio::thread_pool workers;
+  std::stop_source stopping;  // cancels in-flight evaluations
+
+  // Latest results, served by the API without touching the database.
+  std::mutex results_mutex;
+  std::map<std::string, drift::Evaluation> last;       // latest of any status
+  std::map<std::string, drift::Evaluation> last_good;  // latest that is not `error`
+  std::map<std::string, std::string> last_error;       // for logging once per transition
+
+  DatabaseHealth health;
+  std::atomic<bool> schema_ready{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<bool> shut_down{false};
+  std::thread health_thread;
+  std::mutex health_mutex;
+  std::condition_variable health_cv;
+
+  boost::asio::io_context io;
+  boost::asio::system_timer timer{io};
+
+  Impl(config::Config c, const Clock& clk)
+      : clock(clk),
+        config(std::make_shared<const config::Config>(std::move(c))),
+        source(pg_options(*config)),
+        store(state_options(*config)),
+        evaluator(source, &store, evaluator_options(*config)),
+        scheduler(clock, Scheduler::Hooks{[this](const std::string& n, Timestamp at) { dispatch(n, at); },
+                                          [this](const std::string& n, Timestamp at) { skipped(n, at); }}),
+        workers(static_cast<std::size_t>(worker_count(*config))) {}
+
+  std::shared_ptr<const config::Config> snapshot() const {
+    std::lock_guard lock(config_mutex);
+    return config;
+  }
+
+  void dispatch(const std::string& name, Timestamp at) {
+    boost::asio::post(workers, [this, name, at] {
+      evaluate_and_record(name, at);
+      scheduler.finished(name);
+    });
+  }
+
+  void skipped(const std::string& name, Timestamp at) {
+    metrics.count_skipped_tick(name);
+    log::warn("evaluation skipped: the previous one is still running",
+              {{"monitor", name}, {"at", format_rfc3339(at)}});
+  }
+
+  bool ensure_schema() {
+    if (schema_ready) return true;
+    try {
+      auto applied = storage::migrate(state_options(*snapshot()));
+      for (int v : applied)
+        log::info("state schema migrated", {{"schema", snapshot()->database.state_schema}, {"version", v}});
+      schema_ready = true;
+      load_latest();
+    } catch (const std::exception& e) {
+      log::debug("state schema not ready", {{"error", e.what()}});
+    }
+    return schema_ready;
+  }
+
+  // The latest stored evaluation of every monitor, so the API answers at once after a restart.
+  void load_latest() {
+    auto cfg = snapshot();
+    std::vector<Scheduler::Entry> entries;
+    for (const auto& m : cfg->monitors) {
+      try {
+        if (auto e = store.latest(m.name)) {
+          std::lock_guard lock(results_mutex);
+          if (!last.count(m.name)) last[m.name] = *e;
+          if (e->status != drift::Status::error && !last_good.count(m.name)) last_good[m.name] = *e;
+        }
+      } catch (const std::exception& e) {
+        log::debug("cannot load the latest evaluation", {{"monitor", m.name}, {"error", e.what()}});
+      }
+    }
+  }
+
+  drift::Evaluation evaluate_and_record(const std::string& name, Timestamp at) {
+    auto cfg = snapshot();
+    const config::MonitorConfig* m = cfg->find_monitor(name);
+    if (m == nullptr) throw NotFound("no monitor named \"" + name + "\"");
+    EvaluationTimings t;
+    drift::Evaluation e = evaluator.evaluate(*m, at, stopping.get_token(), &t);
+    if (stopping.stop_requested() && e.status == drift::Status::error) {
+      log::warn("evaluation abandoned at shutdown", {{"monitor", name}, {"at", format_rfc3339(at)}});
+      return e;
+    }
+    bool stored = false;
+    std::string store_error;
+    if (ensure_schema()) {
+      try {
+        store.save(e);
+        stored = true;
+      } catch (const std::exception& ex) {
+        store_error = ex.what();
+      }
+    } else {
+      store_error = "state schema not ready (database unreachable)";
+    }
+    metrics.record_evaluation(e, t.total_seconds);
+    metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
+    log_outcome(e, t, stored ? "" : store_error);
+    {
+      std::lock_guard lock(results_mutex);
+      last[name] = e;
+      if (e.status != drift::Status::error) last_good[name] = e;
+    }
+    if (auto next = scheduler.next_run(name)) metrics.set_next_run(name, to_unix_seconds(*next));
+    return e;
+  }
+
+  // Every evaluation is logged; a failure is logged at error level once per transition (the
+  // same failure again, tick after tick, only at debug level) and its end once.
+  void log_outcome(const drift::Evaluation& e, const EvaluationTimings& t, const std::string& store_error) {
+    std::string key = e.status == drift::Status::error ? e.error.value_or("error") : "";
+    std::string previous;
+    {
+      std::lock_guard lock(results_mutex);
+      previous = last_error[e.monitor];
+      last_error[e.monitor] = key;
+    }
+    if (e.status == drift::Status::error) {
+      auto level = key == previous ? log::Level::debug : log::Level::error;
+      log::write(level, "evaluation failed",
+                 {{"monitor", e.monitor}, {"at", format_rfc3339(e.evaluated_at)},
+                  {"duration_s", t.total_seconds}, {"error", key}});
+    } else {
+      if (!previous.empty())
+        log::info("evaluations recovered", {{"monitor", e.monitor}, {"after", previous}});
+      std::size_t drifted = 0;
+      for (const auto& f : e.features)
+        if (f.status == drift::Status::drift) ++drifted;
+      log::info("evaluation finished", {{"monitor", e.monitor},
+                                        {"at", format_rfc3339(e.evaluated_at)},
+                                        {"status", std::string(drift::to_string(e.status))},
+                                        {"current_rows", e.current_window.rows},
+                                        {"reference_rows", e.reference_window.rows},
+                                        {"drifted_features", drifted},
+                                        {"frozen_reference", t.frozen_reference_used},
+                                        {"duration_s", t.total_seconds}});
+    }
+    if (!store_error.empty())
+      log::write(key == previous && !key.empty() ? log::Level::debug : log::Level::error,
+                 "cannot store the evaluation", {{"monitor", e.monitor}, {"error", store_error}});
+  }
+
+  void apply_schedule(const config::Config& cfg) {
+    std::vector<Scheduler::Entry> entries;
+    std::set<std::string> names;
+    for (const auto& m : cfg.monitors) {
+      std::optional<Timestamp> done;
+      {
+        std::lock_guard lock(results_mutex);
+        if (auto it = last.find(m.name); it != last.end()) done = it->second.evaluated_at;
+      }
+      entries.push_back({m.name, m.schedule, m.jitter, done});
+      names.insert(m.name);
+    }
+    scheduler.set_monitors(entries);
+    metrics.retain_monitors(names);
+    std::set<std::string> sinks;
+    for (const auto& s : cfg.sinks) sinks.insert(s.name);
+    metrics.retain_sinks(sinks);
+    for (const auto& m : cfg.monitors)
+      if (auto next = scheduler.next_run(m.name)) metrics.set_next_run(m.name, to_unix_seconds(*next));
+  }
+
+  void health_loop() {
+    while (!stopped) {
+      bool up = health.check([this] {
+        source.ping();
+        store.ping();
+      });
+      metrics.set_database_up(up);
+      if (up) ensure_schema();
+      std::unique_lock lock(health_mutex);
+      health_cv.wait_for(lock, std::chrono::seconds(up ? 5 : 1), [this] { return stopped.load(); });
+    }
+  }
+
+  void arm_timer() {
+    Timestamp next = scheduler.poll();
+    // Wake at least every second: picks up wall-clock jumps and reloads promptly.
+    auto now = clock.now();
+    Timestamp wake = std::min(next, now + std::chrono::seconds(1));
+    timer.expires_at(std::chrono::time_point_cast<std::chrono::system_clock::duration>(wake));
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && !stopped) arm_timer();
+    });
+  }
+};
+
+Service::Service(config::Config config, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), clock)) {}
+
+Service::~Service() { stop(); }
+
+void Service::start() {
+  auto& m = *impl_;
+  auto cfg = m.snapshot();
+  m.health.check([&m] {
+    m.source.ping();
+    m.store.ping();
+  });
+  m.metrics.set_database_up(m.health.up());
+  m.ensure_schema();
+  m.apply_schedule(*cfg);
+  ApiOptions api;
+  auto [host, port] = split_listen(cfg->server.listen);
+  api.host = host;
+  api.port = port;
+  api.max_body_bytes = cfg->server.max_body_bytes;
+  api.read_timeout = cfg->server.read_timeout;
+  api.write_timeout = cfg->server.write_timeout;
+  if (!cfg->server.api_token_env.empty()) {
+    if (const char* token = std::getenv(cfg->server.api_token_env.c_str()); token != nullptr && *token != '\0')
+      api.bearer_token = token;
+  }
+  m.api = std::make_unique<ApiServer>(*this, api);
+  m.api->start();
+  m.health_thread = std::thread([&m] { m.health_loop(); });
+  log::info("driftd started", {{"version", DRIFTD_VERSION},
+                               {"listen", host + ":" + std::to_string(m.api->port())},
+                               {"monitors", cfg->monitors.size()},
+                               {"workers", worker_count(*cfg)},
+                               {"database", m.health.up() ? "reachable" : "unreachable"}});
+}
+
+int Service::run() {
+  auto& m = *impl_;
+  boost::asio::signal_set signals(m.io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          auto path = m.snapshot()->path;
+          log::info("reloading the configuration", {{"path", path}});
+          try {
+            reload(config::load_file(path));
+          } catch (const config::ConfigError& e) {
+            for (const auto& p : e.problems()) log::error("config problem", {{"problem", p.to_string()}});
+            log::error("new configuration rejected; the previous one keeps running",
+                       {{"path", path}, {"problems", e.problems().size()}});
+          } catch (const std::exception& e) {
+            log::error("new configuration rejected; the previous one keeps running", {{"error", e.what()}});
+          }
+          signals.async_wait(on_signal);
+          return;
+        }
+        log::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        m.stopped = true;
+        m.timer.cancel();
+        signals.cancel();
+      };
+  signals.async_wait(on_signal);
+  m.arm_timer();
+  m.io.run();
+  stop();
+  return 0;
+}
+
+void Service::reload(config::Config next) {
+  auto& m = *impl_;
+  auto current = m.snapshot();
+  if (next.database.url != current->database.url || next.database.state_schema != current->database.state_schema ||
+      next.server.listen != current->server.listen)
+    log::warn("changes to [database] url/state_schema and [server] listen take effect at the next restart");
+  // Keep the settings that cannot change while running.
+  next.database = current->database;
+  next.server = current->server;
+  auto fresh = std::make_shared<const config::Config>(std::move(next));
+  {
+    std::lock_guard lock(m.config_mutex);
+    m.config = fresh;
+  }
+  {
+    // Results of monitors that are gone are forgotten.
+    std::lock_guard lock(m.results_mutex);
+    for (auto it = m.last.begin(); it != m.last.end();)
+      it = fresh->find_monitor(it->first) == nullptr ? m.last.erase(it) : std::next(it);
+    for (auto it = m.last_good.begin(); it != m.last_good.end();)
+      it = fresh->find_monitor(it->first) == nullptr ? m.last_good.erase(it) : std::next(it);
+  }
+  m.apply_schedule(*fresh);
+  log::info("configuration reloaded", {{"monitors", fresh->monitors.size()}, {"sinks", fresh->sinks.size()}});
+}
+
+void Service::stop() {
+  if (!impl_) return;
+  auto& m = *impl_;
+  m.stopped = true;
+  if (m.shut_down.exchange(true)) return;
+  m.timer.cancel();
+  m.io.stop();
+  // Give in-flight evaluations the grace period, then cancel what is left.
+  auto grace = m.snapshot()->scheduler.shutdown_grace;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (m.scheduler.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (m.scheduler.in_flight() > 0) {
+    log::warn("cancelling evaluations still running after the grace period", {{"in_flight", m.scheduler.in_flight()}});
+    m.stopping.request_stop();
+  }
+  m.workers.join();
+  {
+    std::lock_guard lock(m.health_mutex);
+    m.health_cv.notify_all();
+  }
+  if (m.health_thread.joinable()) m.health_thread.join();
+  if (m.api) m.api->stop();
+  log::info("stopped");
+}
+
+int Service::api_port() const { return impl_->api ? impl_->api->port() : 0; }
+
+std::vector<MonitorSummary> Service::monitors() {
+  auto& m = *impl_;
+  auto cfg = m.snapshot();
+  std::vector<MonitorSummary> out;
+  std::lock_guard lock(m.results_mutex);
+  for (const auto& mon : cfg->monitors) {
+    MonitorSummary s;
+    s.name = mon.name;
+    s.status = "pending";
+    if (auto it = m.last.find(mon.name); it != m.last.end()) {
+      s.status = std::string(drift::to_string(it->second.status));
+      s.last_evaluation = it->second;
+    }
+    s.next_run_at = m.scheduler.next_run(mon.name);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool Service::has_monitor(const std::string& name) { return impl_->snapshot()->find_monitor(name) != nullptr; }
+
+std::optional<drift::Evaluation> Service::latest(const std::string& name) {
+  auto& m = *impl_;
+  std::lock_guard lock(m.results_mutex);
+  // During an outage the last good result stays served; the monitor list shows the error.
+  if (auto it = m.last_good.find(name); it != m.last_good.end()) return it->second;
+  if (auto it = m.last.find(name); it != m.last.end()) return it->second;
+  return std::nullopt;
+}
+
+std::vector<drift::Evaluation> Service::history(const std::string& name, const drift::HistoryQuery& q) {
+  try {
+    return impl_->store.history(name, q);
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("history is unavailable: ") + e.what());
+  }
+}
+
+RetrainDecision Service::retrain(const std::string& name) {
+  auto cfg = impl_->snapshot();
+  const auto* m = cfg->find_monitor(name);
+  std::optional<drift::Evaluation> e;
+  {
+    std::lock_guard lock(impl_->results_mutex);
+    if (auto it = impl_->last_good.find(name); it != impl_->last_good.end()) e = it->second;
+  }
+  return decide_retrain(name, e, evaluation_spec(*m).thresholds);
+}
+
+drift::Evaluation Service::run_now(const std::string& name) {
+  auto& m = *impl_;
+  if (!m.scheduler.try_begin(name))
+    throw Conflict("an evaluation of \"" + name + "\" is already running; try again when it is done");
+  struct Done {
+    Scheduler& s;
+    const std::string& n;
+    ~Done() { s.finished(n); }
+  } done{m.scheduler, name};
+  return m.evaluate_and_record(name, std::chrono::floor<std::chrono::seconds>(m.clock.now()));
+}
+
+Readiness Service::readiness() {
+  auto& m = *impl_;
+  if (!m.health.up()) return {false, "database unreachable: " + m.health.reason()};
+  if (!m.schema_ready) return {false, "state schema not migrated yet"};
+  return {true, ""};
+}
+
+std::string Service::metrics_text() { return impl_->metrics.exposition(); }
+
+std::string Service::alerts_json() { return R"({"alerts":[]})"; }
+std::string Service::silences_json() { return R"({"silences":[]})"; }
+std::string Service::create_silence(const std::string&) { throw BadRequest("silences are not configured"); }
+void Service::expire_silence(const std::string& id) { throw NotFound("no silence " + id); }
+
+void Service::observe_request(const std::string& handler, int status, double seconds) {
+  impl_->metrics.count_http_request(handler, status, seconds);
+}
+
+int run_daemon(const std::string& config_path) {
+  config::Config cfg;
+  try {
+    cfg = config::load_file(config_path);
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+    std::fprintf(stderr, "driftd: not started: %zu problem(s) in %s\n", e.problems().size(), config_path.c_str());
+    return 2;
+  }
+  SystemClock clock;
+  Service service(std::move(cfg), clock);
+  try {
+    service.start();
+  } catch (const std::exception& e) {
+    log::error("cannot start", {{"error", e.what()}});
+    return 2;
+  }
+  return service.run();
+}
+
+}  // namespace driftd::daemon

@@ -1,0 +1,68 @@
+#include "service_support.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace driftd::daemon {
+
+storage::StateOptions state_options(const config::Config& c) {
+  storage::StateOptions s;
+  s.url = c.database.url;
+  s.schema = c.database.state_schema;
+  s.statement_timeout = c.database.statement_timeout;
+  s.connect_timeout = c.database.connect_timeout;
+  return s;
+}
+
+storage::PgOptions pg_options(const config::Config& c) {
+  storage::PgOptions o;
+  o.url = c.database.url;
+  o.statement_timeout = c.database.statement_timeout;
+  o.connect_timeout = c.database.connect_timeout;
+  o.max_idle_connections = static_cast<std::size_t>(std::max(2, c.database.read_connections) * 2);
+  return o;
+}
+
+EvaluatorOptions evaluator_options(const config::Config& c) {
+  EvaluatorOptions o;
+  o.read_connections = c.database.read_connections;
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  o.compute_threads = static_cast<int>(std::max(1L, cores));
+  return o;
+}
+
+bool DatabaseHealth::check(const std::function<void()>& probe) {
+  std::string error;
+  try {
+    probe();
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (error.empty()) error = "unknown error";
+  }
+  std::lock_guard lock(mutex_);
+  bool now_up = error.empty();
+  if (!known_ || now_up != up_) {
+    if (now_up) {
+      if (known_) log::info("database reachable again");
+    } else {
+      log::error("database unreachable", {{"error", error}});
+    }
+  }
+  known_ = true;
+  up_ = now_up;
+  reason_ = error;
+  return now_up;
+}
+
+bool DatabaseHealth::up() const {
+  std::lock_guard lock(mutex_);
+  return up_;
+}
+
+std::string DatabaseHealth::reason() const {
+  std::lock_guard lock(mutex_);
+  return reason_;
+}
+
+}  // namespace driftd::daemon

@@ -1,0 +1,280 @@
+// The HTTP API's contract against a running server on port 0 with a fake backend: every
+// endpoint, every error path, ETag/304, bearer-token auth, body limits.
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "driftd/daemon/api.hpp"
+
+using namespace driftd;
+using namespace driftd::daemon;
+using json = nlohmann::json;
+
+namespace {
+
+drift::Evaluation evaluation(const std::string& monitor, double psi) {
+  drift::Evaluation e;
+  e.monitor = monitor;
+  e.evaluated_at = *parse_rfc3339("2026-11-27T12:00:00Z");
+  e.status = psi > 0.2 ? drift::Status::drift : drift::Status::ok;
+  e.current_window = {*parse_rfc3339("2026-11-27T11:00:00Z"), e.evaluated_at, 1234, false, 1234};
+  e.reference_window = {*parse_rfc3339("2026-11-20T11:00:00Z"), *parse_rfc3339("2026-11-20T12:00:00Z"), 5678, false, 5678};
+  drift::FeatureResult f;
+  f.name = "amount";
+  f.statistics.values = {{"psi", psi}, {"missing_rate", 0.0}};
+  f.statistics.distribution_defined = true;
+  f.status = e.status;
+  if (psi > 0.2) f.breaches = {"psi"};
+  e.features.push_back(f);
+  return e;
+}
+
+class FakeBackend final : public ApiBackend {
+ public:
+  double psi = 0.31;
+  bool ready = true;
+  bool busy = false;
+  bool db_down = false;
+  int runs = 0;
+  std::vector<std::string> silences;
+  std::vector<std::tuple<std::string, int>> observed;
+
+  std::vector<MonitorSummary> monitors() override {
+    MonitorSummary a{"fraud-v2", "drift", evaluation("fraud-v2", psi), *parse_rfc3339("2026-11-27T12:05:00Z")};
+    MonitorSummary b{"churn", "pending", std::nullopt, std::nullopt};
+    return {a, b};
+  }
+  bool has_monitor(const std::string& n) override { return n == "fraud-v2" || n == "churn"; }
+  std::optional<drift::Evaluation> latest(const std::string& n) override {
+    if (n == "churn") return std::nullopt;
+    return evaluation(n, psi);
+  }
+  std::vector<drift::Evaluation> history(const std::string& n, const drift::HistoryQuery& q) override {
+    if (db_down) throw Unavailable("state database unavailable: connection refused");
+    std::vector<drift::Evaluation> out;
+    for (std::size_t i = 0; i < std::min<std::size_t>(q.limit, 3); ++i) out.push_back(evaluation(n, psi));
+    return out;
+  }
+  RetrainDecision retrain(const std::string& n) override {
+    return decide_retrain(n, evaluation(n, psi), {{"psi", false, 0.2}});
+  }
+  drift::Evaluation run_now(const std::string& n) override {
+    if (busy) throw Conflict("an evaluation of \"" + n + "\" is already running");
+    ++runs;
+    return evaluation(n, psi);
+  }
+  Readiness readiness() override { return {ready, ready ? "" : "database unreachable: connection refused"}; }
+  std::string metrics_text() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
+  std::string alerts_json() override { return R"({"alerts":[]})"; }
+  std::string silences_json() override {
+    json j{{"silences", json::array()}};
+    for (const auto& s : silences) j["silences"].push_back({{"id", s}});
+    return j.dump();
+  }
+  std::string create_silence(const std::string& body) override {
+    auto j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw BadRequest("the body is not a JSON object");
+    silences.push_back("s" + std::to_string(silences.size() + 1));
+    return json{{"id", silences.back()}}.dump();
+  }
+  void expire_silence(const std::string& id) override {
+    auto it = std::find(silences.begin(), silences.end(), id);
+    if (it == silences.end()) throw NotFound("no silence " + id);
+    silences.erase(it);
+  }
+  void observe_request(const std::string& handler, int status, double) override { observed.emplace_back(handler, status); }
+};
+
+struct Server {
+  FakeBackend backend;
+  ApiServer server;
+  httplib::Client client;
+  explicit Server(ApiOptions o = {}) : server(backend, with_port0(o)), client(start_and_url()) {}
+  static ApiOptions with_port0(ApiOptions o) {
+    o.port = 0;
+    o.host = "127.0.0.1";
+    return o;
+  }
+  std::string start_and_url() {
+    server.start();
+    return "http://127.0.0.1:" + std::to_string(server.port());
+  }
+};
+
+json body_of(const httplib::Result& r) {
+  REQUIRE(r);
+  return json::parse(r->body);
+}
+
+}  // namespace
+
+TEST_CASE("health, readiness and metrics") {
+  Server s;
+  auto r = s.client.Get("/healthz");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(body_of(r) == json{{"status", "ok"}});
+  CHECK(s.client.Get("/readyz")->status == 200);
+  s.backend.ready = false;
+  r = s.client.Get("/readyz");
+  CHECK(r->status == 503);
+  CHECK(body_of(r)["reason"] == "database unreachable: connection refused");
+  r = s.client.Get("/metrics");
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
+  CHECK(r->body == "# HELP x y\n# TYPE x gauge\nx 1\n");
+}
+
+TEST_CASE("monitors, drift and history") {
+  Server s;
+  auto j = body_of(s.client.Get("/api/v1/monitors"));
+  REQUIRE(j["monitors"].size() == 2);
+  CHECK(j["monitors"][0]["name"] == "fraud-v2");
+  CHECK(j["monitors"][0]["status"] == "drift");
+  CHECK(j["monitors"][0]["last_evaluation"]["features"][0]["statistics"]["psi"] == 0.31);
+  CHECK(j["monitors"][0]["next_run_at"] == "2026-11-27T12:05:00Z");
+  CHECK(j["monitors"][1]["last_evaluation"].is_null());
+  CHECK(j["monitors"][1]["next_run_at"].is_null());
+
+  auto r = s.client.Get("/api/v1/monitors/fraud-v2/drift");
+  CHECK(r->status == 200);
+  CHECK(body_of(r)["current_window"]["rows"] == 1234);
+  r = s.client.Get("/api/v1/monitors/unknown/drift");
+  CHECK(r->status == 404);
+  CHECK(body_of(r)["error"] == "no monitor named \"unknown\"");
+  r = s.client.Get("/api/v1/monitors/churn/drift");
+  CHECK(r->status == 404);
+  CHECK(body_of(r)["error"].get<std::string>().find("not been evaluated yet") != std::string::npos);
+
+  j = body_of(s.client.Get("/api/v1/monitors/fraud-v2/history?from=2026-11-01T00:00:00Z&to=2026-11-28T00:00:00Z&limit=2"));
+  CHECK(j["evaluations"].size() == 2);
+  for (const char* bad : {"/api/v1/monitors/fraud-v2/history?limit=0", "/api/v1/monitors/fraud-v2/history?limit=1001",
+                          "/api/v1/monitors/fraud-v2/history?limit=x", "/api/v1/monitors/fraud-v2/history?from=yesterday",
+                          "/api/v1/monitors/fraud-v2/history?from=2026-11-28T00:00:00Z&to=2026-11-01T00:00:00Z"}) {
+    INFO(bad);
+    r = s.client.Get(bad);
+    CHECK(r->status == 400);
+    CHECK(body_of(r).contains("error"));
+  }
+  CHECK(s.client.Get("/api/v1/monitors/unknown/history")->status == 404);
+  s.backend.db_down = true;
+  r = s.client.Get("/api/v1/monitors/fraud-v2/history");
+  CHECK(r->status == 503);
+  CHECK(r->get_header_value("Retry-After") == "5");
+}
+
+TEST_CASE("retrain decision with ETag and 304") {
+  Server s;
+  auto r = s.client.Get("/api/v1/monitors/fraud-v2/retrain");
+  REQUIRE(r->status == 200);
+  auto j = body_of(r);
+  CHECK(j["should_retrain"] == true);
+  CHECK(j["reasons"] == json::parse(R"([{"feature":"amount","statistic":"psi","value":0.31,"threshold":0.2}])"));
+  CHECK(j["evaluated_at"] == "2026-11-27T12:00:00Z");
+  std::string etag = r->get_header_value("ETag");
+  REQUIRE(etag.size() > 2);
+  r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", etag}});
+  CHECK(r->status == 304);
+  CHECK(r->body.empty());
+  r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", "\"other\", W/" + etag}});
+  CHECK(r->status == 304);
+  s.backend.psi = 0.05;  // the decision changes: a new tag
+  r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", etag}});
+  CHECK(r->status == 200);
+  CHECK(body_of(r)["should_retrain"] == false);
+  CHECK(r->get_header_value("ETag") != etag);
+  CHECK(s.client.Get("/api/v1/monitors/nope/retrain")->status == 404);
+}
+
+TEST_CASE("run now, conflicts, wrong methods, unknown paths") {
+  Server s;
+  auto r = s.client.Post("/api/v1/monitors/fraud-v2/run");
+  CHECK(r->status == 200);
+  CHECK(body_of(r)["monitor"] == "fraud-v2");
+  // curl -X POST without a body sends no Content-Length: still served
+  httplib::Headers none;
+  r = s.client.Post("/api/v1/monitors/fraud-v2/run", "", "application/json");
+  CHECK(r->status == 200);
+  CHECK(s.backend.runs == 2);
+  s.backend.busy = true;
+  r = s.client.Post("/api/v1/monitors/fraud-v2/run");
+  CHECK(r->status == 409);
+  CHECK(s.client.Post("/api/v1/monitors/nope/run")->status == 404);
+  r = s.client.Post("/api/v1/monitors/fraud-v2/drift", "{}", "application/json");
+  CHECK(r->status == 405);
+  CHECK(r->get_header_value("Allow") == "GET");
+  CHECK(s.client.Delete("/api/v1/monitors")->status == 405);
+  r = s.client.Get("/api/v1/nothing");
+  CHECK(r->status == 404);
+  CHECK(body_of(r).contains("error"));
+  CHECK(s.client.Get("/api/v1/monitors/fraud-v2/drift/extra")->status == 404);
+  // every answer was counted under a handler label
+  CHECK(std::find(s.backend.observed.begin(), s.backend.observed.end(), std::tuple<std::string, int>{"run", 409}) !=
+        s.backend.observed.end());
+}
+
+TEST_CASE("silences endpoints") {
+  Server s;
+  auto r = s.client.Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "application/json");
+  CHECK(r->status == 201);
+  CHECK(body_of(r)["id"] == "s1");
+  r = s.client.Post("/api/v1/silences", "not json", "application/json");
+  CHECK(r->status == 400);
+  CHECK(body_of(s.client.Get("/api/v1/silences"))["silences"].size() == 1);
+  CHECK(s.client.Delete("/api/v1/silences/s1")->status == 204);
+  CHECK(s.client.Delete("/api/v1/silences/s1")->status == 404);
+}
+
+TEST_CASE("POST and DELETE need the bearer token when one is set") {
+  ApiOptions o;
+  o.bearer_token = "s3cret-token";
+  Server s(o);
+  auto r = s.client.Post("/api/v1/monitors/fraud-v2/run");
+  CHECK(r->status == 401);
+  CHECK(r->get_header_value("WWW-Authenticate").find("Bearer") != std::string::npos);
+  CHECK(body_of(r).contains("error"));
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer wrong"}}, "", "")->status == 401);
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Basic s3cret-token"}}, "", "")->status == 401);
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer s3cret-token"}}, "", "")->status == 200);
+  CHECK(s.client.Delete("/api/v1/silences/x")->status == 401);
+  // reads stay open
+  CHECK(s.client.Get("/api/v1/monitors")->status == 200);
+  CHECK(s.backend.runs == 1);
+  CHECK(r->body.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("oversized bodies are refused") {
+  ApiOptions o;
+  o.max_body_bytes = 1024;
+  Server s(o);
+  auto r = s.client.Post("/api/v1/silences", std::string(4096, 'x'), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+}
+
+TEST_CASE("helpers: listen addresses and constant-time comparison") {
+  CHECK(split_listen("127.0.0.1:9464") == std::pair<std::string, int>{"127.0.0.1", 9464});
+  CHECK(split_listen("[::1]:80") == std::pair<std::string, int>{"::1", 80});
+  CHECK(split_listen("localhost:0") == std::pair<std::string, int>{"localhost", 0});
+  CHECK_THROWS(split_listen("9464"));
+  CHECK_THROWS(split_listen("host:99999"));
+  CHECK_THROWS(split_listen("host:"));
+  CHECK(constant_time_equals("abc", "abc"));
+  CHECK_FALSE(constant_time_equals("abc", "abd"));
+  CHECK_FALSE(constant_time_equals("abc", "abcd"));
+  CHECK_FALSE(constant_time_equals("", "a"));
+}
+
+TEST_CASE("retrain decision ignores insufficient data and errors") {
+  auto e = evaluation("m", 0.5);
+  CHECK(decide_retrain("m", e, {{"psi", false, 0.2}}).should_retrain);
+  e.status = drift::Status::insufficient_data;
+  auto d = decide_retrain("m", e, {{"psi", false, 0.2}});
+  CHECK_FALSE(d.should_retrain);
+  CHECK(d.status == "insufficient_data");
+  CHECK(decide_retrain("m", std::nullopt, {}).status == "pending");
+  e.status = drift::Status::drift;
+  CHECK_FALSE(decide_retrain("m", e, {{"psi", false, 0.6}}).should_retrain);
+}
