@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include <httplib.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -133,6 +135,108 @@ CommandResult run_driftd(const std::vector<std::string>& args, const std::vector
   unlink(out_tmpl);
   unlink(err_tmpl);
   return r;
+}
+
+DaemonProcess::DaemonProcess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  const char* bin = std::getenv("DRIFTD_BIN");
+  std::string binary = bin != nullptr ? bin : DRIFTD_BINARY_DIR "/driftd";
+  char tmpl[] = "/tmp/driftd-daemon-XXXXXX";
+  int fd = mkstemp(tmpl);
+  log_path_ = tmpl;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fd);
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    wait_exit(10);
+  }
+  unlink(log_path_.c_str());
+}
+
+std::string DaemonProcess::log() const {
+  std::ifstream in(log_path_);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool DaemonProcess::wait_for_log(const std::string& text, double timeout_s, std::size_t from) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string l = log();
+    if (l.size() > from && l.find(text, from) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::size_t DaemonProcess::count_in_log(const std::string& text) const {
+  std::string l = log();
+  std::size_t n = 0;
+  for (auto p = l.find(text); p != std::string::npos; p = l.find(text, p + 1)) ++n;
+  return n;
+}
+
+int DaemonProcess::port() const {
+  std::string l = log();
+  auto p = l.find("driftd started");
+  if (p == std::string::npos) return 0;
+  p = l.find("listen=", p);
+  if (p == std::string::npos) return 0;
+  auto colon = l.find(':', p);
+  return std::atoi(l.c_str() + colon + 1);
+}
+
+void DaemonProcess::signal(int sig) const { kill(pid_, sig); }
+
+bool DaemonProcess::running() {
+  if (exited_) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    exited_ = true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+int DaemonProcess::wait_exit(double timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exit_code_;
+}
+
+std::pair<int, std::string> http_get(int port, const std::string& path) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(5);
+  c.set_read_timeout(30);
+  auto r = c.Get(path.c_str());
+  if (!r) return {0, ""};
+  return {r->status, r->body};
+}
+
+std::pair<int, std::string> http_post(int port, const std::string& path, const std::string& body) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(5);
+  c.set_read_timeout(60);
+  auto r = c.Post(path.c_str(), body, "application/json");
+  if (!r) return {0, ""};
+  return {r->status, r->body};
 }
 
 std::string write_temp_file(const std::string& name, const std::string& content) {

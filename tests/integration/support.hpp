@@ -56,6 +56,34 @@ struct CommandResult {
 CommandResult run_driftd(const std::vector<std::string>& args,
                          const std::vector<std::string>& env = {}, double timeout_s = 120);
 
+// A driftd daemon running in the background (stderr captured to a file).
+class DaemonProcess {
+ public:
+  DaemonProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+  ~DaemonProcess();  // SIGKILL if still running
+  // Waits until the log contains `text` (true) or the timeout passes (false).
+  bool wait_for_log(const std::string& text, double timeout_s = 30, std::size_t from = 0) const;
+  std::string log() const;
+  std::size_t count_in_log(const std::string& text) const;
+  // The API port from the "driftd started ... listen=host:port" line.
+  int port() const;
+  void signal(int sig) const;
+  // Waits for the process to exit; returns its exit code, or -1 on timeout.
+  int wait_exit(double timeout_s);
+  bool running();
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  std::string log_path_;
+  int exit_code_ = -1;
+  bool exited_ = false;
+};
+
+// GET/POST on the daemon's API; returns (status, body); status 0 when nothing answered.
+std::pair<int, std::string> http_get(int port, const std::string& path);
+std::pair<int, std::string> http_post(int port, const std::string& path, const std::string& body = "");
+
 // Writes a file under a fresh temporary directory and returns its path.
 std::string write_temp_file(const std::string& name, const std::string& content);
 
