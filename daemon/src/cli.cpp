@@ -15,6 +15,7 @@
 #include "driftd/config/config.hpp"
 #include "driftd/daemon/evaluator.hpp"
 #include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/daemon/scheduler.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
@@ -230,6 +231,102 @@ int cmd_run_once(const Args& a) {
   return exit_code;
 }
 
+std::string eta_text(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return "?";
+  return format_duration(std::chrono::duration_cast<Duration>(std::chrono::seconds(static_cast<long long>(seconds + 0.5))));
+}
+
+int cmd_backfill(const Args& a) {
+  auto cfg = load_config(a, stderr);
+  if (!cfg) return kExitUsage;
+  const std::string* name = a.get("monitor");
+  const std::string* from_text = a.get("from");
+  const std::string* to_text = a.get("to");
+  if (name == nullptr || from_text == nullptr || to_text == nullptr) {
+    std::fprintf(stderr, "error: backfill needs --monitor NAME --from RFC3339 --to RFC3339\n");
+    return kExitUsage;
+  }
+  const auto* m = cfg->find_monitor(*name);
+  if (m == nullptr) {
+    std::fprintf(stderr, "error: no monitor named \"%s\" in %s\n", name->c_str(), cfg->path.c_str());
+    return kExitUsage;
+  }
+  auto from = parse_rfc3339(*from_text);
+  auto to = parse_rfc3339(*to_text);
+  if (!from || !to) {
+    std::fprintf(stderr, "error: --from and --to must be RFC 3339 times (e.g. 2026-11-01T00:00:00Z)\n");
+    return kExitUsage;
+  }
+  if (*from >= *to) {
+    std::fprintf(stderr, "error: --from must be before --to\n");
+    return kExitUsage;
+  }
+  // Every scheduled instant in [from, to): the multiples of the schedule, as the daemon runs them.
+  std::vector<Timestamp> instants;
+  Timestamp first = floor_aligned(*from, m->schedule);
+  if (first < *from) first += m->schedule;
+  for (Timestamp t = first; t < *to; t += m->schedule) {
+    instants.push_back(t);
+    if (instants.size() > 1000000) {
+      std::fprintf(stderr, "error: more than 1,000,000 instants between --from and --to; backfill in parts\n");
+      return kExitUsage;
+    }
+  }
+  if (instants.empty()) {
+    std::fprintf(stderr, "nothing to do: no %s instant of monitor %s in [%s, %s)\n",
+                 format_duration(m->schedule).c_str(), m->name.c_str(), from_text->c_str(), to_text->c_str());
+    return kExitOk;
+  }
+  try {
+    storage::migrate(state_options(*cfg));
+  } catch (const std::exception& e) {
+    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    return kExitFailed;
+  }
+  storage::PgWindowSource source(pg_options(*cfg));
+  storage::PgResultStore store(state_options(*cfg));
+  Evaluator evaluator(source, &store, evaluator_options(*cfg));
+  bool tty = ::isatty(STDERR_FILENO) != 0;
+  auto started = std::chrono::steady_clock::now();
+  std::size_t failed = 0, done = 0, drifted = 0;
+  int last_decile = -1;
+  for (Timestamp at : instants) {
+    drift::Evaluation e = evaluator.evaluate(*m, at);
+    try {
+      store.save(e);
+    } catch (const std::exception& ex) {
+      log::error("cannot store the evaluation", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
+      ++failed;
+    }
+    if (e.status == drift::Status::error) {
+      ++failed;
+      log::error("evaluation failed", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", e.error.value_or("")}});
+    }
+    if (e.status == drift::Status::drift) ++drifted;
+    std::string line = drift::to_json(e) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    ++done;
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    double eta = rate > 0 ? static_cast<double>(instants.size() - done) / rate : -1;
+    int decile = static_cast<int>(done * 10 / instants.size());
+    if (tty) {
+      std::fprintf(stderr, "\rbackfill %s: %zu/%zu (%.1f%%) %.1f/s ETA %s, %zu drift, %zu failed   ",
+                   m->name.c_str(), done, instants.size(), 100.0 * static_cast<double>(done) / static_cast<double>(instants.size()),
+                   rate, eta_text(eta).c_str(), drifted, failed);
+    } else if (decile != last_decile) {
+      log::info("backfill progress", {{"monitor", m->name}, {"done", done}, {"total", instants.size()},
+                                      {"rate_per_s", rate}, {"eta", eta_text(eta)}});
+    }
+    last_decile = decile;
+  }
+  std::fflush(stdout);
+  if (tty) std::fprintf(stderr, "\n");
+  log::info("backfill finished", {{"monitor", m->name}, {"evaluations", done}, {"drift", drifted}, {"failed", failed},
+                                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  return failed > 0 ? kExitFailed : kExitOk;
+}
+
 int cmd_check(const Args& a) {
   auto cfg = load_config(a, stdout);
   if (!cfg) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
@@ -279,6 +376,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (a.command == "run-once") return cmd_run_once(a);
     if (a.command == "check") return cmd_check(a);
+    if (a.command == "backfill") return cmd_backfill(a);
     if (a.command == "run") {
       const std::string* path = a.get("config");
       if (path == nullptr) {

@@ -1,0 +1,143 @@
+// The commands of CONTRACT section 1 as a user runs them: exit codes, output, stored results.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support.hpp"
+
+using namespace driftd;
+using json = nlohmann::json;
+using driftd::testing::TestSchema;
+
+namespace {
+
+std::string config_for(TestSchema& s, const std::string& state, const std::string& extra_monitor = "") {
+  return "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state +
+         "\"\n\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("p") +
+         "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\nmin_rows = 10\n"
+         "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-02T00:00:00Z\" }\n"
+         "  [[monitors.features]]\n  name = \"x\"\n  column = \"x\"\n  kind = \"numerical\"\n"
+         "  [[monitors.features]]\n  name = \"j\"\n  json = \"f\"\n  key = \"x\"\n  kind = \"numerical\"\n" +
+         extra_monitor;
+}
+
+void load(TestSchema& s) {
+  s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8, f jsonb)");
+  // reference day: uniform 0..99; then hourly rows shifted by the hour number
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 100, jsonb_build_object('x', i % 100)"
+               " FROM generate_series(1, 1400) i");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-03T00:00:00Z'::timestamptz + i * interval '10 s', (i % 100) + (i / 360) * 20,"
+               " jsonb_build_object('x', (i % 100) + (i / 360) * 20) FROM generate_series(1, 2159) i");
+}
+
+std::vector<json> lines(const std::string& out) {
+  std::vector<json> v;
+  std::istringstream in(out);
+  std::string l;
+  while (std::getline(in, l))
+    if (!l.empty()) v.push_back(json::parse(l));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("driftd --version", "[cli]") {
+  auto r = testing::run_driftd({"--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("driftd ", 0) == 0);
+}
+
+TEST_CASE("run-once prints, stores and is reproducible with --at", "[cli]") {
+  TestSchema s("cli");
+  load(s);
+  std::string state = s.name() + "_state";
+  std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
+  auto a = testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-03T02:00:00Z"});
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  auto ev = lines(a.out);
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["monitor"] == "m");
+  CHECK(ev[0]["evaluated_at"] == "2026-01-03T02:00:00Z");
+  CHECK(ev[0]["current_window"]["rows"] == 360);
+  // the column and the jsonb key carry the same numbers: the same statistics
+  CHECK(ev[0]["features"][0]["statistics"] == ev[0]["features"][1]["statistics"]);
+  auto b = testing::run_driftd({"run-once", "--config", path, "--monitor", "m", "--at", "2026-01-03T02:00:00Z"});
+  CHECK(b.out == a.out);  // byte-identical
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations") == "1");
+
+  SECTION("usage errors exit 2") {
+    CHECK(testing::run_driftd({"run-once", "--config", path, "--monitor", "nope"}).exit_code == 2);
+    CHECK(testing::run_driftd({"run-once", "--config", path, "--at", "yesterday"}).exit_code == 2);
+    CHECK(testing::run_driftd({"run-once"}).exit_code == 2);
+    CHECK(testing::run_driftd({"run-once", "--config", path, "--bogus", "1"}).exit_code == 2);
+  }
+  SECTION("a failed evaluation exits 1 and still prints it") {
+    s.sql().exec("ALTER TABLE " + s.table("p") + " RENAME COLUMN x TO y");
+    auto r = testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-03T02:00:00Z"});
+    CHECK(r.exit_code == 1);
+    auto e = lines(r.out);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0]["status"] == "error");
+    CHECK(e[0]["error"].get<std::string>().find("column \"x\" does not exist") != std::string::npos);
+  }
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
+TEST_CASE("check reports each problem on its own line", "[cli]") {
+  TestSchema s("cli");
+  load(s);
+  std::string state = s.name() + "_state";
+  std::string ok_path = testing::write_temp_file("ok.toml", config_for(s, state));
+  auto ok = testing::run_driftd({"check", "--config", ok_path});
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("ok") != std::string::npos);
+  std::string broken = config_for(s, state,
+                                  "\n[[monitors]]\nname = \"n\"\ntable = \"" + s.table("missing") +
+                                      "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
+                                      "reference = { offset = \"1d\" }\n  [[monitors.features]]\n  name = \"x\"\n"
+                                      "  column = \"x\"\n  kind = \"numerical\"\n");
+  const std::string x_column = "column = \"x\"";
+  broken.replace(broken.find(x_column), x_column.size(), "column = \"nope\"");
+  std::string bad_path = testing::write_temp_file("bad.toml", broken);
+  auto bad = testing::run_driftd({"check", "--config", bad_path});
+  INFO(bad.out << bad.err);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("monitor m: column \"nope\" does not exist") != std::string::npos);
+  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") != std::string::npos);
+  std::string syntax = testing::write_temp_file("syntax.toml", "[database\nurl = 1\n");
+  auto r = testing::run_driftd({"check", "--config", syntax});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find(syntax + ":1:") != std::string::npos);
+  auto down = testing::run_driftd({"check", "--config", ok_path}, {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
+  CHECK(down.exit_code == 1);
+  CHECK(down.out.find("database: cannot connect") != std::string::npos);
+}
+
+TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]") {
+  TestSchema s("cli");
+  load(s);
+  std::string state = s.name() + "_state";
+  std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
+  auto r = testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T00:30:00Z",
+                                "--to", "2026-01-03T06:00:00Z"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto ev = lines(r.out);
+  REQUIRE(ev.size() == 5);  // 01:00 .. 05:00
+  CHECK(ev.front()["evaluated_at"] == "2026-01-03T01:00:00Z");
+  CHECK(ev.back()["evaluated_at"] == "2026-01-03T05:00:00Z");
+  CHECK(ev.front()["status"] == "ok");
+  CHECK(ev.back()["status"] == "drift");
+  CHECK(r.err.find("backfill finished monitor=m evaluations=5") != std::string::npos);
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations WHERE monitor = 'm'") == "5");
+  CHECK(testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T06:00:00Z",
+                             "--to", "2026-01-03T00:00:00Z"}).exit_code == 2);
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
