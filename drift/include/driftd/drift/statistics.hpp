@@ -87,6 +87,10 @@ ConfidenceStatistics confidence_statistics(const SortedSample& sample, double lo
 // Building blocks, exposed for tests.
 std::vector<double> quantile_edges(const std::vector<double>& sorted, int bins);
 double quantile_sorted(const std::vector<double>& sorted, double q);  // numpy 'linear'
+// Values per bin of an ascending sample: bin j holds edges[j-1] < v <= edges[j] (numpy
+// searchsorted side='left'), so edges.size() + 1 bins.
+std::vector<std::uint64_t> bin_counts(const std::vector<double>& sorted,
+                                      const std::vector<double>& edges);
 double kolmogorov_sf(double x);  // scipy.stats.kstwobign.sf
 double chi2_sf(double x, double dof);
 

@@ -45,6 +45,10 @@ class Chunked {
   std::size_t chunk_size(std::size_t c) const {
     return c + 1 < chunks_.size() ? kChunk : size_ - c * kChunk;
   }
+  // Frees chunk c once a consumer has read it, so that transforming a column into another
+  // representation never holds both in full. The chunk's elements must not be accessed afterwards;
+  // size() and chunk_size() stay valid until clear().
+  void release_chunk(std::size_t c) { chunks_[c].reset(); }
   // Moves every element of `other` to the end of this one.
   void append(Chunked&& other) {
     if (size_ % kChunk == 0) {  // whole chunks can be moved

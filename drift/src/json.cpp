@@ -1,0 +1,234 @@
+// Evaluation <-> JSON (CONTRACT section 3's `evaluation`). nlohmann-json stays inside this file.
+//
+// ordered_json keeps the members in the order written here and the statistics in the order the
+// statistics functions produced them, so the same Evaluation always gives the same bytes; doubles
+// are printed in their shortest round-trip form, so parsing gives back the same doubles.
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "driftd/drift/evaluation.hpp"
+
+namespace driftd::drift {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+[[noreturn]] void bad(const std::string& what) {
+  throw std::runtime_error("malformed evaluation JSON: " + what);
+}
+
+Json window_json(const WindowInfo& w) {
+  Json j = Json::object();
+  j["from"] = format_rfc3339(w.from);
+  j["to"] = format_rfc3339(w.to);
+  j["rows"] = w.rows;
+  j["sampled"] = w.sampled;
+  j["rows_in_window"] = w.rows_in_window;
+  return j;
+}
+
+Json statistics_json(const std::vector<std::pair<std::string, double>>& values) {
+  Json j = Json::object();
+  for (const auto& [name, v] : values) {
+    if (std::isfinite(v)) j[name] = v;  // JSON has no NaN; undefined statistics are absent
+  }
+  return j;
+}
+
+Json breaches_json(const std::vector<std::string>& breaches) {
+  Json j = Json::array();
+  for (const auto& b : breaches) j.push_back(b);
+  return j;
+}
+
+Json feature_json(const FeatureResult& f, bool with_name) {
+  Json j = Json::object();
+  if (with_name) j["name"] = f.name;
+  j["kind"] = to_string(f.kind);
+  j["status"] = to_string(f.status);
+  j["statistics"] = statistics_json(f.statistics.values);
+  j["breaches"] = breaches_json(f.breaches);
+  j["rows"] = {{"reference", f.statistics.reference_count},
+               {"current", f.statistics.current_count}};
+  Json top = Json::array();
+  for (const auto& c : f.statistics.top_contributors) {
+    top.push_back({{"bin", c.bin},
+                   {"reference_share", c.reference_share},
+                   {"current_share", c.current_share},
+                   {"psi", c.psi}});
+  }
+  j["top_contributors"] = std::move(top);
+  return j;
+}
+
+const Json& member(const Json& j, const char* key) {
+  if (!j.is_object()) bad(std::string("expected an object holding \"") + key + "\"");
+  const auto it = j.find(key);
+  if (it == j.end()) bad(std::string("missing \"") + key + "\"");
+  return *it;
+}
+
+std::string text(const Json& j, const char* key) {
+  const Json& v = member(j, key);
+  if (!v.is_string()) bad(std::string("\"") + key + "\" is not a string");
+  return v.get<std::string>();
+}
+
+double number(const Json& v, const std::string& key) {
+  if (!v.is_number()) bad("\"" + key + "\" is not a number");
+  const double d = v.get<double>();
+  // to_json never writes one (1e999 parses as infinity): the text was not ours.
+  if (!std::isfinite(d)) bad("\"" + key + "\" is not a finite number");
+  return d;
+}
+
+std::uint64_t count(const Json& j, const char* key) {
+  const Json& v = member(j, key);
+  if (!v.is_number_unsigned()) bad(std::string("\"") + key + "\" is not a count");
+  return v.get<std::uint64_t>();
+}
+
+Timestamp time_of(const Json& j, const char* key) {
+  const auto t = parse_rfc3339(text(j, key));
+  if (!t) bad(std::string("\"") + key + "\" is not an RFC 3339 time");
+  return *t;
+}
+
+Status status_of(const Json& j) {
+  const auto s = parse_status(text(j, "status"));
+  if (!s) bad("unknown status");
+  return *s;
+}
+
+WindowInfo window_of(const Json& j) {
+  WindowInfo w;
+  w.from = time_of(j, "from");
+  w.to = time_of(j, "to");
+  w.rows = count(j, "rows");
+  const Json& sampled = member(j, "sampled");
+  if (!sampled.is_boolean()) bad("\"sampled\" is not a boolean");
+  w.sampled = sampled.get<bool>();
+  w.rows_in_window = j.contains("rows_in_window") ? count(j, "rows_in_window") : w.rows;
+  return w;
+}
+
+std::vector<std::pair<std::string, double>> statistics_of(const Json& j) {
+  if (!j.is_object()) bad("statistics are not an object");
+  std::vector<std::pair<std::string, double>> values;
+  for (const auto& [k, v] : j.items()) values.emplace_back(k, number(v, k));
+  return values;
+}
+
+std::vector<std::string> breaches_of(const Json& j) {
+  const Json& b = member(j, "breaches");
+  if (!b.is_array()) bad("\"breaches\" is not an array");
+  std::vector<std::string> out;
+  for (const auto& x : b) {
+    if (!x.is_string()) bad("a breach is not a string");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+FeatureResult feature_of(const Json& j, bool with_name) {
+  FeatureResult f;
+  f.name = with_name ? text(j, "name") : std::string(kPredictionName);
+  const std::string kind = text(j, "kind");
+  if (kind == "numerical") {
+    f.kind = FeatureKind::numerical;
+  } else if (kind == "categorical") {
+    f.kind = FeatureKind::categorical;
+  } else {
+    bad("unknown kind " + kind);
+  }
+  f.status = status_of(j);
+  f.statistics.values = statistics_of(member(j, "statistics"));
+  f.breaches = breaches_of(j);
+  if (j.contains("rows")) {
+    const Json& rows = member(j, "rows");
+    f.statistics.reference_count = count(rows, "reference");
+    f.statistics.current_count = count(rows, "current");
+  }
+  f.statistics.distribution_defined =
+      f.statistics.reference_count > 0 && f.statistics.current_count > 0;
+  if (j.contains("top_contributors")) {
+    const Json& top = member(j, "top_contributors");
+    if (!top.is_array()) bad("\"top_contributors\" is not an array");
+    for (const auto& c : top) {
+      f.statistics.top_contributors.push_back(Contributor{
+          text(c, "bin"), number(member(c, "reference_share"), "reference_share"),
+          number(member(c, "current_share"), "current_share"), number(member(c, "psi"), "psi")});
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string to_json(const Evaluation& e) {
+  Json j = Json::object();
+  j["monitor"] = e.monitor;
+  j["evaluated_at"] = format_rfc3339(e.evaluated_at);
+  j["status"] = to_string(e.status);
+  j["current_window"] = window_json(e.current_window);
+  j["reference_window"] = window_json(e.reference_window);
+  Json features = Json::array();
+  for (const auto& f : e.features) features.push_back(feature_json(f, true));
+  j["features"] = std::move(features);
+  j["prediction"] = e.prediction ? feature_json(*e.prediction, false) : Json(nullptr);
+  if (e.confidence) {
+    Json c = statistics_json(e.confidence->statistics.values);
+    c["rows"] = e.confidence->statistics.count;
+    c["breaches"] = breaches_json(e.confidence->breaches);
+    j["confidence"] = std::move(c);
+  } else {
+    j["confidence"] = nullptr;
+  }
+  j["error"] = e.error ? Json(*e.error) : Json(nullptr);
+  // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
+  // written out whatever the data held.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Evaluation evaluation_from_json(std::string_view json) {
+  try {
+    const Json j = Json::parse(json);
+    if (!j.is_object()) bad("not an object");
+    Evaluation e;
+    e.monitor = text(j, "monitor");
+    e.evaluated_at = time_of(j, "evaluated_at");
+    e.status = status_of(j);
+    e.current_window = window_of(member(j, "current_window"));
+    e.reference_window = window_of(member(j, "reference_window"));
+    const Json& features = member(j, "features");
+    if (!features.is_array()) bad("\"features\" is not an array");
+    for (const auto& f : features) e.features.push_back(feature_of(f, true));
+    const Json& prediction = member(j, "prediction");
+    if (!prediction.is_null()) e.prediction = feature_of(prediction, false);
+    const Json& confidence = member(j, "confidence");
+    if (!confidence.is_null()) {
+      if (!confidence.is_object()) bad("\"confidence\" is not an object");
+      ConfidenceResult c;
+      for (const auto& [k, v] : confidence.items()) {
+        if (k == "breaches" || k == "rows") continue;
+        c.statistics.values.emplace_back(k, number(v, k));
+      }
+      if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
+      c.breaches = breaches_of(confidence);
+      e.confidence = std::move(c);
+    }
+    const Json& error = member(j, "error");
+    if (error.is_string()) {
+      e.error = error.get<std::string>();
+    } else if (!error.is_null()) {
+      bad("\"error\" is neither a string nor null");
+    }
+    return e;
+  } catch (const nlohmann::json::exception& ex) {
+    throw std::runtime_error(std::string("malformed evaluation JSON: ") + ex.what());
+  }
+}
+
+}  // namespace driftd::drift
