@@ -4,6 +4,7 @@
 // statistics functions produced them, so the same Evaluation always gives the same bytes; doubles
 // are printed in their shortest round-trip form, so parsing gives back the same doubles.
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -114,10 +115,45 @@ WindowInfo window_of(const Json& j) {
   return w;
 }
 
+// The order the statistics functions produce; JSON read back from a store that reorders keys
+// (PostgreSQL's jsonb does) is put back in it, so it serialises to the same bytes again.
+int statistic_rank(const std::string& name) {
+  static const char* const kOrder[] = {"psi",
+                                       "kl_divergence",
+                                       "js_distance",
+                                       "hellinger",
+                                       "ks_statistic",
+                                       "ks_pvalue",
+                                       "wasserstein_normed",
+                                       "mean_shift_sigmas",
+                                       "chi2_statistic",
+                                       "chi2_pvalue",
+                                       "missing_rate",
+                                       "out_of_range_rate",
+                                       "invalid_rate",
+                                       "new_category_rate",
+                                       "mean",
+                                       "p10",
+                                       "p50",
+                                       "p90",
+                                       "low_confidence_rate"};
+  for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
+    if (name == kOrder[i]) return i;
+  return static_cast<int>(std::size(kOrder));
+}
+
+void canonical_order(std::vector<std::pair<std::string, double>>& values) {
+  std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+    int ra = statistic_rank(a.first), rb = statistic_rank(b.first);
+    return ra != rb ? ra < rb : a.first < b.first;
+  });
+}
+
 std::vector<std::pair<std::string, double>> statistics_of(const Json& j) {
   if (!j.is_object()) bad("statistics are not an object");
   std::vector<std::pair<std::string, double>> values;
   for (const auto& [k, v] : j.items()) values.emplace_back(k, number(v, k));
+  canonical_order(values);
   return values;
 }
 
@@ -215,6 +251,7 @@ Evaluation evaluation_from_json(std::string_view json) {
         if (k == "breaches" || k == "rows") continue;
         c.statistics.values.emplace_back(k, number(v, k));
       }
+      canonical_order(c.statistics.values);
       if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
       c.breaches = breaches_of(confidence);
       e.confidence = std::move(c);
