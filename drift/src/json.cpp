@@ -144,8 +144,7 @@ int statistic_rank(const std::string& name) {
 
 void canonical_order(std::vector<std::pair<std::string, double>>& values) {
   std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
-    int ra = statistic_rank(a.first), rb = statistic_rank(b.first);
-    return ra != rb ? ra < rb : a.first < b.first;
+    return statistic_rank(a.first) < statistic_rank(b.first);
   });
 }
 

@@ -57,6 +57,56 @@ CREATE TABLE {schema}.frozen_references (
   PRIMARY KEY (monitor, fingerprint)
 );
 )sql"},
+    {2, "alerts, notification outbox, silences", R"sql(
+CREATE TABLE {schema}.alerts (
+  id                bigserial PRIMARY KEY,
+  monitor           text NOT NULL,
+  feature           text NOT NULL,
+  statistic         text NOT NULL,
+  state             text NOT NULL,
+  severity          text NOT NULL,
+  value             double precision NOT NULL DEFAULT 0,
+  threshold         double precision NOT NULL DEFAULT 0,
+  below             boolean NOT NULL DEFAULT false,
+  consecutive       integer NOT NULL DEFAULT 0,
+  started_at        timestamptz,
+  fired_at          timestamptz,
+  resolved_at       timestamptz,
+  last_notified_at  timestamptz,
+  last_evaluated_at timestamptz NOT NULL,
+  top_contributors  jsonb NOT NULL DEFAULT '[]',
+  message           text NOT NULL DEFAULT '',
+  updated_at        timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (monitor, feature, statistic)
+);
+CREATE TABLE {schema}.notifications (
+  id              text PRIMARY KEY,
+  sink            text NOT NULL,
+  monitor         text NOT NULL,
+  status          text NOT NULL,
+  body            text NOT NULL,
+  created_at      timestamptz NOT NULL,
+  state           text NOT NULL,
+  attempts        integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  last_error      text NOT NULL DEFAULT '',
+  delivered_at    timestamptz
+);
+CREATE INDEX notifications_due ON {schema}.notifications (sink, next_attempt_at, created_at)
+  WHERE state = 'pending';
+CREATE INDEX notifications_sink_time ON {schema}.notifications (sink, created_at DESC);
+CREATE TABLE {schema}.silences (
+  id         text PRIMARY KEY,
+  monitor    text NOT NULL,
+  feature    text,
+  statistic  text,
+  starts_at  timestamptz NOT NULL,
+  ends_at    timestamptz NOT NULL,
+  comment    text NOT NULL,
+  created_by text NOT NULL DEFAULT '',
+  created_at timestamptz NOT NULL
+);
+)sql"},
 };
 
 }  // namespace
