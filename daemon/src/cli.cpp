@@ -19,6 +19,7 @@
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
+#include "receiver.hpp"
 #include "service_support.hpp"
 #include "driftd/daemon/service.hpp"
 
@@ -39,6 +40,8 @@ constexpr const char* kUsage = R"(usage:
                                              evaluate once, store, print JSON (one line each)
   driftd backfill --config FILE --monitor NAME --from RFC3339 --to RFC3339
                                              evaluate every scheduled instant in [from, to)
+  driftd receive --listen HOST:PORT [--secret-env NAME]
+                                             a webhook receiver printing what arrives (for trying sinks)
   driftd --version
 
 options:
@@ -57,9 +60,9 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
-  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill"};
-  static const std::vector<std::string> kWithValue = {"config", "monitor", "at", "deliver-timeout",
-                                                      "from", "to", "log-level", "log-format"};
+  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill", "receive"};
+  static const std::vector<std::string> kWithValue = {"config", "monitor", "at", "deliver-timeout", "from",
+                                                      "to", "log-level", "log-format", "listen", "secret-env"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -377,6 +380,11 @@ int run_cli(int argc, char** argv) {
     if (a.command == "run-once") return cmd_run_once(a);
     if (a.command == "check") return cmd_check(a);
     if (a.command == "backfill") return cmd_backfill(a);
+    if (a.command == "receive") {
+      const std::string* listen = a.get("listen");
+      const std::string* secret = a.get("secret-env");
+      return run_receiver(listen != nullptr ? *listen : "127.0.0.1:9465", secret != nullptr ? *secret : "");
+    }
     if (a.command == "run") {
       const std::string* path = a.get("config");
       if (path == nullptr) {
