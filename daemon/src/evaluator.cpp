@@ -100,16 +100,27 @@ std::size_t FrozenCache::bytes() const {
 Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options)
     : source_(source), store_(store), options_(options), cache_(options.frozen_cache_bytes) {}
 
-std::shared_ptr<const drift::FrozenReference> Evaluator::find_frozen(const config::MonitorConfig& m,
+std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(const config::MonitorConfig& m,
                                                                      const drift::EvaluationSpec& spec,
                                                                      const std::string& key) {
-  if (auto hit = cache_.get(key)) return hit;
   if (store_ == nullptr) return nullptr;
   try {
-    auto bytes = store_->load_frozen(m.name, reference_fingerprint(m));
-    if (!bytes) return nullptr;
-    auto ref = std::make_shared<drift::FrozenReference>(drift::deserialize_frozen_reference(*bytes));
-    if (!drift::compatible(*ref, spec)) return nullptr;
+    auto ref = std::make_shared<drift::FrozenReference>();
+    bool found = store_->load_frozen(m.name, reference_fingerprint(m), [&](std::size_t i, std::size_t parts,
+                                                                             std::string_view bytes) {
+      drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
+      if (part.columns.size() != 1 || part.frozen.size() != 1)
+        throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) + " columns");
+      if (i == 0) {
+        ref->info = part.info;
+        ref->bins = part.bins;
+        ref->columns.reserve(parts);
+        ref->frozen.reserve(parts);
+      }
+      ref->columns.push_back(std::move(part.columns.front()));
+      ref->frozen.push_back(std::move(part.frozen.front()));
+    });
+    if (!found || !drift::compatible(*ref, spec)) return nullptr;
     cache_.put(key, ref);
     return ref;
   } catch (const std::exception& e) {
@@ -117,6 +128,23 @@ std::shared_ptr<const drift::FrozenReference> Evaluator::find_frozen(const confi
     log::warn("frozen reference unusable, reading the reference window again",
               {{"monitor", m.name}, {"reason", e.what()}});
     return nullptr;
+  }
+}
+
+void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::FrozenReference& frozen) {
+  if (store_ == nullptr) return;
+  try {
+    // One part per column: a part is serialised only when it is written.
+    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(), [&](std::size_t i) {
+      drift::FrozenReference part;
+      part.info = frozen.info;
+      part.bins = frozen.bins;
+      part.columns = {frozen.columns[i]};
+      part.frozen = {frozen.frozen[i]};
+      return drift::serialize(part);
+    });
+  } catch (const std::exception& e) {
+    log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
   }
 }
 
@@ -139,23 +167,51 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
   failed.reference_window.from = ref_req.from.value_or(Timestamp{});
   failed.reference_window.to = ref_req.to.value_or(Timestamp{});
 
-  // One stop for both reads: a failure of either abandons the other at once.
+  // One stop for every read: a failure of one abandons the others at once.
   std::stop_source local;
   std::stop_callback forward(stop, [&local] { local.request_stop(); });
   bool used_frozen = false;
+  double read_seconds = 0;
+  auto pf = thread_parallel_for(options_.compute_threads);
   try {
     std::shared_ptr<const drift::FrozenReference> frozen;
-    if (stable) frozen = find_frozen(m, spec, key);
-    used_frozen = frozen != nullptr;
     drift::PreparedWindow current;
-    double read_seconds = 0;
-    if (frozen) {
-      // Only the current window to read: split it over the read connections.
+    std::shared_ptr<const drift::FrozenReference> cached = stable ? cache_.get(key) : nullptr;
+    bool stored = false;
+    if (stable && !cached && store_ != nullptr) {
+      try {
+        stored = store_->has_frozen(m.name, reference_fingerprint(m));
+      } catch (const std::exception& e) {
+        log::debug("cannot look up the frozen reference", {{"monitor", m.name}, {"error", e.what()}});
+      }
+    }
+    if (cached || stored) {
+      // Only the current window to read, split over the read connections, while the frozen
+      // reference loads from the state schema on the side.
+      std::shared_ptr<const drift::FrozenReference> loaded = cached;
+      std::jthread loader;
+      if (!cached) loader = std::jthread([&] { loaded = load_stored(m, spec, key); });
       cur_req.parallelism = options_.read_connections;
-      drift::WindowData data = source_.read(cur_req, local.get_token());
-      read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-      current = drift::prepare_window(spec, std::move(data), thread_parallel_for(options_.compute_threads));
-    } else {
+      try {
+        drift::WindowData data = source_.read(cur_req, local.get_token());
+        read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        current = drift::prepare_window(spec, std::move(data), pf);
+      } catch (...) {
+        local.request_stop();
+        throw;
+      }
+      if (loader.joinable()) loader.join();
+      frozen = loaded;
+      used_frozen = frozen != nullptr;
+    }
+    if (!frozen && (cached || stored)) {
+      // The stored reference was unusable: read the reference window after all.
+      drift::WindowData data = source_.read(ref_req, local.get_token());
+      auto built = std::make_shared<drift::FrozenReference>(drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
+      cache_.put(key, built);
+      store_frozen(m, *built);
+      frozen = built;
+    } else if (!frozen) {
       // Both windows at once, each read and sorted on its own thread.
       std::exception_ptr ref_error;
       std::shared_ptr<drift::FrozenReference> built;
@@ -166,6 +222,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
         } catch (...) {
           ref_error = std::current_exception();
+          local.request_stop();
         }
       });
       try {
@@ -174,6 +231,8 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
         local.request_stop();
+        ref_thread.join();
+        if (ref_error) std::rethrow_exception(ref_error);  // the first failure is the telling one
         throw;
       }
       ref_thread.join();
@@ -181,16 +240,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       frozen = built;
       if (stable) {
         cache_.put(key, frozen);
-        if (store_ != nullptr) {
-          try {
-            store_->save_frozen(m.name, reference_fingerprint(m), drift::serialize(*frozen));
-          } catch (const std::exception& e) {
-            log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
-          }
-        }
+        store_frozen(m, *frozen);
       }
     }
-    drift::Evaluation e = drift::compare(spec, *frozen, current, at, thread_parallel_for(options_.compute_threads));
+    drift::Evaluation e = drift::compare(spec, *frozen, current, at, pf);
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;
       timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();

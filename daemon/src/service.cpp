@@ -170,7 +170,9 @@ struct Service::Impl {
       last_error[e.monitor] = key;
     }
     if (e.status == drift::Status::error) {
-      auto level = key == previous ? log::Level::debug : log::Level::error;
+      // The first failure is an error; the next ones (the same outage seen tick after tick, maybe
+      // with another wording) only at debug level, until the evaluations recover.
+      auto level = previous.empty() ? log::Level::error : log::Level::debug;
       log::write(level, "evaluation failed",
                  {{"monitor", e.monitor}, {"at", format_rfc3339(e.evaluated_at)},
                   {"duration_s", t.total_seconds}, {"error", key}});

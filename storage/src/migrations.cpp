@@ -51,11 +51,15 @@ CREATE INDEX statistics_series ON {schema}.statistics (monitor, feature, statist
 CREATE TABLE {schema}.frozen_references (
   monitor     text NOT NULL,
   fingerprint text NOT NULL,
+  part        integer NOT NULL,
+  parts       integer NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   size_bytes  bigint NOT NULL,
   body        bytea NOT NULL,
-  PRIMARY KEY (monitor, fingerprint)
+  PRIMARY KEY (monitor, fingerprint, part)
 );
+-- already-compressed-like data (sorted doubles): skip the compression attempt
+ALTER TABLE {schema}.frozen_references ALTER COLUMN body SET STORAGE EXTERNAL;
 )sql"},
     {2, "alerts, notification outbox, silences", R"sql(
 CREATE TABLE {schema}.alerts (

@@ -91,30 +91,65 @@ std::vector<drift::Evaluation> PgResultStore::history(const std::string& monitor
   return out;
 }
 
-std::optional<std::string> PgResultStore::load_frozen(const std::string& monitor,
-                                                      const std::string& fingerprint) {
-  auto conn = impl_->db.raw_connection();
-  PgResult r = conn->exec_params(
-      with_schema("SELECT body FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
-                  impl_->db.schema()),
-      {monitor, fingerprint}, {}, /*binary_result=*/true);
-  if (PQntuples(r.get()) == 0) return std::nullopt;
-  return std::string(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
+bool PgResultStore::has_frozen(const std::string& monitor, const std::string& fingerprint) {
+  std::string q = with_schema(
+      "SELECT count(*) = max(parts) FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
+      impl_->db.schema());
+  auto r = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, monitor, fingerprint); });
+  return !r[0][0].is_null() && r[0][0].as<bool>();
 }
 
-void PgResultStore::save_frozen(const std::string& monitor, const std::string& fingerprint,
-                                const std::string& bytes) {
+bool PgResultStore::load_frozen(const std::string& monitor, const std::string& fingerprint,
+                                const PartConsumer& consume) {
+  // One part per query, in binary: at most one part is held here at a time.
+  auto conn = impl_->db.raw_connection();
   std::string schema = impl_->db.schema();
-  impl_->db.transact([&](pqxx::work& tx) {
-    // Older fingerprints of the monitor are of no further use.
-    tx.exec_params(with_schema("DELETE FROM {schema}.frozen_references WHERE monitor = $1", schema),
-                   monitor);
-    pqxx::binarystring blob(bytes.data(), bytes.size());
-    tx.exec_params(with_schema("INSERT INTO {schema}.frozen_references (monitor, fingerprint, size_bytes, body)"
-                               " VALUES ($1, $2, $3, $4)",
-                               schema),
-                   monitor, fingerprint, static_cast<long long>(bytes.size()), blob);
-  });
+  PgResult count = conn->exec_params(
+      with_schema("SELECT max(parts), count(*) FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
+                  schema),
+      {monitor, fingerprint}, {});
+  if (PQgetisnull(count.get(), 0, 0)) return false;
+  long parts = std::stol(PQgetvalue(count.get(), 0, 0));
+  if (std::stol(PQgetvalue(count.get(), 0, 1)) != parts) return false;  // incomplete: rebuild
+  std::string q = with_schema(
+      "SELECT body FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2 AND part = $3", schema);
+  for (long i = 0; i < parts; ++i) {
+    PgResult r = conn->exec_params(q, {monitor, fingerprint, std::to_string(i)}, {}, /*binary_result=*/true);
+    if (PQntuples(r.get()) != 1) return false;
+    consume(static_cast<std::size_t>(i), static_cast<std::size_t>(parts),
+            std::string_view(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0))));
+  }
+  return true;
+}
+
+void PgResultStore::save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
+                                const std::function<std::string(std::size_t part)>& part) {
+  std::string schema = impl_->db.schema();
+  auto conn = impl_->db.raw_connection();
+  conn->exec("BEGIN", {});
+  // Older fingerprints of the monitor are of no further use.
+  conn->exec_params(with_schema("DELETE FROM {schema}.frozen_references WHERE monitor = $1", schema), {monitor}, {});
+  std::string insert = with_schema(
+      "INSERT INTO {schema}.frozen_references (monitor, fingerprint, part, parts, size_bytes, body)"
+      " VALUES ($1, $2, $3, $4, $5, $6)",
+      schema);
+  for (std::size_t i = 0; i < parts; ++i) {
+    std::string bytes = part(i);
+    const char* values[] = {monitor.c_str(), fingerprint.c_str(), nullptr, nullptr, nullptr, bytes.data()};
+    std::string idx = std::to_string(i), total = std::to_string(parts), size = std::to_string(bytes.size());
+    values[2] = idx.c_str();
+    values[3] = total.c_str();
+    values[4] = size.c_str();
+    int lengths[] = {0, 0, 0, 0, 0, static_cast<int>(bytes.size())};
+    int formats[] = {0, 0, 0, 0, 0, 1};
+    PGresult* r = PQexecParams(conn->raw(), insert.c_str(), 6, nullptr, values, lengths, formats, 0);
+    PgResult res(r);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      std::string error = error_text(r, conn->raw());
+      throw std::runtime_error("cannot store the frozen reference: " + error);
+    }
+  }
+  conn->exec("COMMIT", {});
 }
 
 std::uint64_t PgResultStore::prune(Timestamp before) {

@@ -95,18 +95,40 @@ TEST_CASE("evaluations are stored whole and per statistic, history newest first"
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
 }
 
-TEST_CASE("frozen reference bytes round-trip through the state schema", "[storage]") {
+TEST_CASE("frozen reference parts round-trip through the state schema", "[storage]") {
   std::string schema = testing::unique_name("state");
   storage::migrate(options(schema));
   storage::PgResultStore store(options(schema));
-  std::string bytes(3 << 20, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) & 0xff);
-  CHECK_FALSE(store.load_frozen("m", "abc").has_value());
-  store.save_frozen("m", "abc", bytes);
-  CHECK(store.load_frozen("m", "abc") == bytes);
-  store.save_frozen("m", "def", "x");
-  CHECK_FALSE(store.load_frozen("m", "abc").has_value());  // older fingerprints go
-  CHECK(store.load_frozen("m", "def") == std::string("x"));
+  std::vector<std::string> parts;
+  for (int p = 0; p < 3; ++p) {
+    std::string bytes((1 << 20) + p, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131 + p) & 0xff);
+    parts.push_back(bytes);
+  }
+  auto load = [&](const std::string& fp) {
+    std::vector<std::string> got;
+    bool ok = store.load_frozen("m", fp, [&](std::size_t i, std::size_t n, std::string_view b) {
+      CHECK(i == got.size());
+      CHECK(n == 3);
+      got.emplace_back(b);
+    });
+    return ok ? std::optional(got) : std::nullopt;
+  };
+  CHECK_FALSE(store.has_frozen("m", "abc"));
+  CHECK_FALSE(load("abc").has_value());
+  store.save_frozen("m", "abc", parts.size(), [&](std::size_t i) { return parts[i]; });
+  CHECK(store.has_frozen("m", "abc"));
+  CHECK(load("abc") == parts);
+  store.save_frozen("m", "def", 1, [](std::size_t) { return std::string("x"); });
+  CHECK_FALSE(store.has_frozen("m", "abc"));  // older fingerprints go
+  std::vector<std::string> one;
+  CHECK(store.load_frozen("m", "def", [&](std::size_t, std::size_t, std::string_view b) { one.emplace_back(b); }));
+  CHECK(one == std::vector<std::string>{"x"});
+  // an incomplete set of parts is not a frozen reference
   testing::Sql sql;
+  store.save_frozen("m", "ghi", 3, [&](std::size_t i) { return parts[i]; });
+  sql.exec("DELETE FROM " + schema + ".frozen_references WHERE part = 1");
+  CHECK_FALSE(store.has_frozen("m", "ghi"));
+  CHECK_FALSE(load("ghi").has_value());
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
 }

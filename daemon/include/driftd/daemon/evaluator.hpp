@@ -65,9 +65,10 @@ class Evaluator {
   FrozenCache& frozen_cache() { return cache_; }
 
  private:
-  std::shared_ptr<const drift::FrozenReference> find_frozen(const config::MonitorConfig& m,
+  std::shared_ptr<const drift::FrozenReference> load_stored(const config::MonitorConfig& m,
                                                             const drift::EvaluationSpec& spec,
                                                             const std::string& key);
+  void store_frozen(const config::MonitorConfig& m, const drift::FrozenReference& frozen);
   drift::WindowSource& source_;
   drift::ResultStore* store_;
   EvaluatorOptions options_;

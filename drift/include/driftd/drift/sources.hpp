@@ -3,6 +3,7 @@
 // here, next to the types they carry; implemented by storage (PostgreSQL) and by test fakes.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <stop_token>
@@ -66,11 +67,17 @@ class ResultStore {
   virtual std::optional<Evaluation> latest(const std::string& monitor) = 0;
   // Newest first.
   virtual std::vector<Evaluation> history(const std::string& monitor, const HistoryQuery& q) = 0;
-  // Frozen references by monitor and fingerprint (a digest of what the reference depends on).
-  virtual std::optional<std::string> load_frozen(const std::string& monitor,
-                                                 const std::string& fingerprint) = 0;
-  virtual void save_frozen(const std::string& monitor, const std::string& fingerprint,
-                           const std::string& bytes) = 0;
+  // Frozen references by monitor and fingerprint (a digest of what the reference depends on),
+  // stored as `parts` serialised pieces so that neither side ever holds two copies of it whole.
+  virtual bool has_frozen(const std::string& monitor, const std::string& fingerprint) = 0;
+  // Hands each stored part, in order, to `consume` (the bytes are valid during the call only);
+  // false when the monitor has no complete frozen reference with that fingerprint.
+  using PartConsumer = std::function<void(std::size_t part, std::size_t parts, std::string_view bytes)>;
+  virtual bool load_frozen(const std::string& monitor, const std::string& fingerprint,
+                           const PartConsumer& consume) = 0;
+  // Replaces the monitor's frozen reference; `part(i)` makes part i of `parts`.
+  virtual void save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
+                           const std::function<std::string(std::size_t part)>& part) = 0;
 };
 
 }  // namespace driftd::drift

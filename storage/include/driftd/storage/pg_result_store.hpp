@@ -33,10 +33,11 @@ class PgResultStore final : public drift::ResultStore {
   std::optional<drift::Evaluation> latest(const std::string& monitor) override;
   std::vector<drift::Evaluation> history(const std::string& monitor,
                                          const drift::HistoryQuery& q) override;
-  std::optional<std::string> load_frozen(const std::string& monitor,
-                                         const std::string& fingerprint) override;
-  void save_frozen(const std::string& monitor, const std::string& fingerprint,
-                   const std::string& bytes) override;
+  bool has_frozen(const std::string& monitor, const std::string& fingerprint) override;
+  bool load_frozen(const std::string& monitor, const std::string& fingerprint,
+                   const PartConsumer& consume) override;
+  void save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
+                   const std::function<std::string(std::size_t part)>& part) override;
   // Deletes evaluations older than `before` (retention); returns how many.
   std::uint64_t prune(Timestamp before);
   // Checks the connection (for /readyz); throws std::runtime_error with the reason.
