@@ -197,6 +197,11 @@ struct WindowBuilder::Impl {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> heap;  // (hash, slot), max-heap
   std::vector<double> row_num;                                // scratch: one row's values
   std::vector<std::uint32_t> row_cat;
+  // Resolved once: how each field is decoded and where it goes (no variant access per value).
+  enum class Decode : std::uint8_t { float8, number_text, category };
+  std::vector<Decode> decode;
+  std::vector<drift::Chunked<double>*> num_out;
+  std::vector<drift::Chunked<std::uint32_t>*> cat_out;
 
   Impl(const std::vector<drift::ColumnRequest>& cols, std::uint64_t max, std::uint64_t s)
       : requests(cols), max_rows(std::max<std::uint64_t>(max, 1)), seed(s) {
@@ -211,6 +216,17 @@ struct WindowBuilder::Impl {
     cats.resize(cols.size());
     row_num.resize(cols.size());
     row_cat.resize(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c].kind == drift::FeatureKind::numerical) {
+        decode.push_back(cols[c].is_json() ? Decode::number_text : Decode::float8);
+        num_out.push_back(&std::get<drift::NumericalColumn>(data.columns[c]).values);
+        cat_out.push_back(nullptr);
+      } else {
+        decode.push_back(Decode::category);
+        num_out.push_back(nullptr);
+        cat_out.push_back(&std::get<drift::CategoricalColumn>(data.columns[c]).ids);
+      }
+    }
   }
 
   std::uint32_t intern(std::size_t col, std::string_view text) {
@@ -314,27 +330,56 @@ WindowBuilder::~WindowBuilder() = default;
 
 void WindowBuilder::row(std::span<const FieldView> fields) {
   Impl& m = *impl_;
-  if (fields.size() != m.requests.size()) throw DecodeError("row has the wrong number of fields");
-  for (std::size_t c = 0; c < fields.size(); ++c) {
+  const std::size_t n = m.decode.size();
+  if (fields.size() != n) throw DecodeError("row has the wrong number of fields");
+  // Until the window outgrows max_rows, values go straight into their columns.
+  const bool direct = m.held < m.max_rows;
+  for (std::size_t c = 0; c < n; ++c) {
     const FieldView& f = fields[c];
-    const auto& req = m.requests[c];
-    if (req.kind == drift::FeatureKind::numerical) {
-      if (f.length < 0) {
-        m.row_num[c] = drift::missing_value();
-      } else if (req.is_json()) {
-        m.row_num[c] = parse_number_text(std::string_view(f.data, static_cast<std::size_t>(f.length)));
-      } else {
-        if (f.length != 8) throw DecodeError("float8 field of " + std::to_string(f.length) + " bytes");
-        double v = read_f64(f.data);
-        m.row_num[c] = std::isfinite(v) ? v : drift::missing_value();
+    switch (m.decode[c]) {
+      case Impl::Decode::float8: {
+        double v = drift::missing_value();
+        if (f.length == 8) {
+          double x = read_f64(f.data);
+          if (std::isfinite(x)) v = x;
+        } else if (f.length >= 0) {
+          throw DecodeError("float8 field of " + std::to_string(f.length) + " bytes");
+        }
+        if (direct) {
+          m.num_out[c]->push_back(v);
+        } else {
+          m.row_num[c] = v;
+        }
+        break;
       }
-    } else {
-      m.row_cat[c] = f.length < 0
-                         ? drift::CategoricalColumn::kMissingCategory
-                         : m.intern(c, std::string_view(f.data, static_cast<std::size_t>(f.length)));
+      case Impl::Decode::number_text: {
+        double v = f.length < 0 ? drift::missing_value()
+                                : parse_number_text(std::string_view(f.data, static_cast<std::size_t>(f.length)));
+        if (direct) {
+          m.num_out[c]->push_back(v);
+        } else {
+          m.row_num[c] = v;
+        }
+        break;
+      }
+      case Impl::Decode::category: {
+        std::uint32_t id = f.length < 0 ? drift::CategoricalColumn::kMissingCategory
+                                        : m.intern(c, std::string_view(f.data, static_cast<std::size_t>(f.length)));
+        if (direct) {
+          m.cat_out[c]->push_back(id);
+        } else {
+          m.row_cat[c] = id;
+        }
+        break;
+      }
     }
   }
-  m.insert();
+  if (direct) {
+    ++m.held;
+    ++m.seen;
+  } else {
+    m.insert();
+  }
 }
 
 void WindowBuilder::merge(WindowBuilder&& other) {
