@@ -1,6 +1,9 @@
 # Shared settings for driftd's own targets (not applied to third-party code).
 set(DRIFTD_WARNINGS -Wall -Wextra -Werror -Wno-error=deprecated-declarations)
 
+if(DRIFTD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 if(DRIFTD_SANITIZE)
   add_compile_options(-fsanitize=${DRIFTD_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${DRIFTD_SANITIZE})

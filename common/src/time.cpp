@@ -28,6 +28,8 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
   return true;
 }
 
+const Duration kMaxDuration = std::chrono::duration_cast<Duration>(std::chrono::hours(24 * 366 * 100));
+
 }  // namespace
 
 std::optional<Duration> parse_duration(std::string_view text) {
@@ -43,16 +45,18 @@ std::optional<Duration> parse_duration(std::string_view text) {
     std::size_t ustart = pos;
     while (pos < text.size() && !is_digit(text[pos])) ++pos;
     std::string_view unit = text.substr(ustart, pos - ustart);
-    Duration d;
     using namespace std::chrono;
-    if (unit == "ms") d = duration_cast<Duration>(milliseconds(n));
-    else if (unit == "s") d = duration_cast<Duration>(seconds(n));
-    else if (unit == "m") d = duration_cast<Duration>(minutes(n));
-    else if (unit == "h") d = duration_cast<Duration>(hours(n));
-    else if (unit == "d") d = duration_cast<Duration>(hours(24 * n));
-    else if (unit == "w") d = duration_cast<Duration>(hours(24 * 7 * n));
+    Duration size;
+    if (unit == "ms") size = duration_cast<Duration>(milliseconds(1));
+    else if (unit == "s") size = duration_cast<Duration>(seconds(1));
+    else if (unit == "m") size = duration_cast<Duration>(minutes(1));
+    else if (unit == "h") size = duration_cast<Duration>(hours(1));
+    else if (unit == "d") size = duration_cast<Duration>(hours(24));
+    else if (unit == "w") size = duration_cast<Duration>(hours(24 * 7));
     else return std::nullopt;
-    total += d;
+    // Anything beyond a century is a typo, and stays far from overflowing the microsecond count.
+    if (n > (kMaxDuration - total) / size) return std::nullopt;
+    total += n * size;
   }
   if (total <= Duration{0}) return std::nullopt;
   return total;
@@ -150,7 +154,7 @@ std::string format_rfc3339(Timestamp t) {
   rest -= m;
   auto sec = duration_cast<seconds>(rest);
   rest -= sec;
-  char buf[64];
+  char buf[128];  // room for any int values, so no truncation is possible
   int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld", static_cast<int>(ymd.year()),
                         static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                         static_cast<int>(h.count()), static_cast<int>(m.count()),
@@ -158,7 +162,7 @@ std::string format_rfc3339(Timestamp t) {
   std::string out(buf, static_cast<std::size_t>(n));
   long long us = rest.count();
   if (us > 0) {
-    char frac[8];
+    char frac[32];
     std::snprintf(frac, sizeof frac, "%06lld", us);
     std::string f(frac);
     while (!f.empty() && f.back() == '0') f.pop_back();

@@ -83,12 +83,15 @@ std::string to_json(const RetrainDecision& d) {
     j["reasons"].push_back({{"feature", r.feature}, {"statistic", r.statistic}, {"value", r.value}, {"threshold", r.threshold}});
   j["evaluated_at"] = d.evaluated_at ? json(format_rfc3339(*d.evaluated_at)) : json(nullptr);
   j["status"] = d.status;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 namespace {
 
-std::string error_body(const std::string& message) { return json{{"error", message}}.dump(); }
+// Messages may quote what the client sent, which need not be UTF-8: replace, never throw.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::string error_body(const std::string& message) { return dump(json{{"error", message}}); }
 
 std::string etag_of(const std::string& body) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -264,7 +267,7 @@ struct ApiServer::Impl {
       if (r.ready) {
         send_json(res, 200, R"({"status":"ready"})");
       } else {
-        send_json(res, 503, json{{"status", "unavailable"}, {"reason", r.reason}}.dump());
+        send_json(res, 503, dump(json{{"status", "unavailable"}, {"reason", r.reason}}));
       }
     });
     route("GET", "/metrics", "metrics", [this](const auto&, auto& res, const auto&) {
@@ -277,7 +280,7 @@ struct ApiServer::Impl {
       for (const auto& m : backend.monitors()) {
         if (!first) body += ',';
         first = false;
-        body += R"({"name":)" + json(m.name).dump() + R"(,"status":)" + json(m.status).dump() +
+        body += R"({"name":)" + dump(json(m.name)) + R"(,"status":)" + dump(json(m.status)) +
                 R"(,"last_evaluation":)" + (m.last_evaluation ? drift::to_json(*m.last_evaluation) : "null") +
                 R"(,"next_run_at":)" + (m.next_run_at ? json(format_rfc3339(*m.next_run_at)).dump() : "null") + "}";
       }
@@ -349,7 +352,7 @@ struct ApiServer::Impl {
     }
     // httplib answers 400 to a POST/PUT/PATCH that carries neither Content-Length nor chunked
     // encoding (curl -X POST without -d): those have no body, so route them before it reads one.
-    server.set_pre_routing_handler([this, handler](const httplib::Request& req, httplib::Response& res) {
+    server.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
       if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !has_body_framing(req)) {
         handler(req, res);
         return httplib::Server::HandlerResponse::Handled;
@@ -373,7 +376,7 @@ void ApiServer::start() {
   m.server.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
   m.server.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
   m.server.set_keep_alive_timeout(5);
-  m.server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+  m.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
       std::string msg = res.status == 413 ? "request body too large" : "request failed";
       res.set_content(error_body(msg), "application/json");

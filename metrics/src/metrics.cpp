@@ -25,7 +25,6 @@ using prometheus::Labels;
 namespace {
 
 const char* const kStatuses[] = {"ok", "drift", "insufficient_data", "error"};
-const char* const kConfidenceStats[] = {"mean", "p10", "p50", "p90", "low_confidence_rate"};
 
 // A family plus the series it holds, by key, so series can be found and removed again.
 template <typename T>
@@ -117,11 +116,6 @@ struct Metrics::Impl {
   Series<Counter> process_cpu;
   double last_cpu = 0;
   std::set<std::string> monitors;
-
-  template <typename T, typename B>
-  static Family<T>* build(B builder, const char* name, const char* help, prometheus::Registry& r) {
-    return &builder.Name(name).Help(help).Register(r);
-  }
 };
 
 Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {

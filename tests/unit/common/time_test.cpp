@@ -54,3 +54,11 @@ TEST_CASE("bad RFC 3339 is rejected") {
   CAPTURE(text);
   CHECK_FALSE(parse_rfc3339(text).has_value());
 }
+
+TEST_CASE("durations too large to be meant are rejected, without overflow") {
+  CHECK_FALSE(parse_duration("320220222020h1m62200").has_value());  // found by fuzz_time
+  CHECK_FALSE(parse_duration("999999999999w").has_value());
+  CHECK_FALSE(parse_duration("101y").has_value());
+  CHECK(parse_duration("36500d").has_value());
+  CHECK_FALSE(parse_duration("36600d1d").has_value());
+}

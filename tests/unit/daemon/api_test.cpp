@@ -278,3 +278,15 @@ TEST_CASE("retrain decision ignores insufficient data and errors") {
   e.status = drift::Status::drift;
   CHECK_FALSE(decide_retrain("m", e, {{"psi", false, 0.6}}).should_retrain);
 }
+
+TEST_CASE("bytes that are not UTF-8 in a request get a 400, not a 500") {
+  // found by fuzz_api: the error message quoted the parameter and JSON encoding threw
+  Server s;
+  auto r = s.client.Get("/api/v1/monitors/fraud-v2/history?limit=%FF%FE");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"].get<std::string>().find("limit") != std::string::npos);
+  r = s.client.Get("/api/v1/monitors/%C3%28/drift");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+}
