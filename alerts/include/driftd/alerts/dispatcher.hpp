@@ -1,0 +1,111 @@
+#pragma once
+// Delivery of queued notifications: at-least-once, one worker per sink, exponential backoff with
+// jitter, Retry-After, permanent failures and dead-lettering (docs/alerts.md, "Delivery").
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftd/alerts/types.hpp"
+#include "driftd/common/clock.hpp"
+#include "driftd/config/config.hpp"
+
+namespace driftd::alerts {
+
+using namespace std::chrono_literals;
+
+enum class Outcome { delivered, retry, failed };
+// 2xx delivered; no answer, 408, 429 and 5xx retry; everything else (3xx, other 4xx, refusals)
+// failed for good.
+Outcome classify(const DeliveryResult& r);
+
+// Delay before the attempt that follows `failures` (>= 1) failed attempts: base = initial_backoff
+// × 2^(failures-1) capped at max_backoff, then "equal jitter": base/2 + u × base/2 with u in
+// [0, 1). Half the base is kept so retries of a flaky receiver never come back-to-back; the
+// random half spreads sinks that failed together.
+Duration backoff(int failures, const config::AlertingOptions& options, double u);
+
+// One delivery attempt, as logged (and handed to DispatcherHooks::attempted).
+struct AttemptRecord {
+  std::string sink;
+  std::string notification_id;
+  std::string monitor;
+  int attempt = 0;          // 1 for the first attempt
+  std::string_view result;  // "delivered" | "retried" | "failed" | "dropped" (dead-lettered)
+  int http_status = 0;
+  std::string error;                         // never holds a secret: see HttpNotifier
+  std::optional<Timestamp> next_attempt_at;  // when retried
+};
+
+// Called from the sink threads, concurrently: must be thread-safe.
+struct DispatcherHooks {
+  // result: "delivered" | "retried" | "failed" | "dropped" (driftd_notifications_total).
+  std::function<void(const std::string& sink, std::string_view result)> count;
+  // Pending notifications of the sink after each round (driftd_notification_queue_depth).
+  std::function<void(const std::string& sink, std::int64_t depth)> queue_depth;
+  std::function<void(const AttemptRecord&)> attempted;
+};
+
+struct DispatcherOptions {
+  config::AlertingOptions alerting;
+  std::size_t batch = 32;  // notifications fetched per AlertStore::due call
+  // A sink with nothing due looks at the store at least this often, so notifications queued by
+  // another process (driftd run-once) or left by a previous run are found without a wake().
+  Duration idle_poll = 30s;
+  Duration store_retry = 5s;       // wait after the store failed
+  std::function<double()> random;  // uniform in [0, 1) for the jitter; default: a seeded PRNG
+};
+
+struct DrainResult {
+  bool complete = false;     // nothing left pending
+  std::int64_t pending = 0;  // pending notifications of the sinks; -1 if the store failed
+};
+
+// Delivers what the engine queued. Each sink has its own worker thread, so a slow or dead
+// receiver only delays its own notifications; within a sink, attempts are made one at a time,
+// oldest first. After a retryable failure the whole sink waits until that notification's next
+// attempt (the receiver is down or asked us to slow down): the oldest notification goes first
+// again, so a receiver never sees a resolve before the fire it follows.
+//
+// Time comes from `clock`; waits are on a condition variable, so stop() and wake() act at once.
+// Tests drive pump() with a fake clock; production calls start(). AlertStore calls are
+// serialised by the dispatcher (one at a time), but run concurrently with the caller's own use.
+class Dispatcher {
+ public:
+  Dispatcher(AlertStore& store, Notifier& notifier, const Clock& clock,
+             std::vector<config::SinkConfig> sinks, DispatcherOptions options = {},
+             DispatcherHooks hooks = {});
+  ~Dispatcher();  // stop()
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts one worker thread per sink. To apply a new sink list, stop and build a new one.
+  void start();
+  // Wakes every worker and joins them; an attempt in flight finishes first (at most the sink's
+  // timeout). Idempotent.
+  void stop();
+  // New notifications were committed: workers look for due work now.
+  void wake();
+
+  // Makes every attempt of `sink` that is due at clock.now(), oldest first, until none is due,
+  // the sink is backing off, or stop() was called. Returns the number of attempts. Throws what
+  // the store throws. Serialised per sink (safe to call while the workers run).
+  std::size_t pump(const std::string& sink);
+
+  // For `driftd run-once`: attempts what is due, waiting out backoffs, until nothing is pending
+  // or clock.now() reaches `deadline`; one thread per sink. Use without start().
+  DrainResult drain(Timestamp deadline);
+
+  // When `sink` may be attempted again after a retryable failure; nullopt when not backing off.
+  std::optional<Timestamp> paused_until(const std::string& sink) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace driftd::alerts

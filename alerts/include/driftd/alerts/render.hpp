@@ -1,0 +1,72 @@
+#pragma once
+// Notification bodies, one format per sink type (docs/alerts.md shows an example of each).
+// Rendered once when a notification is queued: every delivery attempt sends the same bytes.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "driftd/alerts/types.hpp"
+#include "driftd/drift/evaluation.hpp"
+
+namespace driftd::alerts {
+
+// Why an alert is part of a notification.
+enum class Change {
+  fired,     // started firing, or fires and was never announced (its silence ended)
+  repeated,  // still firing, repeat_interval elapsed since the last notification
+  resolved,  // stopped firing (only announced if its firing was)
+  reposted,  // alertmanager only: a firing alert re-posted so Alertmanager keeps it active
+};
+std::string_view to_string(Change c);
+
+struct GroupedAlert {
+  Alert alert;
+  Change change = Change::fired;
+};
+
+// The alerts of one monitor that go out together to one sink, and the facts around them.
+struct NotificationGroup {
+  std::string id;  // the delivery id
+  std::string monitor;
+  Timestamp evaluated_at{};
+  drift::WindowInfo current_window;
+  drift::WindowInfo reference_window;
+  std::string external_url;  // driftd's base URL for links; a trailing '/' is ignored
+  Duration schedule{0};      // the monitor's interval (Alertmanager endsAt)
+  std::vector<GroupedAlert> alerts;
+  // "firing" if any alert of the group fires, else "resolved".
+  std::string_view status() const;
+};
+
+// "<external_url>/api/v1/monitors/<monitor>/drift".
+std::string drift_link(std::string_view external_url, std::string_view monitor);
+
+// One line for humans, e.g. "fraud-v2: PSI of amount 0.31 (> 0.2), missing_rate of income 0.11
+// (> 0.05)"; resolved alerts follow as "; resolved: ...". At most kSummaryAlerts alerts are named,
+// then "and N more".
+std::string summary(const NotificationGroup& g);
+inline constexpr std::size_t kSummaryAlerts = 10;
+
+// PagerDuty payload severity: critical→critical, high→error, medium→warning, low→info.
+std::string_view pagerduty_severity(Severity s);
+
+// How long Alertmanager keeps a re-posted firing alert active: max(3 × schedule, 5 min).
+Duration alertmanager_hold(Duration schedule);
+
+// CONTRACT section 6, plus windows, direction, change and (monitor failing) message per alert.
+std::string render_webhook(const NotificationGroup& g);
+// Slack incoming webhook: {"text": summary, "blocks": [...]}.
+std::string render_slack(const NotificationGroup& g);
+// PagerDuty Events API v2; event_action "trigger" when the group fires, else "resolve";
+// dedup_key "driftd/<monitor>" so a monitor has at most one open incident.
+std::string render_pagerduty(const NotificationGroup& g, const std::string& routing_key);
+// Alertmanager API v2: a JSON array of postable alerts.
+std::string render_alertmanager(const NotificationGroup& g);
+
+// The body for `sink`'s type. The PagerDuty routing key is read through `secrets` from the sink's
+// secret_env (empty when unset: the notifier then refuses to send it).
+std::string render(const config::SinkConfig& sink, const NotificationGroup& g,
+                   const SecretLookup& secrets);
+
+}  // namespace driftd::alerts

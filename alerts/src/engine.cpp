@@ -1,0 +1,345 @@
+// The alert state machine: inactive → pending → firing → resolved, per (monitor, feature,
+// statistic), plus the monitor-failing alert; then grouping into one notification per sink.
+
+#include "driftd/alerts/engine.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "driftd/alerts/render.hpp"
+
+namespace driftd::alerts {
+namespace {
+
+using config::SinkConfig;
+using config::Threshold;
+
+// One alert while process() works on it.
+struct Work {
+  Alert alert;
+  bool dirty = false;                          // must be written back
+  bool ruled = false;                          // a rule of the current config covers it
+  bool silenced = false;                       // an active silence matches it
+  int rank = std::numeric_limits<int>::max();  // position in notifications: config order
+  std::optional<Change> change;                // announced in this evaluation, and why
+};
+
+// A feature, the prediction or the confidence: something thresholds apply to.
+struct Subject {
+  std::string name;
+  const drift::FeatureStatistics* features = nullptr;       // feature or prediction
+  const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
+  std::optional<double> get(const std::string& statistic) const {
+    if (features) return features->get(statistic);
+    if (confidence) return confidence->get(statistic);
+    return std::nullopt;  // configured but absent from this evaluation: undefined
+  }
+  std::vector<drift::Contributor> top() const {
+    return features ? features->top_contributors : std::vector<drift::Contributor>{};
+  }
+};
+
+std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e) {
+  std::vector<Subject> out;
+  for (const auto& f : m.features) {
+    Subject s{f.name};
+    for (const auto& r : e.features) {
+      if (r.name == f.name) s.features = &r.statistics;
+    }
+    out.push_back(s);
+  }
+  if (m.prediction) {
+    Subject s{std::string(drift::kPredictionName)};
+    if (e.prediction) s.features = &e.prediction->statistics;
+    out.push_back(s);
+  }
+  if (m.confidence) {
+    Subject s{std::string(kConfidenceFeature)};
+    if (e.confidence) s.confidence = &e.confidence->statistics;
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Starts a new incident on a record that is inactive or resolved: what the previous incident
+// left (times, notification stamp, count) must not leak into this one.
+void start_incident(Alert& a, Timestamp at) {
+  a.consecutive = 0;
+  a.started_at = at;
+  a.fired_at.reset();
+  a.resolved_at.reset();
+  a.last_notified_at.reset();
+  a.message.clear();
+}
+
+void resolve(Work& w, Timestamp at) {
+  Alert& a = w.alert;
+  a.state = AlertState::resolved;
+  a.resolved_at = at;
+  a.consecutive = 0;
+  w.dirty = true;
+  // A resolve is only news to someone who heard about the firing.
+  if (a.last_notified_at && !w.silenced) w.change = Change::resolved;
+}
+
+void to_inactive(Work& w) {
+  Alert& a = w.alert;
+  a.state = AlertState::inactive;
+  a.consecutive = 0;
+  a.started_at.reset();
+  w.dirty = true;
+}
+
+void apply_threshold(Work& w, const Threshold& t, double v,
+                     const std::vector<drift::Contributor>& top, Timestamp at) {
+  Alert& a = w.alert;
+  const bool below = t.direction == Threshold::Direction::below;
+  const bool breach = below ? v < t.level : v > t.level;
+  // Hysteresis: a firing alert stays firing in the band between resolve_level and level.
+  const bool clear = below ? v > t.resolve_level : v < t.resolve_level;
+  const int for_count = std::max(1, t.for_count);
+  const bool active = a.state == AlertState::pending || a.state == AlertState::firing;
+  if (!active && !breach) return;  // nothing to record: no incident, no breach
+
+  a.threshold = t.level;
+  a.below = below;
+  a.value = v;
+  a.top_contributors = top;
+  a.last_evaluated_at = at;
+  w.dirty = true;
+
+  switch (a.state) {
+    case AlertState::inactive:
+    case AlertState::resolved:
+      start_incident(a, at);
+      [[fallthrough]];
+    case AlertState::pending:
+      if (!breach) {
+        to_inactive(w);
+        return;
+      }
+      ++a.consecutive;
+      // Decided while pending and frozen when firing, so fire, repeats and resolve of an
+      // incident reach the same sinks.
+      a.severity = severity_of(t, v);
+      if (a.consecutive >= for_count) {
+        a.state = AlertState::firing;
+        a.fired_at = at;
+      } else {
+        a.state = AlertState::pending;
+      }
+      return;
+    case AlertState::firing:
+      a.consecutive = breach ? a.consecutive + 1 : 0;
+      if (clear) resolve(w, at);
+      return;
+  }
+}
+
+void apply_failure(Work& w, const config::MonitorConfig& m, const drift::Evaluation& e) {
+  Alert& a = w.alert;
+  if (a.state == AlertState::inactive || a.state == AlertState::resolved) {
+    start_incident(a, e.evaluated_at);
+  }
+  ++a.consecutive;
+  a.value = a.consecutive;
+  a.threshold = m.failing_after;
+  a.below = false;
+  a.severity = Severity::high;
+  a.message = e.error.value_or("evaluation failed");
+  a.last_evaluated_at = e.evaluated_at;
+  w.dirty = true;
+  if (a.state != AlertState::firing) {
+    if (a.consecutive >= std::max(1, m.failing_after)) {
+      a.state = AlertState::firing;
+      a.fired_at = e.evaluated_at;
+    } else {
+      a.state = AlertState::pending;
+    }
+  }
+}
+
+bool is_silenced(const AlertKey& k, const std::vector<Silence>& silences, Timestamp now) {
+  return std::any_of(silences.begin(), silences.end(),
+                     [&](const Silence& s) { return s.active(now) && s.matches(k); });
+}
+
+}  // namespace
+
+Severity severity_of(const Threshold& t, double value) {
+  if (t.severity) return *t.severity;
+  if (t.statistic == "psi") {
+    if (value > 0.25) return Severity::high;
+    if (value > 0.1) return Severity::medium;
+    return Severity::low;
+  }
+  return Severity::medium;
+}
+
+bool sink_accepts(const SinkConfig& sink, const std::string& monitor, Severity severity) {
+  if (severity < sink.min_severity) return false;
+  return sink.monitors.empty() ||
+         std::find(sink.monitors.begin(), sink.monitors.end(), monitor) != sink.monitors.end();
+}
+
+EngineResult process(const config::MonitorConfig& monitor, const std::vector<SinkConfig>& sinks,
+                     const drift::Evaluation& e, std::vector<Alert> current,
+                     const std::vector<Silence>& silences, Timestamp now,
+                     const std::string& external_url, const std::function<std::string()>& new_id,
+                     const SecretLookup& secrets) {
+  std::vector<Work> works;
+  std::map<AlertKey, std::size_t> index;
+  for (auto& a : current) {
+    if (a.key.monitor != monitor.name || index.count(a.key)) continue;
+    index.emplace(a.key, works.size());
+    Work w;
+    w.alert = std::move(a);
+    works.push_back(std::move(w));
+  }
+  auto find = [&](const AlertKey& k) -> Work* {
+    auto it = index.find(k);
+    return it == index.end() ? nullptr : &works[it->second];
+  };
+  auto create = [&](const AlertKey& k) -> Work& {
+    Work w;
+    w.alert.key = k;
+    index.emplace(k, works.size());
+    works.push_back(std::move(w));
+    return works.back();
+  };
+  for (auto& w : works) w.silenced = is_silenced(w.alert.key, silences, now);
+
+  // Drift rules: every threshold on every feature, the prediction and the confidence. Only an
+  // evaluation that saw enough data may fire or resolve them.
+  const bool data_ok = e.status == drift::Status::ok || e.status == drift::Status::drift;
+  int rank = 0;
+  for (const auto& subject : subjects_of(monitor, e)) {
+    for (const auto& t : monitor.thresholds) {
+      AlertKey key{monitor.name, subject.name, t.statistic};
+      Work* w = find(key);
+      const int my_rank = rank++;
+      if (w) {
+        w->ruled = true;
+        w->rank = my_rank;
+      }
+      if (!data_ok) continue;
+      const auto v = subject.get(t.statistic);
+      if (!v) continue;  // undefined in this evaluation: no transition
+      if (!w) {
+        const bool below = t.direction == Threshold::Direction::below;
+        if (!(below ? *v < t.level : *v > t.level)) continue;  // no record until a first breach
+        w = &create(key);
+        w->ruled = true;
+        w->rank = my_rank;
+        w->silenced = is_silenced(key, silences, now);
+      }
+      apply_threshold(*w, t, *v, subject.top(), e.evaluated_at);
+    }
+  }
+
+  // The monitor-failing alert.
+  const AlertKey failing_key{monitor.name, "", std::string(kMonitorFailing)};
+  if (e.status == drift::Status::error) {
+    Work* w = find(failing_key);
+    if (!w) {
+      w = &create(failing_key);
+      w->silenced = is_silenced(failing_key, silences, now);
+    }
+    apply_failure(*w, monitor, e);
+  } else if (Work* w = find(failing_key)) {
+    if (w->alert.state == AlertState::firing) {
+      resolve(*w, e.evaluated_at);
+    } else if (w->alert.state == AlertState::pending) {
+      to_inactive(*w);
+    }
+  }
+  if (Work* w = find(failing_key)) {
+    w->ruled = true;
+    w->rank = -1;  // a broken monitor is the first thing to read
+  }
+
+  // Alerts whose threshold or feature left the config: nothing will ever resolve them otherwise.
+  for (auto& w : works) {
+    if (w.ruled) continue;
+    if (w.alert.state == AlertState::firing) {
+      resolve(w, e.evaluated_at);
+    } else if (w.alert.state == AlertState::pending) {
+      to_inactive(w);
+    }
+  }
+
+  // Announce firing alerts never announced (new, or their silence ended) and repeat the others
+  // every repeat_interval, whatever the evaluation's status: they are still firing.
+  for (auto& w : works) {
+    Alert& a = w.alert;
+    if (a.state != AlertState::firing || w.silenced) continue;
+    if (!a.last_notified_at) {
+      w.change = Change::fired;
+    } else if (now - *a.last_notified_at >= monitor.repeat_interval) {
+      w.change = Change::repeated;
+    } else {
+      continue;
+    }
+    a.last_notified_at = now;
+    w.dirty = true;
+  }
+  for (auto& w : works) {
+    if (w.change == Change::resolved) {
+      w.alert.last_notified_at = now;
+    }
+  }
+
+  std::vector<const Work*> ordered;
+  for (const auto& w : works) ordered.push_back(&w);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const Work* a, const Work* b) { return a->rank < b->rank; });
+
+  EngineResult out;
+  for (const auto& sink : sinks) {
+    NotificationGroup g;
+    g.monitor = monitor.name;
+    g.evaluated_at = e.evaluated_at;
+    g.current_window = e.current_window;
+    g.reference_window = e.reference_window;
+    g.external_url = external_url;
+    g.schedule = monitor.schedule;
+    bool others_firing = false;  // announced firing alerts of this sink that are not in the group
+    for (const Work* w : ordered) {
+      const Alert& a = w->alert;
+      if (!sink_accepts(sink, monitor.name, a.severity)) continue;
+      if (w->change) {
+        g.alerts.push_back({a, *w->change});
+      } else if (a.state == AlertState::firing && a.last_notified_at) {
+        others_firing = true;
+        // Alertmanager forgets an alert at its endsAt unless it is posted again.
+        if (sink.type == SinkConfig::Type::alertmanager && !w->silenced) {
+          g.alerts.push_back({a, Change::reposted});
+        }
+      }
+    }
+    if (g.alerts.empty()) continue;
+    // One PagerDuty incident per monitor: resolve it only when nothing of the monitor fires.
+    if (sink.type == SinkConfig::Type::pagerduty && g.status() == "resolved" && others_firing) {
+      continue;
+    }
+    g.id = new_id();
+    Notification n;
+    n.id = g.id;
+    n.sink = sink.name;
+    n.monitor = monitor.name;
+    n.status = std::string(g.status());
+    n.body = render(sink, g, secrets);
+    n.created_at = now;
+    n.next_attempt_at = now;
+    out.notifications.push_back(std::move(n));
+  }
+
+  for (auto& w : works) {
+    if (w.alert.state == AlertState::firing) ++out.firing;
+    if (w.dirty) out.changed.push_back(std::move(w.alert));
+  }
+  return out;
+}
+
+}  // namespace driftd::alerts
