@@ -19,6 +19,7 @@
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
+#include "alerting.hpp"
 #include "receiver.hpp"
 #include "service_support.hpp"
 #include "driftd/daemon/service.hpp"
@@ -214,6 +215,8 @@ int cmd_run_once(const Args& a) {
   storage::PgWindowSource source(pg_options(*cfg));
   storage::PgResultStore store(state_options(*cfg));
   Evaluator evaluator(source, &store, evaluator_options(*cfg));
+  SystemClock clock;
+  Alerting alerting(*cfg, clock, nullptr);
 
   int exit_code = kExitOk;
   for (const auto* m : monitors) {
@@ -222,6 +225,8 @@ int cmd_run_once(const Args& a) {
     log_evaluation(e, t);
     try {
       store.save(e);
+      // The alert rules run as in the daemon; what they queue is delivered below.
+      alerting.on_evaluation(*cfg, *m, e);
     } catch (const std::exception& ex) {
       log::error("cannot store the evaluation", {{"monitor", m->name}, {"error", ex.what()}});
       exit_code = kExitFailed;
@@ -230,6 +235,13 @@ int cmd_run_once(const Args& a) {
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
     if (e.status == drift::Status::error) exit_code = kExitFailed;
+  }
+  if (!cfg->sinks.empty()) {
+    Duration deliver = *parse_duration(a.get("deliver-timeout") ? *a.get("deliver-timeout") : "10s");
+    std::int64_t pending = alerting.drain(*cfg, clock.now() + deliver);
+    if (pending > 0)
+      log::warn("notifications still queued; the daemon (or the next run-once) delivers them",
+                {{"pending", pending}, {"deliver_timeout", format_duration(deliver)}});
   }
   return exit_code;
 }

@@ -21,6 +21,7 @@
 #include "driftd/metrics/metrics.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
+#include "alerting.hpp"
 #include "service_support.hpp"
 
 namespace driftd::daemon {
@@ -45,6 +46,7 @@ struct Service::Impl {
   storage::PgResultStore store;
   Evaluator evaluator;
   Scheduler scheduler;
+  Alerting alerting;
   std::unique_ptr<ApiServer> api;
   boost::asio::thread_pool workers;
   std::stop_source stopping;  // cancels in-flight evaluations
@@ -74,6 +76,7 @@ struct Service::Impl {
         evaluator(source, &store, evaluator_options(*config)),
         scheduler(clock, Scheduler::Hooks{[this](const std::string& n, Timestamp at) { dispatch(n, at); },
                                           [this](const std::string& n, Timestamp at) { skipped(n, at); }}),
+        alerting(*config, clock, &metrics),
         workers(static_cast<std::size_t>(worker_count(*config))) {}
 
   std::shared_ptr<const config::Config> snapshot() const {
@@ -147,6 +150,7 @@ struct Service::Impl {
     } else {
       store_error = "state schema not ready (database unreachable)";
     }
+    if (stored) alerting.on_evaluation(*cfg, *m, e);
     metrics.record_evaluation(e, t.total_seconds);
     metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
     log_outcome(e, t, stored ? "" : store_error);
@@ -270,6 +274,12 @@ void Service::start() {
   }
   m.api = std::make_unique<ApiServer>(*this, api);
   m.api->start();
+  // Links in notifications: the configured base URL, with the real port when listening on port 0.
+  std::string external = cfg->server.external_url;
+  if (external.empty() || (external.size() > 2 && external.compare(external.size() - 2, 2, ":0") == 0))
+    external = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(m.api->port());
+  m.alerting.set_external_url(external);
+  m.alerting.start(*cfg);
   m.health_thread = std::thread([&m] { m.health_loop(); });
   log::info("driftd started", {{"version", DRIFTD_VERSION},
                                {"listen", host + ":" + std::to_string(m.api->port())},
@@ -334,6 +344,7 @@ void Service::reload(config::Config next) {
       it = fresh->find_monitor(it->first) == nullptr ? m.last_good.erase(it) : std::next(it);
   }
   m.apply_schedule(*fresh);
+  m.alerting.reload(*fresh);
   log::info("configuration reloaded", {{"monitors", fresh->monitors.size()}, {"sinks", fresh->sinks.size()}});
 }
 
@@ -354,6 +365,7 @@ void Service::stop() {
     m.stopping.request_stop();
   }
   m.workers.join();
+  m.alerting.stop();
   {
     std::lock_guard lock(m.health_mutex);
     m.health_cv.notify_all();
@@ -435,10 +447,12 @@ Readiness Service::readiness() {
 
 std::string Service::metrics_text() { return impl_->metrics.exposition(); }
 
-std::string Service::alerts_json() { return R"({"alerts":[]})"; }
-std::string Service::silences_json() { return R"({"silences":[]})"; }
-std::string Service::create_silence(const std::string&) { throw BadRequest("silences are not configured"); }
-void Service::expire_silence(const std::string& id) { throw NotFound("no silence " + id); }
+std::string Service::alerts_json() { return impl_->alerting.alerts_json(); }
+std::string Service::silences_json() { return impl_->alerting.silences_json(); }
+std::string Service::create_silence(const std::string& body) {
+  return impl_->alerting.create_silence(*impl_->snapshot(), body);
+}
+void Service::expire_silence(const std::string& id) { impl_->alerting.expire_silence(id); }
 
 void Service::observe_request(const std::string& handler, int status, double seconds) {
   impl_->metrics.count_http_request(handler, status, seconds);

@@ -1,0 +1,158 @@
+#include "alerting.hpp"
+
+#include "driftd/alerts/engine.hpp"
+#include "driftd/alerts/json.hpp"
+#include "driftd/alerts/uuid.hpp"
+#include "driftd/common/log.hpp"
+#include "driftd/daemon/api.hpp"
+#include "service_support.hpp"
+
+namespace driftd::daemon {
+
+Alerting::Alerting(const config::Config& config, const Clock& clock, metrics::Metrics* metrics)
+    : clock_(clock), metrics_(metrics), store_(state_options(config)), external_url_(config.server.external_url) {
+  build_dispatcher(config);
+}
+
+Alerting::~Alerting() { stop(); }
+
+void Alerting::build_dispatcher(const config::Config& config) {
+  alerts::NotifierOptions no;
+  no.allowed_hosts = config.alerting.allowed_hosts;
+  auto notifier = std::make_unique<alerts::HttpNotifier>(no);
+  alerts::DispatcherOptions options;
+  options.alerting = config.alerting;
+  alerts::DispatcherHooks hooks;
+  hooks.count = [this](const std::string& sink, std::string_view result) {
+    if (metrics_ != nullptr) metrics_->count_notification(sink, std::string(result));
+  };
+  hooks.queue_depth = [this](const std::string& sink, std::int64_t n) {
+    if (metrics_ != nullptr) metrics_->set_queue_depth(sink, n);
+  };
+  // The dispatcher logs every attempt itself (sink, type, host, id, outcome, next attempt).
+  auto dispatcher = std::make_unique<alerts::Dispatcher>(store_, *notifier, clock_, config.sinks, options, hooks);
+  std::lock_guard lock(mutex_);
+  if (dispatcher_) dispatcher_->stop();
+  dispatcher_ = std::move(dispatcher);
+  notifier_ = std::move(notifier);
+}
+
+void Alerting::start(const config::Config& config) {
+  (void)config;
+  std::lock_guard lock(mutex_);
+  started_ = true;
+  dispatcher_->start();
+}
+
+void Alerting::reload(const config::Config& config) {
+  bool was_started;
+  {
+    std::lock_guard lock(mutex_);
+    was_started = started_;
+    if (dispatcher_) dispatcher_->stop();
+  }
+  build_dispatcher(config);
+  if (was_started) {
+    std::lock_guard lock(mutex_);
+    dispatcher_->start();
+  }
+}
+
+void Alerting::stop() {
+  std::lock_guard lock(mutex_);
+  if (dispatcher_) dispatcher_->stop();
+  started_ = false;
+}
+
+void Alerting::set_external_url(const std::string& url) {
+  std::lock_guard lock(mutex_);
+  external_url_ = url;
+}
+
+bool Alerting::on_evaluation(const config::Config& config, const config::MonitorConfig& monitor,
+                             const drift::Evaluation& e) {
+  std::string url;
+  {
+    std::lock_guard lock(mutex_);
+    url = external_url_;
+  }
+  try {
+    auto result = alerts::process(monitor, config.sinks, e, store_.load_alerts(monitor.name),
+                                  store_.silences(false), clock_.now(), url, alerts::uuid_v4);
+    store_.commit(result.changed, result.notifications);
+    if (metrics_ != nullptr) metrics_->set_alerts_firing(monitor.name, result.firing);
+    for (const auto& n : result.notifications)
+      log::info("notification queued", {{"monitor", n.monitor}, {"sink", n.sink}, {"status", n.status}, {"id", n.id}});
+    if (!result.notifications.empty()) {
+      std::lock_guard lock(mutex_);
+      if (dispatcher_) dispatcher_->wake();
+    }
+    std::lock_guard lock(failures_mutex_);
+    if (last_failure_.erase(monitor.name) > 0) log::info("alert state updated again", {{"monitor", monitor.name}});
+    return true;
+  } catch (const std::exception& ex) {
+    std::lock_guard lock(failures_mutex_);
+    auto level = last_failure_.count(monitor.name) ? log::Level::debug : log::Level::error;
+    log::write(level, "cannot update the alert state; the next evaluation will try again",
+               {{"monitor", monitor.name}, {"error", ex.what()}});
+    last_failure_[monitor.name] = ex.what();
+    return false;
+  }
+}
+
+std::int64_t Alerting::drain(const config::Config& config, Timestamp deadline) {
+  (void)config;
+  alerts::DrainResult r;
+  {
+    std::lock_guard lock(mutex_);
+    r = dispatcher_->drain(deadline);
+  }
+  return r.pending;
+}
+
+std::string Alerting::alerts_json() {
+  try {
+    return alerts::alerts_to_json(store_.all_alerts());
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("alerts are unavailable: ") + e.what());
+  }
+}
+
+std::string Alerting::silences_json() {
+  try {
+    return alerts::silences_to_json(store_.silences(false), clock_.now());
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("silences are unavailable: ") + e.what());
+  }
+}
+
+std::string Alerting::create_silence(const config::Config& config, const std::string& body) {
+  alerts::Silence s;
+  try {
+    s = alerts::parse_silence_request(body, clock_.now(), alerts::uuid_v4());
+  } catch (const std::invalid_argument& e) {
+    throw BadRequest(e.what());
+  }
+  if (config.find_monitor(s.monitor) == nullptr) throw NotFound("no monitor named \"" + s.monitor + "\"");
+  try {
+    store_.save_silence(s);
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("cannot store the silence: ") + e.what());
+  }
+  log::info("silence created", {{"id", s.id}, {"monitor", s.monitor}, {"ends_at", format_rfc3339(s.ends_at)},
+                                {"comment", s.comment}});
+  return alerts::silence_to_json(s, clock_.now());
+}
+
+void Alerting::expire_silence(const std::string& id) {
+  bool found;
+  try {
+    found = store_.expire_silence(id, clock_.now());
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("cannot expire the silence: ") + e.what());
+  }
+  if (!found) throw NotFound("no silence with id \"" + id + "\"");
+  log::info("silence expired", {{"id", id}});
+}
+
+}  // namespace driftd::daemon
