@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "driftd/common/log.hpp"
+#include "driftd/common/time.hpp"
 #include "driftd/daemon/api.hpp"
 #include "receiver.hpp"
 
@@ -51,6 +52,7 @@ int run_receiver(const std::string& listen, const std::string& secret_env) {
   std::mutex out_mutex;
   server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
     nlohmann::json line;
+    line["received_at"] = format_rfc3339(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
     line["path"] = req.path;
     line["webhook-id"] = req.get_header_value("webhook-id");
     line["webhook-timestamp"] = req.get_header_value("webhook-timestamp");

@@ -108,6 +108,11 @@ ProcessStats read_process_stats() {
 struct Metrics::Impl {
   std::mutex mutex;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  // The per-feature statistics (monitors x features x statistics series: tens of thousands) change
+  // only when an evaluation finishes; their text is rendered then, not at every scrape.
+  std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
+  std::string statistics_text;
+  bool statistics_dirty = true;
   Series<Gauge> feature_stat, confidence, status, window_rows, last_eval, alerts_firing, queue_depth,
       next_run, build_info, database_up, frozen_cache;
   Series<Counter> evaluations, notifications, skipped, http_requests;
@@ -122,9 +127,9 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
   auto& r = *impl_->registry;
   auto& m = *impl_;
   m.feature_stat.family = &prometheus::BuildGauge().Name("driftd_feature_statistic")
-      .Help("Latest value of a drift or data-quality statistic of a feature (the prediction is __prediction__).").Register(r);
+      .Help("Latest value of a drift or data-quality statistic of a feature (the prediction is __prediction__).").Register(*m.statistics_registry);
   m.confidence.family = &prometheus::BuildGauge().Name("driftd_confidence")
-      .Help("Latest confidence statistics of a monitor's predictions.").Register(r);
+      .Help("Latest confidence statistics of a monitor's predictions.").Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
   m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
@@ -178,6 +183,7 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   for (const char* s : kStatuses) m.status.get({"monitor", "status"}, {mon, s}).Set(status == s ? 1 : 0);
   m.last_eval.get({"monitor"}, {mon}).Set(to_unix_seconds(e.evaluated_at));
   if (e.status == drift::Status::error) return;  // keep the latest known values
+  m.statistics_dirty = true;
 
   m.window_rows.get({"monitor", "window"}, {mon, "current"}).Set(static_cast<double>(e.current_window.rows));
   m.window_rows.get({"monitor", "window"}, {mon, "reference"}).Set(static_cast<double>(e.reference_window.rows));
@@ -208,6 +214,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   auto& m = *impl_;
   std::lock_guard lock(m.mutex);
   auto keep = [&](const std::vector<std::string>& k) { return monitors.count(k[0]) > 0; };
+  m.statistics_dirty = true;
   m.feature_stat.remove_if_not(keep);
   m.confidence.remove_if_not(keep);
   m.status.remove_if_not(keep);
@@ -280,8 +287,16 @@ std::string Metrics::exposition() {
   auto& m = *impl_;
   ProcessStats p = read_process_stats();
   std::vector<prometheus::MetricFamily> families;
+  std::string statistics;
   {
     std::lock_guard lock(m.mutex);
+    if (m.statistics_dirty) {
+      std::ostringstream text;
+      prometheus::TextSerializer().Serialize(text, m.statistics_registry->Collect());
+      m.statistics_text = text.str();
+      m.statistics_dirty = false;
+    }
+    statistics = m.statistics_text;
     m.process.get({}, {}).Set(p.resident_bytes);
     double delta = p.cpu_seconds - m.last_cpu;
     if (delta > 0) {
@@ -291,6 +306,7 @@ std::string Metrics::exposition() {
     families = m.registry->Collect();
   }
   std::ostringstream out;
+  out << statistics;
   prometheus::TextSerializer().Serialize(out, families);
   // The remaining standard process metrics, written directly (they are read at scrape time).
   auto gauge = [&](const char* name, const char* help, double v) {
