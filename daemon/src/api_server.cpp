@@ -376,6 +376,9 @@ void ApiServer::start() {
   m.server.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
   m.server.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
   m.server.set_keep_alive_timeout(5);
+  m.server.set_keep_alive_max_count(1000);
+  // Small JSON answers must not wait for the peer's delayed ACK (Nagle): ~40 ms otherwise.
+  m.server.set_tcp_nodelay(true);
   m.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
       std::string msg = res.status == 413 ? "request body too large" : "request failed";
