@@ -218,6 +218,12 @@ int DaemonProcess::wait_exit(double timeout_s) {
     if (std::chrono::steady_clock::now() > deadline) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  if (exit_code_ != 0 && exit_code_ != 128 + SIGKILL) {
+    // What the process said last is what explains an unexpected exit (a sanitizer report...).
+    std::string l = log();
+    UNSCOPED_INFO("driftd exited with " << exit_code_ << "; the end of its log:\n"
+                                        << l.substr(l.size() > 6000 ? l.size() - 6000 : 0));
+  }
   return exit_code_;
 }
 
