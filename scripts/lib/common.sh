@@ -16,7 +16,7 @@ as_root() {
 
 DRIFTD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libpqxx-dev libboost-dev
   prometheus-cpp-dev libcpp-httplib-dev libtomlplusplus-dev catch2 nlohmann-json3-dev libssl-dev
-  postgresql curl)
+  postgresql curl clang libclang-rt-14-dev prometheus jq)
 
 # ensure_packages [extra...]: installs whatever of the build/test dependencies is missing.
 ensure_packages() {
@@ -42,6 +42,33 @@ build() {
   say "building in ${dir#$DRIFTD_ROOT/}"
   ninja -C "$dir" ${DRIFTD_NINJA_TARGETS:-} | grep -v '^\[' || true
   [ "${PIPESTATUS[0]}" = 0 ] || die "build failed"
+}
+
+# build_sanitized [targets...]: clang with AddressSanitizer + UndefinedBehaviorSanitizer and
+# libFuzzer's coverage instrumentation, in build-san/ (shared by scripts/test and scripts/fuzz).
+# -O1 -g0: fast to build, still fast enough to run the suite.
+build_sanitized() {
+  local dir="$DRIFTD_ROOT/build-san"
+  if [ ! -f "$dir/build.ninja" ]; then
+    CC=clang CXX=clang++ cmake -S "$DRIFTD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
+      -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g0" -DDRIFTD_FUZZ=ON -DDRIFTD_SANITIZE=address,undefined \
+      -DDRIFTD_BUILD_BENCH=OFF >/dev/null
+  fi
+  say "building with AddressSanitizer + UndefinedBehaviorSanitizer (clang) in build-san"
+  ninja -C "$dir" "$@" | grep -v '^\[' || true
+  [ "${PIPESTATUS[0]}" = 0 ] || die "sanitizer build failed"
+}
+
+# build_tsan targets...: gcc with ThreadSanitizer in build-tsan/.
+build_tsan() {
+  local dir="$DRIFTD_ROOT/build-tsan"
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$DRIFTD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g0" \
+      -DDRIFTD_SANITIZE=thread -DDRIFTD_BUILD_BENCH=OFF >/dev/null
+  fi
+  say "building with ThreadSanitizer in build-tsan"
+  ninja -C "$dir" "$@" | grep -v '^\[' || true
+  [ "${PIPESTATUS[0]}" = 0 ] || die "ThreadSanitizer build failed"
 }
 
 # ---- private PostgreSQL cluster ------------------------------------------------------------
