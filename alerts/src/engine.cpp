@@ -30,9 +30,11 @@ struct Subject {
   std::string name;
   const drift::FeatureStatistics* features = nullptr;       // feature or prediction
   const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
+  const drift::NamedValues* values = nullptr;               // a monitor-level section
   std::optional<double> get(const std::string& statistic) const {
     if (features) return features->get(statistic);
     if (confidence) return confidence->get(statistic);
+    if (values) return drift::value_of(*values, statistic);
     return std::nullopt;  // configured but absent from this evaluation: undefined
   }
   std::vector<drift::Contributor> top() const {
@@ -57,6 +59,11 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
   if (m.confidence) {
     Subject s{std::string(kConfidenceFeature)};
     if (e.confidence) s.confidence = &e.confidence->statistics;
+    out.push_back(s);
+  }
+  if (m.dataset_drift) {
+    Subject s{std::string(drift::kDatasetName)};
+    if (e.dataset) s.values = &e.dataset->statistics;
     out.push_back(s);
   }
   return out;

@@ -50,6 +50,7 @@ std::string statistic_label(const std::string& s) { return s == "psi" ? "PSI" : 
 std::string feature_label(const std::string& f) {
   if (f == drift::kPredictionName) return "the prediction";
   if (f == kConfidenceFeature) return "confidence";
+  if (f == drift::kDatasetName) return "the dataset";
   return f;
 }
 

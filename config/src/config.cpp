@@ -61,6 +61,20 @@ std::string_view to_string(SinkConfig::Type t) {
   return "webhook";
 }
 
+std::string_view to_string(DatasetDriftConfig::Correction c) {
+  switch (c) {
+    case DatasetDriftConfig::Correction::none:
+      return "none";
+    case DatasetDriftConfig::Correction::bonferroni:
+      return "bonferroni";
+    case DatasetDriftConfig::Correction::holm:
+      return "holm";
+    case DatasetDriftConfig::Correction::benjamini_hochberg:
+      return "benjamini_hochberg";
+  }
+  return "none";
+}
+
 const MonitorConfig* Config::find_monitor(std::string_view name) const {
   for (const auto& m : monitors) {
     if (m.name == name) return &m;
@@ -96,25 +110,13 @@ ConfigError::ConfigError(std::vector<Problem> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
 const std::vector<std::string>& known_statistics() {
-  static const std::vector<std::string> kStatistics = {"psi",
-                                                       "kl_divergence",
-                                                       "js_distance",
-                                                       "hellinger",
-                                                       "ks_statistic",
-                                                       "ks_pvalue",
-                                                       "wasserstein_normed",
-                                                       "mean_shift_sigmas",
-                                                       "missing_rate",
-                                                       "out_of_range_rate",
-                                                       "invalid_rate",
-                                                       "chi2_statistic",
-                                                       "chi2_pvalue",
-                                                       "new_category_rate",
-                                                       "mean",
-                                                       "p10",
-                                                       "p50",
-                                                       "p90",
-                                                       "low_confidence_rate"};
+  static const std::vector<std::string> kStatistics = {
+      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
+      "wasserstein_normed", "mean_shift_sigmas", "missing_rate", "out_of_range_rate",
+      "invalid_rate", "chi2_statistic", "chi2_pvalue", "new_category_rate", "mean", "p10", "p50",
+      "p90", "low_confidence_rate",
+      // [monitors.dataset_drift]
+      "drifted_feature_share", "drifted_features"};
   return kStatistics;
 }
 

@@ -40,10 +40,27 @@ const std::vector<std::string> kDatabaseKeys = {"url", "state_schema", "statemen
 const std::vector<std::string> kSchedulerKeys = {"workers", "shutdown_grace"};
 const std::vector<std::string> kAlertingKeys = {"initial_backoff", "max_backoff", "give_up_after",
                                                 "allowed_hosts"};
-const std::vector<std::string> kMonitorKeys = {
-    "name",       "table",     "timestamp_column", "where",           "schedule",     "window",
-    "jitter",     "reference", "min_rows",         "max_rows",        "bins",         "prediction",
-    "confidence", "features",  "thresholds",       "repeat_interval", "failing_after"};
+const std::vector<std::string> kMonitorKeys = {"name",
+                                               "table",
+                                               "timestamp_column",
+                                               "where",
+                                               "schedule",
+                                               "window",
+                                               "jitter",
+                                               "reference",
+                                               "min_rows",
+                                               "max_rows",
+                                               "bins",
+                                               "prediction",
+                                               "confidence",
+                                               "features",
+                                               "thresholds",
+                                               "repeat_interval",
+                                               "failing_after",
+                                               "dataset_drift"};
+const std::vector<std::string> kDatasetDriftKeys = {"correction", "alpha", "statistic"};
+const std::vector<std::string> kCorrections = {"benjamini_hochberg", "bonferroni", "holm", "none"};
+const std::vector<std::string> kDatasetPValues = {"auto", "ks_pvalue", "chi2_pvalue"};
 const std::vector<std::string> kReferenceKeys = {"from",  "to",    "offset",
                                                  "table", "where", "timestamp_column"};
 const std::vector<std::string> kFeatureKeys = {"name", "column", "json", "key", "kind"};
@@ -693,6 +710,37 @@ class Loader {
     return out;
   }
 
+  std::optional<DatasetDriftConfig> dataset_drift(const Scope& m) {
+    const toml::table* t =
+        get_table(m, "dataset_drift", Need::optional,
+                  "a table such as { correction = \"benjamini_hochberg\", alpha = 0.05 }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("dataset_drift")};
+    check_keys(s, kDatasetDriftKeys);
+    DatasetDriftConfig out;
+    out.line = s.line();
+    if (auto c = get_choice(s, "correction", Need::optional, kCorrections)) {
+      using C = DatasetDriftConfig::Correction;
+      for (C x : {C::none, C::bonferroni, C::holm, C::benjamini_hochberg}) {
+        if (to_string(x) == *c) out.correction = x;
+      }
+    }
+    if (auto a = get_number(s, "alpha", Need::optional)) {
+      if (*a <= 0 || *a >= 1) {
+        add(s.line_of_key("alpha"), s.at("alpha") + ": " + detail::format_double(*a) +
+                                        " is out of range (expected strictly between 0 and 1)");
+      }
+      out.alpha = *a;
+    }
+    if (auto p = get_choice(s, "statistic", Need::optional, kDatasetPValues)) {
+      using P = DatasetDriftConfig::PValue;
+      out.statistic = *p == "ks_pvalue"     ? P::ks_pvalue
+                      : *p == "chi2_pvalue" ? P::chi2_pvalue
+                                            : P::automatic;
+    }
+    return out;
+  }
+
   std::vector<Threshold> thresholds(const Scope& m) {
     std::vector<Threshold> out;
     const toml::table* t = get_table(m, "thresholds", Need::optional,
@@ -961,6 +1009,7 @@ class Loader {
       add(m.line(),
           m.path + ": nothing to monitor: add [[monitors.features]] or [monitors.prediction]");
     }
+    out.dataset_drift = dataset_drift(m);
     out.thresholds = thresholds(m);
     if (auto d = get_duration(m, "repeat_interval", Need::optional)) out.repeat_interval = *d;
     if (auto v = get_integer(m, "failing_after", Need::optional, 1, 1000000)) {

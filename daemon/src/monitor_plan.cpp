@@ -69,6 +69,30 @@ drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
     s.thresholds.push_back(
         {t.statistic, t.direction == config::Threshold::Direction::below, t.level});
   }
+  if (m.dataset_drift) {
+    drift::DatasetDriftSpec d;
+    using C = config::DatasetDriftConfig::Correction;
+    using P = config::DatasetDriftConfig::PValue;
+    switch (m.dataset_drift->correction) {
+      case C::none:
+        d.correction = drift::PValueCorrection::none;
+        break;
+      case C::bonferroni:
+        d.correction = drift::PValueCorrection::bonferroni;
+        break;
+      case C::holm:
+        d.correction = drift::PValueCorrection::holm;
+        break;
+      case C::benjamini_hochberg:
+        d.correction = drift::PValueCorrection::benjamini_hochberg;
+        break;
+    }
+    d.alpha = m.dataset_drift->alpha;
+    d.statistic = m.dataset_drift->statistic == P::ks_pvalue     ? "ks_pvalue"
+                  : m.dataset_drift->statistic == P::chi2_pvalue ? "chi2_pvalue"
+                                                                 : "";
+    s.dataset_drift = d;
+  }
   return s;
 }
 

@@ -55,7 +55,38 @@ std::vector<std::string> breaches_of(const Values& values, const std::vector<Thr
   return out;
 }
 
+DatasetResult dataset_result(const DatasetDriftSpec& spec,
+                             const std::vector<FeatureResult>& features, std::size_t count) {
+  std::vector<std::optional<double>> p(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& f = features[i];
+    const char* wanted = f.kind == FeatureKind::numerical ? "ks_pvalue" : "chi2_pvalue";
+    if (!spec.statistic.empty() && spec.statistic != wanted) continue;
+    p[i] = f.statistics.get(wanted);
+  }
+  const DatasetDrift d = dataset_drift(p, spec.correction, spec.alpha);
+  DatasetResult r;
+  r.correction = spec.correction;
+  r.alpha = spec.alpha;
+  r.tested = d.tested;
+  r.drifted = d.drifted;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (d.feature_drifted[i]) r.drifted_features.push_back(features[i].name);
+  }
+  if (d.share) r.statistics.emplace_back("drifted_feature_share", *d.share);
+  r.statistics.emplace_back("drifted_features", static_cast<double>(d.drifted));
+  r.statistics.emplace_back("tested_features", static_cast<double>(d.tested));
+  return r;
+}
+
 }  // namespace
+
+std::optional<double> value_of(const NamedValues& values, std::string_view name) {
+  for (const auto& [n, v] : values) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(Status s) {
   switch (s) {
@@ -221,6 +252,13 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
   if (confidence && sufficient) {
     confidence->breaches = breaches_of(confidence->statistics.values, spec.thresholds);
     any_breach = any_breach || !confidence->breaches.empty();
+  }
+  if (spec.dataset_drift) {
+    e.dataset = dataset_result(*spec.dataset_drift, results, features);
+    if (sufficient) {
+      e.dataset->breaches = breaches_of(e.dataset->statistics, spec.thresholds);
+      any_breach = any_breach || !e.dataset->breaches.empty();
+    }
   }
   if (spec.has_prediction) {
     e.prediction = std::move(results.back());

@@ -118,25 +118,13 @@ WindowInfo window_of(const Json& j) {
 // The order the statistics functions produce; JSON read back from a store that reorders keys
 // (PostgreSQL's jsonb does) is put back in it, so it serialises to the same bytes again.
 int statistic_rank(const std::string& name) {
-  static const char* const kOrder[] = {"psi",
-                                       "kl_divergence",
-                                       "js_distance",
-                                       "hellinger",
-                                       "ks_statistic",
-                                       "ks_pvalue",
-                                       "wasserstein_normed",
-                                       "mean_shift_sigmas",
-                                       "chi2_statistic",
-                                       "chi2_pvalue",
-                                       "missing_rate",
-                                       "out_of_range_rate",
-                                       "invalid_rate",
-                                       "new_category_rate",
-                                       "mean",
-                                       "p10",
-                                       "p50",
-                                       "p90",
-                                       "low_confidence_rate"};
+  static const char* const kOrder[] = {
+      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
+      "wasserstein_normed", "mean_shift_sigmas", "chi2_statistic", "chi2_pvalue", "missing_rate",
+      "out_of_range_rate", "invalid_rate", "new_category_rate", "mean", "p10", "p50", "p90",
+      "low_confidence_rate",
+      // dataset
+      "drifted_feature_share", "drifted_features", "tested_features"};
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -200,6 +188,49 @@ FeatureResult feature_of(const Json& j, bool with_name) {
   return f;
 }
 
+Json dataset_json(const DatasetResult& d) {
+  Json j = Json::object();
+  j["drifted_features"] = d.drifted;
+  j["tested_features"] = d.tested;
+  j["share"] = d.tested > 0 ? Json(static_cast<double>(d.drifted) / static_cast<double>(d.tested))
+                            : Json(nullptr);
+  j["correction"] = to_string(d.correction);
+  j["alpha"] = d.alpha;
+  Json names = Json::array();
+  for (const auto& n : d.drifted_features) names.push_back(n);
+  j["drifted"] = std::move(names);
+  j["statistics"] = statistics_json(d.statistics);
+  j["breaches"] = breaches_json(d.breaches);
+  return j;
+}
+
+std::vector<std::string> strings_of(const Json& j, const char* key) {
+  const Json& a = member(j, key);
+  if (!a.is_array()) bad(std::string("\"") + key + "\" is not an array");
+  std::vector<std::string> out;
+  for (const auto& x : a) {
+    if (!x.is_string()) bad(std::string("an element of \"") + key + "\" is not a string");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+double number_of(const Json& j, const char* key) { return number(member(j, key), key); }
+
+DatasetResult dataset_of(const Json& j) {
+  DatasetResult d;
+  d.drifted = count(j, "drifted_features");
+  d.tested = count(j, "tested_features");
+  const auto c = parse_p_value_correction(text(j, "correction"));
+  if (!c) bad("unknown correction");
+  d.correction = *c;
+  d.alpha = number_of(j, "alpha");
+  d.drifted_features = strings_of(j, "drifted");
+  d.statistics = statistics_of(member(j, "statistics"));
+  d.breaches = breaches_of(j);
+  return d;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -221,6 +252,8 @@ std::string to_json(const Evaluation& e) {
   } else {
     j["confidence"] = nullptr;
   }
+  // Sections of the extensions are present only for monitors that configure them.
+  if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -255,6 +288,7 @@ Evaluation evaluation_from_json(std::string_view json) {
       c.breaches = breaches_of(confidence);
       e.confidence = std::move(c);
     }
+    if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

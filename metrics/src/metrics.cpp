@@ -113,8 +113,8 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
-  Series<Gauge> feature_stat, confidence, status, window_rows, last_eval, alerts_firing, queue_depth,
-      next_run, build_info, database_up, frozen_cache;
+  Series<Gauge> feature_stat, confidence, dataset_stat, status, window_rows, last_eval,
+      alerts_firing, queue_depth, next_run, build_info, database_up, frozen_cache;
   Series<Counter> evaluations, notifications, skipped, http_requests;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
@@ -130,6 +130,12 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
       .Help("Latest value of a drift or data-quality statistic of a feature (the prediction is __prediction__).").Register(*m.statistics_registry);
   m.confidence.family = &prometheus::BuildGauge().Name("driftd_confidence")
       .Help("Latest confidence statistics of a monitor's predictions.").Register(*m.statistics_registry);
+  m.dataset_stat.family = &prometheus::BuildGauge()
+                               .Name("driftd_dataset_statistic")
+                               .Help(
+                                   "Latest dataset-level drift statistics of a monitor "
+                                   "(drifted_feature_share, drifted_features, tested_features).")
+                               .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
   m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
@@ -208,6 +214,20 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
     }
   }
   m.confidence.remove_if_not([&](const std::vector<std::string>& k) { return k[0] != mon || conf.count(k) > 0; });
+  // Monitor-level statistic families: exactly the statistics of this evaluation.
+  auto put_named = [&](Series<Gauge>& series, const drift::NamedValues* values) {
+    std::set<std::vector<std::string>> keys;
+    if (values != nullptr) {
+      for (const auto& [name, value] : *values) {
+        std::vector<std::string> key{mon, name};
+        series.get({"monitor", "statistic"}, key).Set(value);
+        keys.insert(std::move(key));
+      }
+    }
+    series.remove_if_not(
+        [&](const std::vector<std::string>& k) { return k[0] != mon || keys.count(k) > 0; });
+  };
+  put_named(m.dataset_stat, e.dataset ? &e.dataset->statistics : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -217,6 +237,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.statistics_dirty = true;
   m.feature_stat.remove_if_not(keep);
   m.confidence.remove_if_not(keep);
+  m.dataset_stat.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);

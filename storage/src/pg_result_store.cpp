@@ -28,6 +28,12 @@ SELECT e.id, e.monitor, e.evaluated_at, '__confidence__', s.key, (s.value #>> '{
   CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'confidence') = 'object'
                                      THEN e.body->'confidence' ELSE '{}'::jsonb END) s
  WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number' AND s.key <> 'rows'
+UNION ALL
+SELECT e.id, e.monitor, e.evaluated_at, '__dataset__', s.key, (s.value #>> '{}')::float8
+  FROM {schema}.evaluations e
+  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'dataset'->'statistics') = 'object'
+                                     THEN e.body->'dataset'->'statistics' ELSE '{}'::jsonb END) s
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
 )sql";
 
 }  // namespace

@@ -94,6 +94,20 @@ struct Threshold {
   int line = 0;
 };
 
+// `[monitors.dataset_drift]`: the share of drifted features, their p-values corrected for testing
+// many features at once.
+struct DatasetDriftConfig {
+  enum class Correction { none, bonferroni, holm, benjamini_hochberg };
+  // Which p-value decides a feature: `automatic` takes ks_pvalue of numerical features and
+  // chi2_pvalue of categorical ones; the others test only the features that have that one.
+  enum class PValue { automatic, ks_pvalue, chi2_pvalue };
+  Correction correction = Correction::benjamini_hochberg;
+  double alpha = 0.05;
+  PValue statistic = PValue::automatic;
+  int line = 0;
+};
+std::string_view to_string(DatasetDriftConfig::Correction c);
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -109,6 +123,7 @@ struct MonitorConfig {
   std::optional<FeatureConfig> prediction;  // name is "__prediction__"
   std::optional<ConfidenceConfig> confidence;
   std::vector<FeatureConfig> features;
+  std::optional<DatasetDriftConfig> dataset_drift;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "driftd/common/time.hpp"
+#include "driftd/drift/multiple_testing.hpp"
 #include "driftd/drift/statistics.hpp"
 #include "driftd/drift/window.hpp"
 
@@ -21,6 +22,12 @@ std::optional<Status> parse_status(std::string_view s);
 std::string_view to_string(FeatureKind k);
 
 inline constexpr std::string_view kPredictionName = "__prediction__";
+// Names under which the monitor-level statistics appear in alerts and the statistics table.
+inline constexpr std::string_view kDatasetName = "__dataset__";
+
+// Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
+using NamedValues = std::vector<std::pair<std::string, double>>;
+std::optional<double> value_of(const NamedValues& values, std::string_view name);
 
 struct WindowInfo {
   Timestamp from{};
@@ -43,6 +50,19 @@ struct ConfidenceResult {
   std::vector<std::string> breaches;
 };
 
+// Dataset-level drift: how many features drift once their p-values are corrected for testing
+// many features at once (multiple_testing.hpp).
+struct DatasetResult {
+  PValueCorrection correction = PValueCorrection::benjamini_hochberg;
+  double alpha = 0.05;
+  std::uint64_t tested = 0;   // features with a p-value
+  std::uint64_t drifted = 0;  // features whose adjusted p-value is below alpha
+  std::vector<std::string> drifted_features;
+  // drifted_feature_share (absent when nothing was tested), drifted_features, tested_features
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -52,6 +72,7 @@ struct Evaluation {
   std::vector<FeatureResult> features;
   std::optional<FeatureResult> prediction;
   std::optional<ConfidenceResult> confidence;
+  std::optional<DatasetResult> dataset;  // with a dataset-drift spec only
   std::optional<std::string> error;
 };
 
@@ -74,6 +95,14 @@ struct ThresholdSpec {
   double level = 0;
 };
 
+struct DatasetDriftSpec {
+  PValueCorrection correction = PValueCorrection::benjamini_hochberg;
+  double alpha = 0.05;
+  // "" (ks_pvalue of numerical features, chi2_pvalue of categorical ones), "ks_pvalue" or
+  // "chi2_pvalue" (only the features that have that one are tested).
+  std::string statistic;
+};
+
 // What to compute for a monitor. `columns` matches WindowData::columns: the features, then the
 // prediction (if `has_prediction`), then the confidence (if `confidence_low` is set).
 struct EvaluationSpec {
@@ -84,6 +113,7 @@ struct EvaluationSpec {
   int bins = 10;
   std::uint64_t min_rows = 100;
   std::vector<ThresholdSpec> thresholds;  // applied to features, prediction and confidence
+  std::optional<DatasetDriftSpec> dataset_drift;
 };
 
 // Runs `n` independent tasks, possibly in parallel, and returns when all are done. drift owns no

@@ -1,0 +1,74 @@
+// Alerts on the monitor-level statistics of issue 8: dataset drift, realised performance, system
+// health, the challenger, learned thresholds and segments go through the same rules and state
+// machine as feature drift.
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "driftd/alerts/engine.hpp"
+#include "support.hpp"
+
+using namespace driftd;
+using namespace driftd::alerts;
+using namespace driftd::alerts::test;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+  config::MonitorConfig monitor = monitor_config();
+  std::vector<config::SinkConfig> sinks = {sink("hook")};
+  FakeAlertStore store;
+  int next_id = 0;
+
+  EngineResult step(const drift::Evaluation& e) {
+    EngineResult r =
+        process(monitor, sinks, e, store.load_alerts(monitor.name), {}, e.evaluated_at,
+                "http://driftd.test:9464", [&] { return "n" + std::to_string(++next_id); });
+    store.commit(r.changed, r.notifications);
+    return r;
+  }
+  std::optional<Alert> alert(const std::string& feature, const std::string& statistic) {
+    for (const auto& a : store.all_alerts()) {
+      if (a.key.feature == feature && a.key.statistic == statistic) return a;
+    }
+    return std::nullopt;
+  }
+};
+
+drift::Evaluation with_dataset(Timestamp when, double share) {
+  auto e = evaluation(when, {{"amount", {{"psi", 0.01}}}});
+  drift::DatasetResult d;
+  d.statistics = {{"drifted_feature_share", share}, {"drifted_features", share * 10}};
+  e.dataset = d;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("dataset drift alerts as the feature __dataset__") {
+  Run r;
+  r.monitor.dataset_drift = config::DatasetDriftConfig{};
+  r.monitor.thresholds.push_back(threshold("drifted_feature_share", 0.3));
+  auto res = r.step(with_dataset(kT0, 0.4));
+  auto a = r.alert("__dataset__", "drifted_feature_share");
+  REQUIRE(a);
+  CHECK(a->state == AlertState::firing);
+  CHECK(a->value == 0.4);
+  CHECK(a->threshold == 0.3);
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["summary"] ==
+        "fraud-v2: drifted_feature_share of the dataset 0.4 (> 0.3)");
+  // the other thresholds (psi...) never apply to the dataset
+  CHECK_FALSE(r.alert("__dataset__", "psi"));
+  r.step(with_dataset(kT0 + 5min, 0.1));
+  CHECK(r.alert("__dataset__", "drifted_feature_share")->state == AlertState::resolved);
+}
+
+TEST_CASE("a monitor without dataset drift configured gets no dataset alert") {
+  Run r;
+  r.monitor.thresholds.push_back(threshold("drifted_feature_share", 0.3));
+  auto res = r.step(with_dataset(kT0, 0.9));
+  CHECK(res.changed.empty());
+}

@@ -1,0 +1,52 @@
+// The metric families of the monitoring sections (issue 8): dataset, performance, system,
+// challenger and per-segment feature statistics, each following the latest evaluation.
+
+#include <catch2/catch.hpp>
+
+#include "driftd/metrics/metrics.hpp"
+
+using namespace driftd;
+
+namespace {
+
+drift::Evaluation base(const std::string& monitor) {
+  drift::Evaluation e;
+  e.monitor = monitor;
+  e.evaluated_at = *parse_rfc3339("2026-11-27T12:00:00Z");
+  e.status = drift::Status::ok;
+  drift::FeatureResult f;
+  f.name = "amount";
+  f.statistics.values = {{"psi", 0.1}};
+  e.features.push_back(f);
+  return e;
+}
+
+bool has(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("dataset statistics are exported per monitor and statistic") {
+  metrics::Metrics m("x");
+  auto e = base("fraud");
+  drift::DatasetResult d;
+  d.statistics = {{"drifted_feature_share", 0.25}, {"drifted_features", 2}, {"tested_features", 8}};
+  e.dataset = d;
+  m.record_evaluation(e, 0.1);
+  std::string t = m.exposition();
+  CHECK(has(t, "# TYPE driftd_dataset_statistic gauge\n"));
+  CHECK(has(
+      t, "driftd_dataset_statistic{monitor=\"fraud\",statistic=\"drifted_feature_share\"} 0.25\n"));
+  CHECK(has(t, "driftd_dataset_statistic{monitor=\"fraud\",statistic=\"drifted_features\"} 2\n"));
+  // an evaluation without the section removes its series; an error keeps them
+  drift::Evaluation failed = base("fraud");
+  failed.status = drift::Status::error;
+  m.record_evaluation(failed, 0.1);
+  CHECK(has(m.exposition(), "driftd_dataset_statistic{monitor=\"fraud\""));
+  m.record_evaluation(base("fraud"), 0.1);
+  CHECK_FALSE(has(m.exposition(), "driftd_dataset_statistic{monitor=\"fraud\""));
+  m.record_evaluation(e, 0.1);
+  m.retain_monitors({"other"});
+  CHECK_FALSE(has(m.exposition(), "driftd_dataset_statistic{monitor=\"fraud\""));
+}
