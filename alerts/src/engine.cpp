@@ -42,7 +42,8 @@ struct Subject {
   }
 };
 
-std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e) {
+std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e,
+                                 drift::NamedValues& performance) {
   std::vector<Subject> out;
   for (const auto& f : m.features) {
     Subject s{f.name};
@@ -64,6 +65,15 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
   if (m.dataset_drift) {
     Subject s{std::string(drift::kDatasetName)};
     if (e.dataset) s.values = &e.dataset->statistics;
+    out.push_back(s);
+  }
+  if (m.labels) {
+    // Performance thresholds apply only where the section had enough labelled rows on each side.
+    Subject s{std::string(drift::kPerformanceName)};
+    if (e.performance && e.performance->status != drift::Status::insufficient_data) {
+      performance = e.performance->alertable();
+      s.values = &performance;
+    }
     out.push_back(s);
   }
   return out;
@@ -221,7 +231,8 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   // evaluation that saw enough data may fire or resolve them.
   const bool data_ok = e.status == drift::Status::ok || e.status == drift::Status::drift;
   int rank = 0;
-  for (const auto& subject : subjects_of(monitor, e)) {
+  drift::NamedValues performance;
+  for (const auto& subject : subjects_of(monitor, e, performance)) {
     for (const auto& t : monitor.thresholds) {
       AlertKey key{monitor.name, subject.name, t.statistic};
       Work* w = find(key);

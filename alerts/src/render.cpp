@@ -51,6 +51,7 @@ std::string feature_label(const std::string& f) {
   if (f == drift::kPredictionName) return "the prediction";
   if (f == kConfidenceFeature) return "confidence";
   if (f == drift::kDatasetName) return "the dataset";
+  if (f == drift::kPerformanceName) return "performance";
   return f;
 }
 

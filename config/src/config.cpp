@@ -75,6 +75,18 @@ std::string_view to_string(DatasetDriftConfig::Correction c) {
   return "none";
 }
 
+std::string_view to_string(LabelsConfig::Task t) {
+  switch (t) {
+    case LabelsConfig::Task::binary:
+      return "binary";
+    case LabelsConfig::Task::multiclass:
+      return "multiclass";
+    case LabelsConfig::Task::regression:
+      return "regression";
+  }
+  return "binary";
+}
+
 const MonitorConfig* Config::find_monitor(std::string_view name) const {
   for (const auto& m : monitors) {
     if (m.name == name) return &m;
@@ -116,7 +128,13 @@ const std::vector<std::string>& known_statistics() {
       "invalid_rate", "chi2_statistic", "chi2_pvalue", "new_category_rate", "mean", "p10", "p50",
       "p90", "low_confidence_rate",
       // [monitors.dataset_drift]
-      "drifted_feature_share", "drifted_features"};
+      "drifted_feature_share", "drifted_features", "tested_features",
+      // [monitors.labels]: realised performance, its change against the reference, the labels
+      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
+      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
+      "mean_error", "accuracy_drop", "precision_drop", "recall_drop", "f1_drop", "roc_auc_drop",
+      "log_loss_increase", "mae_increase", "rmse_increase", "mape_increase", "label_coverage",
+      "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max"};
   return kStatistics;
 }
 

@@ -57,7 +57,13 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "thresholds",
                                                "repeat_interval",
                                                "failing_after",
-                                               "dataset_drift"};
+                                               "dataset_drift",
+                                               "labels"};
+const std::vector<std::string> kLabelsKeys = {
+    "column",   "table", "key",       "prediction_key", "timestamp_column",  "task",
+    "positive", "score", "threshold", "lookback",       "lookback_per_tick", "min_rows"};
+const std::vector<std::string> kScoreKeys = {"column", "json", "key"};
+const std::vector<std::string> kTasks = {"binary", "multiclass", "regression"};
 const std::vector<std::string> kDatasetDriftKeys = {"correction", "alpha", "statistic"};
 const std::vector<std::string> kCorrections = {"benjamini_hochberg", "bonferroni", "holm", "none"};
 const std::vector<std::string> kDatasetPValues = {"auto", "ks_pvalue", "chi2_pvalue"};
@@ -80,6 +86,9 @@ struct DefaultThreshold {
 };
 constexpr DefaultThreshold kDefaultThresholds[] = {
     {"psi", 0.2}, {"missing_rate", 0.05}, {"low_confidence_rate", 0.2}};
+
+// Default threshold of roc_auc_drop (binary) / accuracy_drop (multiclass) with labels.
+constexpr double kDefaultPerformanceDrop = 0.02;
 
 enum class Need { optional, required };
 
@@ -710,6 +719,115 @@ class Loader {
     return out;
   }
 
+  // `[monitors.labels]`; `mc` is the monitor parsed so far (its prediction and confidence).
+  std::optional<LabelsConfig> labels(const Scope& m, const MonitorConfig& mc) {
+    const toml::table* t = get_table(m, "labels", Need::optional,
+                                     "a table such as { column = \"label\", task = \"binary\" }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("labels")};
+    check_keys(s, kLabelsKeys);
+    LabelsConfig out;
+    out.line = s.line();
+    if (auto task = get_choice(s, "task", Need::required, kTasks)) {
+      using T = LabelsConfig::Task;
+      out.task = *task == "multiclass"   ? T::multiclass
+                 : *task == "regression" ? T::regression
+                                         : T::binary;
+    }
+    if (auto c = get_string(s, "column", Need::required, "the column that holds the label")) {
+      check_name(s, "column", *c, false);
+      out.column = *c;
+    }
+    if (auto table = get_string(s, "table", Need::optional)) {
+      check_name(s, "table", *table, true);
+      out.table = *table;
+    }
+    auto key = get_string(s, "key", Need::optional);
+    auto prediction_key = get_string(s, "prediction_key", Need::optional);
+    if (key) check_name(s, "key", *key, false);
+    if (prediction_key) check_name(s, "prediction_key", *prediction_key, false);
+    if (s.has("table")) {
+      if (!s.has("key")) {
+        add(s.line(), s.path +
+                          ": missing required key 'key' (the label table's column that "
+                          "identifies the prediction)");
+      }
+      if (!s.has("prediction_key")) {
+        add(s.line(), s.path + ": missing required key 'prediction_key' (the column of " +
+                          quote(mc.table) + " that '" + (key ? *key : std::string("key")) +
+                          "' matches)");
+      }
+    } else {
+      for (std::string_view k : {"key", "prediction_key"}) {
+        if (s.has(k)) {
+          add(s.line_of_key(k), s.at(k) +
+                                    ": only labels in another table ('table') are joined "
+                                    "by a key");
+        }
+      }
+    }
+    if (key) out.key = *key;
+    if (prediction_key) out.prediction_key = *prediction_key;
+    if (auto ts = get_string(s, "timestamp_column", Need::optional)) {
+      check_name(s, "timestamp_column", *ts, false);
+      out.timestamp_column = *ts;
+    }
+    const bool binary = out.task == LabelsConfig::Task::binary;
+    auto binary_only = [&](std::string_view k) {
+      if (s.has(k) && !binary && s.has("task")) {
+        add(s.line_of_key(k), s.at(k) + ": only for task = \"binary\"");
+      }
+    };
+    binary_only("positive");
+    binary_only("threshold");
+    binary_only("score");
+    if (auto p = get_string(s, "positive", Need::optional)) out.positive = *p;
+    if (auto th = get_number(s, "threshold", Need::optional)) out.threshold = *th;
+    if (const toml::node* n = s.get("score")) {
+      if (n->is_string()) {
+        ValueSource v;
+        v.column = n->as_string()->get();
+        check_name(s, "score", v.column, false);
+        out.score = v;
+      } else if (n->is_table()) {
+        Scope ss{*n->as_table(), s.at("score")};
+        check_keys(ss, kScoreKeys);
+        out.score = source(ss);
+      } else {
+        type_error(*n, s.at("score"), "a column name or a table such as { column = \"score\" }");
+      }
+    }
+    if (auto d = get_duration(s, "lookback", Need::optional)) out.lookback = *d;
+    if (auto v = get_integer(s, "lookback_per_tick", Need::optional, 1, 1000)) {
+      out.lookback_per_tick = static_cast<int>(*v);
+    }
+    if (auto v = get_integer(s, "min_rows", Need::optional, 1, kNoLimit)) out.min_rows = *v;
+    // What the task needs from the monitor's prediction.
+    if (s.has("task") && m.has("prediction") && mc.prediction) {
+      const bool categorical = mc.prediction->kind == FeatureKind::categorical;
+      if (out.task == LabelsConfig::Task::multiclass && !categorical) {
+        add(s.line_of_key("task"), s.at("task") +
+                                       ": \"multiclass\" compares the predicted class with the "
+                                       "label: [monitors.prediction] must be categorical");
+      } else if (out.task == LabelsConfig::Task::regression && categorical) {
+        add(s.line_of_key("task"), s.at("task") +
+                                       ": \"regression\" compares the predicted value with the "
+                                       "label: [monitors.prediction] must be numerical");
+      }
+    } else if (s.has("task") && !m.has("prediction")) {
+      const bool has_score = s.has("score") || m.has("confidence");
+      if (!binary || !has_score) {
+        add(s.line_of_key("task"),
+            s.at("task") +
+                ": the labels are compared with the prediction: add "
+                "[monitors.prediction]" +
+                (binary ? std::string(" (or a score: labels.score or [monitors.confidence])")
+                        : ""));
+      }
+    }
+    return out;
+  }
+
   std::optional<DatasetDriftConfig> dataset_drift(const Scope& m) {
     const toml::table* t =
         get_table(m, "dataset_drift", Need::optional,
@@ -1010,7 +1128,23 @@ class Loader {
           m.path + ": nothing to monitor: add [[monitors.features]] or [monitors.prediction]");
     }
     out.dataset_drift = dataset_drift(m);
+    out.labels = labels(m, out);
     out.thresholds = thresholds(m);
+    if (out.labels) {
+      // Realised performance alerts by default on a fall of the headline metric.
+      const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"
+                             : out.labels->task == LabelsConfig::Task::multiclass ? "accuracy_drop"
+                                                                                  : nullptr;
+      const bool given =
+          headline && std::any_of(out.thresholds.begin(), out.thresholds.end(),
+                                  [&](const Threshold& t) { return t.statistic == headline; });
+      if (headline && !given) {
+        Threshold th;
+        th.statistic = headline;
+        th.level = th.resolve_level = kDefaultPerformanceDrop;
+        out.thresholds.push_back(std::move(th));
+      }
+    }
     if (auto d = get_duration(m, "repeat_interval", Need::optional)) out.repeat_interval = *d;
     if (auto v = get_integer(m, "failing_after", Need::optional, 1, 1000000)) {
       out.failing_after = static_cast<int>(*v);

@@ -47,16 +47,20 @@ bool constant_time_equals(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(ha, hb, SHA256_DIGEST_LENGTH) == 0;
 }
 
-RetrainDecision decide_retrain(const std::string& monitor, const std::optional<drift::Evaluation>& e,
+RetrainDecision decide_retrain(const std::string& monitor,
+                               const std::optional<drift::Evaluation>& e,
                                const std::vector<drift::ThresholdSpec>& thresholds,
-                               const std::vector<std::string>& statistics) {
+                               const std::vector<std::string>& statistics,
+                               const std::optional<drift::Evaluation>& performance) {
   RetrainDecision d;
   d.monitor = monitor;
   d.status = "pending";
   if (!e) return d;
   d.evaluated_at = e->evaluated_at;
   d.status = std::string(drift::to_string(e->status));
-  if (e->status != drift::Status::ok && e->status != drift::Status::drift) return d;
+  // Drift reasons need an evaluation that saw enough rows; performance has its own sufficiency
+  // (labelled rows) and may come from an earlier evaluation whose labels have arrived since.
+  const bool drift_usable = e->status == drift::Status::ok || e->status == drift::Status::drift;
   auto consider = [&](const drift::FeatureResult& f) {
     for (const auto& stat : statistics) {
       auto v = f.statistics.get(stat);
@@ -64,12 +68,27 @@ RetrainDecision decide_retrain(const std::string& monitor, const std::optional<d
       for (const auto& t : thresholds) {
         if (t.statistic != stat) continue;
         bool breach = t.below ? *v < t.level : *v > t.level;
-        if (breach) d.reasons.push_back({f.name, stat, *v, t.level});
+        if (breach) d.reasons.push_back({f.name, stat, *v, t.level, std::nullopt});
       }
     }
   };
-  for (const auto& f : e->features) consider(f);
-  if (e->prediction) consider(*e->prediction);
+  if (drift_usable) {
+    for (const auto& f : e->features) consider(f);
+    if (e->prediction) consider(*e->prediction);
+  }
+  if (performance && performance->performance &&
+      performance->performance->status != drift::Status::insufficient_data) {
+    const drift::NamedValues values = performance->performance->alertable();
+    for (const auto& t : thresholds) {
+      auto v = drift::value_of(values, t.statistic);
+      if (!v) continue;
+      bool breach = t.below ? *v < t.level : *v > t.level;
+      if (breach) {
+        d.reasons.push_back({std::string(drift::kPerformanceName), t.statistic, *v, t.level,
+                             performance->evaluated_at});
+      }
+    }
+  }
   d.should_retrain = !d.reasons.empty();
   return d;
 }
@@ -79,8 +98,14 @@ std::string to_json(const RetrainDecision& d) {
   j["monitor"] = d.monitor;
   j["should_retrain"] = d.should_retrain;
   j["reasons"] = json::array();
-  for (const auto& r : d.reasons)
-    j["reasons"].push_back({{"feature", r.feature}, {"statistic", r.statistic}, {"value", r.value}, {"threshold", r.threshold}});
+  for (const auto& r : d.reasons) {
+    json reason = {{"feature", r.feature},
+                   {"statistic", r.statistic},
+                   {"value", r.value},
+                   {"threshold", r.threshold}};
+    if (r.evaluated_at) reason["evaluated_at"] = format_rfc3339(*r.evaluated_at);
+    j["reasons"].push_back(std::move(reason));
+  }
   j["evaluated_at"] = d.evaluated_at ? json(format_rfc3339(*d.evaluated_at)) : json(nullptr);
   j["status"] = d.status;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -148,15 +148,64 @@ void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::Frozen
   }
 }
 
+namespace {
+
+// What is computed from the rows of a window before its feature columns are prepared (and
+// consumed): the sections beyond feature drift.
+struct RowResults {
+  std::optional<drift::WindowPerformance> performance;
+};
+
+// Computes the row-level sections of `data` and drops the columns only they needed, leaving the
+// evaluation spec's columns.
+RowResults take_rows(const config::MonitorConfig& m,
+                     const std::optional<drift::PerformanceSpec>& ps, drift::WindowData& data,
+                     const ColumnLayout& layout) {
+  RowResults r;
+  if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
+  data.columns.resize(layout.main);
+  return r;
+}
+
+// A cache key for the reference's performance: the frozen reference's, plus what turns its rows
+// into metrics.
+std::string performance_key(const std::string& frozen_key, const drift::PerformanceSpec& ps) {
+  return frozen_key + "/" + std::string(drift::to_string(ps.task)) + "/" + ps.positive + "/" +
+         std::to_string(ps.threshold);
+}
+
+}  // namespace
+
+std::optional<drift::WindowPerformance> Evaluator::cached_reference_performance(
+    const std::string& key) {
+  std::lock_guard lock(performance_mutex_);
+  auto it = reference_performance_.find(key);
+  if (it == reference_performance_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Evaluator::remember_reference_performance(const std::string& key,
+                                               const drift::WindowPerformance& p) {
+  // Only a reference whose labels have all arrived is final; until then it is measured again.
+  if (p.statistics.unlabelled > 0) return;
+  std::lock_guard lock(performance_mutex_);
+  if (reference_performance_.size() > 1000) reference_performance_.clear();
+  reference_performance_[key] = p;
+}
+
 drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp at,
                                       std::stop_token stop, EvaluationTimings* timings) {
   using clock = std::chrono::steady_clock;
   auto started = clock::now();
   drift::EvaluationSpec spec = evaluation_spec(m);
-  drift::WindowRequest cur_req = current_request(m, at);
-  drift::WindowRequest ref_req = reference_request(m, at);
+  PlannedRequest cur_plan = plan_current(m, at);
+  PlannedRequest ref_plan = plan_reference(m, at);
+  drift::WindowRequest& cur_req = cur_plan.request;
+  drift::WindowRequest& ref_req = ref_plan.request;
+  const std::optional<drift::PerformanceSpec> perf = performance_spec(m);
   bool stable = reference_is_stable(m);
   std::string key = m.name + "/" + reference_fingerprint(m);
+  const std::string perf_key = perf ? performance_key(key, *perf) : "";
 
   drift::Evaluation failed;
   failed.monitor = m.name;
@@ -176,6 +225,8 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
   try {
     std::shared_ptr<const drift::FrozenReference> frozen;
     drift::PreparedWindow current;
+    RowResults cur_rows;
+    RowResults ref_rows;
     std::shared_ptr<const drift::FrozenReference> cached = stable ? cache_.get(key) : nullptr;
     bool stored = false;
     if (stable && !cached && store_ != nullptr) {
@@ -187,27 +238,50 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     }
     if (cached || stored) {
       // Only the current window to read, split over the read connections, while the frozen
-      // reference loads from the state schema on the side.
+      // reference loads from the state schema on the side (and, with labels still arriving, the
+      // reference's label columns are read again).
       std::shared_ptr<const drift::FrozenReference> loaded = cached;
       std::jthread loader;
       if (!cached) loader = std::jthread([&] { loaded = load_stored(m, spec, key); });
+      std::jthread performance_reader;
+      std::exception_ptr performance_error;
+      if (perf) ref_rows.performance = cached_reference_performance(perf_key);
+      if (perf && !ref_rows.performance) {
+        performance_reader = std::jthread([&] {
+          try {
+            auto narrow = plan_reference_performance(m, at);
+            drift::WindowData data = source_.read(narrow->request, local.get_token());
+            ref_rows = take_rows(m, perf, data, narrow->layout);
+          } catch (...) {
+            performance_error = std::current_exception();
+            local.request_stop();
+          }
+        });
+      }
       cur_req.parallelism = options_.read_connections;
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        cur_rows = take_rows(m, perf, data, cur_plan.layout);
         current = drift::prepare_window(spec, std::move(data), pf);
       } catch (...) {
         local.request_stop();
+        if (performance_reader.joinable()) performance_reader.join();
+        if (performance_error) std::rethrow_exception(performance_error);
         throw;
       }
       if (loader.joinable()) loader.join();
+      if (performance_reader.joinable()) performance_reader.join();
+      if (performance_error) std::rethrow_exception(performance_error);
       frozen = loaded;
       used_frozen = frozen != nullptr;
     }
     if (!frozen && (cached || stored)) {
       // The stored reference was unusable: read the reference window after all.
       drift::WindowData data = source_.read(ref_req, local.get_token());
-      auto built = std::make_shared<drift::FrozenReference>(drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
+      ref_rows = take_rows(m, perf, data, ref_plan.layout);
+      auto built = std::make_shared<drift::FrozenReference>(
+          drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
       cache_.put(key, built);
       store_frozen(m, *built);
       frozen = built;
@@ -218,6 +292,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       std::jthread ref_thread([&] {
         try {
           drift::WindowData data = source_.read(ref_req, local.get_token());
+          ref_rows = take_rows(m, perf, data, ref_plan.layout);
           built = std::make_shared<drift::FrozenReference>(
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
         } catch (...) {
@@ -228,6 +303,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        cur_rows = take_rows(m, perf, data, cur_plan.layout);
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
         local.request_stop();
@@ -244,6 +320,11 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       }
     }
     drift::Evaluation e = drift::compare(spec, *frozen, current, at, pf);
+    if (perf && cur_rows.performance && ref_rows.performance) {
+      if (stable) remember_reference_performance(perf_key, *ref_rows.performance);
+      drift::add_performance(e, *perf, *cur_rows.performance, *ref_rows.performance,
+                             spec.thresholds);
+    }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;
       timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();

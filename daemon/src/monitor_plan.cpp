@@ -103,7 +103,86 @@ std::uint64_t window_seed(const std::optional<Timestamp>& from, const std::optio
   return f.h;
 }
 
+namespace {
+
+drift::ColumnRequest auxiliary(std::string column, drift::FeatureKind kind, bool joined,
+                               bool hashed) {
+  drift::ColumnRequest c;
+  c.column = std::move(column);
+  c.kind = kind;
+  c.joined = joined;
+  c.hashed = hashed;
+  return c;
+}
+
+bool same_source(const config::ValueSource& a, const config::ValueSource& b) {
+  return a.column == b.column && a.json == b.json && a.key == b.key;
+}
+
+int add_column(drift::WindowRequest& r, drift::ColumnRequest c) {
+  r.columns.push_back(std::move(c));
+  return static_cast<int>(r.columns.size()) - 1;
+}
+
+// Adds what the labels need to a request whose main columns (if any) are laid out in `layout`.
+void add_label_columns(const config::MonitorConfig& m, drift::WindowRequest& r,
+                       ColumnLayout& layout) {
+  if (!m.labels) return;
+  const auto& l = *m.labels;
+  using Task = config::LabelsConfig::Task;
+  if (l.joined()) r.join = drift::JoinRequest{l.table, l.key, l.prediction_key};
+  // Labels arrive after the fact: they stay out of the sampling hash so a window keeps its sample.
+  layout.label =
+      add_column(r, auxiliary(l.column,
+                              l.task == Task::regression ? drift::FeatureKind::numerical
+                                                         : drift::FeatureKind::categorical,
+                              l.joined(), false));
+  if (l.task == Task::binary) {
+    if (l.score) {
+      if (m.confidence && layout.confidence >= 0 && same_source(*l.score, m.confidence->source)) {
+        layout.score = layout.confidence;
+      } else if (m.prediction && layout.prediction >= 0 &&
+                 m.prediction->kind == config::FeatureKind::numerical &&
+                 same_source(*l.score, m.prediction->source)) {
+        layout.score = layout.prediction;
+      } else {
+        layout.score = add_column(r, column_of(*l.score, drift::FeatureKind::numerical));
+      }
+    } else if (m.confidence && layout.confidence >= 0) {
+      layout.score = layout.confidence;
+    } else if (m.prediction && layout.prediction >= 0 &&
+               m.prediction->kind == config::FeatureKind::numerical) {
+      layout.score = layout.prediction;
+    }
+  }
+  if (!l.timestamp_column.empty()) {
+    auto label_time =
+        auxiliary(l.timestamp_column, drift::FeatureKind::numerical, l.joined(), false);
+    label_time.epoch = true;
+    layout.label_time = add_column(r, std::move(label_time));
+    auto prediction_time =
+        auxiliary(r.timestamp_column, drift::FeatureKind::numerical, false, false);
+    prediction_time.epoch = true;
+    layout.prediction_time = add_column(r, std::move(prediction_time));
+  }
+}
+
+ColumnLayout main_layout(const config::MonitorConfig& m, const drift::WindowRequest& r) {
+  ColumnLayout layout;
+  layout.main = r.columns.size();
+  const int n = static_cast<int>(r.columns.size());
+  if (m.confidence) layout.confidence = n - 1;
+  if (m.prediction) layout.prediction = n - 1 - (m.confidence ? 1 : 0);
+  return layout;
+}
+
+}  // namespace
+
 drift::WindowRequest current_request(const config::MonitorConfig& m, Timestamp at) {
+  return plan_current(m, at).request;
+}
+
+PlannedRequest plan_current(const config::MonitorConfig& m, Timestamp at) {
   drift::WindowRequest r;
   r.table = m.table;
   r.timestamp_column = m.timestamp_column;
@@ -113,10 +192,20 @@ drift::WindowRequest current_request(const config::MonitorConfig& m, Timestamp a
   r.columns = columns_of(m);
   r.max_rows = static_cast<std::uint64_t>(m.max_rows);
   r.sample_seed = window_seed(r.from, r.to);
-  return r;
+  PlannedRequest p{std::move(r), {}};
+  p.layout = main_layout(m, p.request);
+  add_label_columns(m, p.request, p.layout);
+  return p;
 }
 
 drift::WindowRequest reference_request(const config::MonitorConfig& m, Timestamp at) {
+  return plan_reference(m, at).request;
+}
+
+namespace {
+
+// The reference window's bounds, table and filters, without columns.
+drift::WindowRequest reference_window(const config::MonitorConfig& m, Timestamp at) {
   drift::WindowRequest r;
   r.table = m.table;
   r.timestamp_column = m.timestamp_column;
@@ -145,6 +234,70 @@ drift::WindowRequest reference_request(const config::MonitorConfig& m, Timestamp
   return r;
 }
 
+}  // namespace
+
+PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at) {
+  PlannedRequest p{reference_window(m, at), {}};
+  p.layout = main_layout(m, p.request);
+  add_label_columns(m, p.request, p.layout);
+  return p;
+}
+
+std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,
+                                                         Timestamp at) {
+  if (!m.labels) return std::nullopt;
+  PlannedRequest p{reference_window(m, at), {}};
+  p.request.columns.clear();
+  // Only the prediction and the confidence of the main columns, as they are in a full read.
+  if (m.prediction) {
+    p.layout.prediction =
+        add_column(p.request, column_of(m.prediction->source, kind_of(m.prediction->kind)));
+  }
+  if (m.confidence) {
+    p.layout.confidence =
+        add_column(p.request, column_of(m.confidence->source, drift::FeatureKind::numerical));
+  }
+  p.layout.main = p.request.columns.size();
+  add_label_columns(m, p.request, p.layout);
+  return p;
+}
+
+std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConfig& m) {
+  if (!m.labels) return std::nullopt;
+  drift::PerformanceSpec s;
+  using Task = config::LabelsConfig::Task;
+  s.task = m.labels->task == Task::binary       ? drift::LabelTask::binary
+           : m.labels->task == Task::multiclass ? drift::LabelTask::multiclass
+                                                : drift::LabelTask::regression;
+  s.positive = m.labels->positive;
+  s.threshold = m.labels->threshold;
+  s.min_rows = static_cast<std::uint64_t>(m.labels->min_rows.value_or(m.min_rows));
+  return s;
+}
+
+drift::PerformanceColumns performance_columns(const config::MonitorConfig& m,
+                                              const drift::WindowData& data,
+                                              const ColumnLayout& layout) {
+  drift::PerformanceColumns c;
+  auto at = [&](int i) -> const drift::Column* {
+    return i >= 0 && static_cast<std::size_t>(i) < data.columns.size()
+               ? &data.columns[static_cast<std::size_t>(i)]
+               : nullptr;
+  };
+  c.label = at(layout.label);
+  c.score = at(layout.score);
+  c.label_time = at(layout.label_time);
+  c.prediction_time = at(layout.prediction_time);
+  if (m.labels && m.prediction) {
+    using Task = config::LabelsConfig::Task;
+    const bool categorical = m.prediction->kind == config::FeatureKind::categorical;
+    // binary: the model's own class when it outputs one; a numerical prediction is its score.
+    const bool use = m.labels->task == Task::regression ? !categorical : categorical;
+    if (use) c.predicted = at(layout.prediction);
+  }
+  return c;
+}
+
 bool reference_is_stable(const config::MonitorConfig& m) {
   return m.reference.kind != config::ReferenceConfig::Kind::offset;
 }
@@ -165,6 +318,13 @@ std::string reference_fingerprint(const config::MonitorConfig& m) {
     f.add(c.column);
     f.add(c.json_key);
     f.add(c.kind == drift::FeatureKind::numerical ? "n" : "c");
+    if (c.joined || c.epoch) f.add(std::string(c.joined ? "j" : "") + (c.epoch ? "e" : ""));
+  }
+  if (r.join) {
+    f.add("join");
+    f.add(r.join->table);
+    f.add(r.join->key);
+    f.add(r.join->prediction_key);
   }
   f.add(std::to_string(m.bins));
   f.add(std::to_string(m.max_rows));

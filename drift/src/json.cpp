@@ -124,7 +124,14 @@ int statistic_rank(const std::string& name) {
       "out_of_range_rate", "invalid_rate", "new_category_rate", "mean", "p10", "p50", "p90",
       "low_confidence_rate",
       // dataset
-      "drifted_feature_share", "drifted_features", "tested_features"};
+      "drifted_feature_share", "drifted_features", "tested_features",
+      // performance
+      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
+      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
+      "mean_error", "label_coverage", "labelled_rows", "label_delay_mean", "label_delay_p50",
+      "label_delay_p90", "label_delay_max", "accuracy_drop", "precision_drop", "recall_drop",
+      "f1_drop", "roc_auc_drop", "log_loss_increase", "mae_increase", "rmse_increase",
+      "mape_increase"};
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -231,6 +238,51 @@ DatasetResult dataset_of(const Json& j) {
   return d;
 }
 
+Json performance_json(const PerformanceResult& p) {
+  Json j = Json::object();
+  j["task"] = p.task;
+  j["status"] = to_string(p.status);
+  j["rows"] = p.rows;
+  j["labelled_rows"] = p.labelled;
+  j["unlabelled_rows"] = p.unlabelled;
+  j["skipped_rows"] = p.skipped;
+  const auto coverage = value_of(p.statistics, "label_coverage");
+  j["label_coverage"] = coverage ? Json(*coverage) : Json(nullptr);
+  Json delay = Json::object();
+  for (const char* q : {"mean", "p50", "p90", "max"}) {
+    if (auto v = value_of(p.statistics, std::string("label_delay_") + q)) delay[q] = *v;
+  }
+  j["label_delay_seconds"] = delay.empty() ? Json(nullptr) : std::move(delay);
+  j["statistics"] = statistics_json(p.statistics);
+  Json ref = Json::object();
+  ref["rows"] = p.reference_rows;
+  ref["labelled_rows"] = p.reference_labelled;
+  ref["statistics"] = statistics_json(p.reference);
+  j["reference"] = std::move(ref);
+  j["changes"] = statistics_json(p.changes);
+  j["breaches"] = breaches_json(p.breaches);
+  return j;
+}
+
+PerformanceResult performance_of(const Json& j) {
+  PerformanceResult p;
+  p.task = text(j, "task");
+  if (p.task != "binary" && p.task != "multiclass" && p.task != "regression") bad("unknown task");
+  p.status = status_of(j);
+  p.rows = count(j, "rows");
+  p.labelled = count(j, "labelled_rows");
+  p.unlabelled = count(j, "unlabelled_rows");
+  p.skipped = count(j, "skipped_rows");
+  p.statistics = statistics_of(member(j, "statistics"));
+  const Json& ref = member(j, "reference");
+  p.reference_rows = count(ref, "rows");
+  p.reference_labelled = count(ref, "labelled_rows");
+  p.reference = statistics_of(member(ref, "statistics"));
+  p.changes = statistics_of(member(j, "changes"));
+  p.breaches = breaches_of(j);
+  return p;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -254,6 +306,7 @@ std::string to_json(const Evaluation& e) {
   }
   // Sections of the extensions are present only for monitors that configure them.
   if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
+  if (e.performance) j["performance"] = performance_json(*e.performance);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -289,6 +342,7 @@ Evaluation evaluation_from_json(std::string_view json) {
       e.confidence = std::move(c);
     }
     if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
+    if (j.contains("performance")) e.performance = performance_of(member(j, "performance"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

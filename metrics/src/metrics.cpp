@@ -113,9 +113,9 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
-  Series<Gauge> feature_stat, confidence, dataset_stat, status, window_rows, last_eval,
-      alerts_firing, queue_depth, next_run, build_info, database_up, frozen_cache;
-  Series<Counter> evaluations, notifications, skipped, http_requests;
+  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, status, window_rows,
+      last_eval, alerts_firing, queue_depth, next_run, build_info, database_up, frozen_cache;
+  Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
   Series<Counter> process_cpu;
@@ -136,6 +136,13 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
                                    "Latest dataset-level drift statistics of a monitor "
                                    "(drifted_feature_share, drifted_features, tested_features).")
                                .Register(*m.statistics_registry);
+  m.performance_stat.family = &prometheus::BuildGauge()
+                                   .Name("driftd_performance_statistic")
+                                   .Help(
+                                       "Latest realised performance of a monitor's labelled "
+                                       "predictions (metrics, label coverage and delay, changes "
+                                       "against the reference; reference_* for the reference's).")
+                                   .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
   m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
@@ -160,6 +167,11 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
       .Help("Notification delivery attempts by outcome (delivered, retried, failed, dropped).").Register(r);
   m.skipped.family = &prometheus::BuildCounter().Name("driftd_scheduler_skipped_total")
       .Help("Scheduled evaluations skipped because the previous one of the monitor was still running.").Register(r);
+  m.reevaluations.family =
+      &prometheus::BuildCounter()
+           .Name("driftd_reevaluations_total")
+           .Help("Past instants evaluated again because their labels arrived (labels look-back).")
+           .Register(r);
   m.http_requests.family = &prometheus::BuildCounter().Name("driftd_http_requests_total")
       .Help("HTTP requests served, by handler and status code.").Register(r);
   m.duration.family = &prometheus::BuildHistogram().Name("driftd_evaluation_duration_seconds")
@@ -228,6 +240,13 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
         [&](const std::vector<std::string>& k) { return k[0] != mon || keys.count(k) > 0; });
   };
   put_named(m.dataset_stat, e.dataset ? &e.dataset->statistics : nullptr);
+  drift::NamedValues performance;
+  if (e.performance) {
+    performance = e.performance->alertable();
+    for (const auto& [name, value] : e.performance->reference)
+      performance.emplace_back("reference_" + name, value);
+  }
+  put_named(m.performance_stat, e.performance ? &performance : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -238,6 +257,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.feature_stat.remove_if_not(keep);
   m.confidence.remove_if_not(keep);
   m.dataset_stat.remove_if_not(keep);
+  m.performance_stat.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);
@@ -245,6 +265,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.next_run.remove_if_not(keep);
   m.evaluations.remove_if_not(keep);
   m.skipped.remove_if_not(keep);
+  m.reevaluations.remove_if_not(keep);
   m.duration.remove_if_not(keep);
   m.monitors = monitors;
   for (const auto& mon : monitors) {
@@ -280,6 +301,11 @@ void Metrics::set_queue_depth(const std::string& sink, std::int64_t depth) {
 void Metrics::count_skipped_tick(const std::string& monitor) {
   std::lock_guard lock(impl_->mutex);
   impl_->skipped.get({"monitor"}, {monitor}).Increment();
+}
+
+void Metrics::count_reevaluation(const std::string& monitor) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->reevaluations.get({"monitor"}, {monitor}).Increment();
 }
 
 void Metrics::set_next_run(const std::string& monitor, double unix_seconds) {

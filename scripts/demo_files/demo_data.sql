@@ -1,7 +1,9 @@
 -- Demo prediction log for scripts/demo: a fraud model logging ~20 predictions a minute from 8 days
 -- ago to 6 hours ahead (future rows come into the window as the clock moves). From 2 days ago the
 -- traffic changes: amounts grow, Brazil appears, `income` goes missing more often, the model gets
--- less confident. age, device, session_length and merchant_category do not change.
+-- less confident. age, device, session_length and merchant_category do not change. Labels (the true
+-- outcome) are known for the predictions older than 10 minutes; the model's fraud_score separates
+-- frauds less well in the drifted traffic, which the realised AUC shows.
 \set ON_ERROR_STOP on
 DROP TABLE IF EXISTS public.predictions;
 CREATE TABLE public.predictions (
@@ -15,11 +17,15 @@ CREATE TABLE public.predictions (
   device        text,
   features      jsonb,
   prediction    text,
-  confidence    double precision
+  confidence    double precision,
+  fraud_score   double precision,  -- the model's score of the fraud class
+  label         text,              -- the true outcome, known 10 minutes after the prediction
+  labelled_at   timestamptz        -- when it became known
 );
 SELECT setseed(0.42);
 INSERT INTO public.predictions
-  (ts, model, model_version, amount, age, country, device, features, prediction, confidence)
+  (ts, model, model_version, amount, age, country, device, features, prediction, confidence,
+   fraud_score, label, labelled_at)
 SELECT ts, 'fraud', 'v2.1.0',
        CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
        CASE WHEN u5 < 0.01 THEN NULL ELSE round(40 + 12 * z2)::int END,
@@ -37,9 +43,16 @@ SELECT ts, 'fraud', 'v2.1.0',
          'income', CASE WHEN u4 < (CASE WHEN drifted THEN 0.12 ELSE 0.01 END) THEN NULL
                         ELSE round((50000 + 15000 * z4)::numeric, 0) END)),
        CASE WHEN u6 < (CASE WHEN drifted THEN 0.08 ELSE 0.03 END) THEN 'fraud' ELSE 'legit' END,
-       CASE WHEN drifted THEN 0.2 + 0.8 * sqrt(u7) ELSE 0.55 + 0.45 * sqrt(u7) END
+       CASE WHEN drifted THEN 0.2 + 0.8 * sqrt(u7) ELSE 0.55 + 0.45 * sqrt(u7) END,
+       -- the score separates frauds from the rest less well once the traffic has drifted
+       CASE WHEN fraud THEN 1 - (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9
+            ELSE (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9 END,
+       CASE WHEN ts < now() - interval '10 minutes' THEN CASE WHEN fraud THEN 'fraud' ELSE 'legit' END END,
+       CASE WHEN ts < now() - interval '10 minutes' THEN ts + interval '10 minutes' END
 FROM (
   SELECT ts, ts > now() - interval '2 days' AS drifted,
+         random() < (CASE WHEN ts > now() - interval '2 days' THEN 0.05 ELSE 0.03 END) AS fraud,
+         random() AS u9,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,

@@ -2,9 +2,12 @@
 // binary: dataset drift, delayed labels, system health, learned thresholds, segments and the
 // challenger. Each test loads its own tables in a schema of its own.
 
+#include <signal.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
 #include <sstream>
+#include <thread>
 
 #include "support.hpp"
 
@@ -97,4 +100,294 @@ TEST_CASE("dataset drift: corrected p-values, stored, alertable", "[monitoring]"
   // the same evaluation again is byte-identical (the stored one reads back the same too)
   auto again = testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-02T01:00:00Z"});
   CHECK(lines(again.out).at(0) == e);
+}
+
+namespace {
+
+// Predictions with a score and the class it implies, labels in a table of their own that fill in
+// over time. Reference hour 2026-01-01T00..01 (1000 rows, every label known, a good model);
+// current hour 2026-01-02T00..01 (1000 rows, a worse model). Scores are spread deterministically.
+void load_predictions(TestSchema& s) {
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (id bigint PRIMARY KEY, ts timestamptz, x float8, score float8, prediction text, "
+               "value float8)");
+  s.sql().exec(
+      "CREATE TABLE " + s.table("labels") +
+      " (prediction_id bigint PRIMARY KEY, label text, y float8, labelled_at timestamptz)");
+  for (int day = 1; day <= 2; ++day) {
+    const std::string base = "'2026-01-0" + std::to_string(day) + "T00:00:00Z'::timestamptz";
+    const int offset = day == 1 ? 0 : 100000;
+    s.sql().exec("INSERT INTO " + s.table("p") + " SELECT " + std::to_string(offset) + " + i, " +
+                 base +
+                 " + i * interval '3 s', (i % 50)::float8, ((i * 7919) % 1000) / 1000.0,"
+                 " CASE WHEN ((i * 7919) % 1000) / 1000.0 >= 0.5 THEN 'yes' ELSE 'no' END,"
+                 " ((i * 7919) % 1000) / 10.0 FROM generate_series(1, 1000) i");
+  }
+}
+
+// Labels of the rows whose id satisfies `condition`, arriving `delay` after the prediction.
+// The reference's labels follow the score closely, the current window's less so.
+void insert_labels(TestSchema& s, const std::string& condition,
+                   const std::string& delay = "1 day") {
+  s.sql().exec("INSERT INTO " + s.table("labels") +
+               " SELECT id, CASE WHEN ((id * 104729) % 1000) / 1000.0 < (CASE WHEN id > 100000 "
+               "THEN 0.35 + 0.3 * score"
+               " ELSE 0.1 + 0.8 * score END) THEN 'yes' ELSE 'no' END,"
+               " value + ((id * 31) % 21) - 10, ts + interval '" +
+               delay + "' FROM " + s.table("p") + " WHERE " + condition +
+               " ON CONFLICT DO NOTHING");
+}
+
+std::string labels_config(TestSchema& s, const std::string& task_keys) {
+  return "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T01:00:00Z\" }\n"
+         "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n"
+         "prediction = { column = \"prediction\", kind = \"categorical\" }\n"
+         "[monitors.labels]\n"
+         "table = \"" +
+         s.table("labels") +
+         "\"\nkey = \"prediction_id\"\nprediction_key = \"id\"\n"
+         "timestamp_column = \"labelled_at\"\nlookback = \"7d\"\n" +
+         task_keys;
+}
+
+// Independent reference values, computed by PostgreSQL over the labelled current rows.
+struct Expected {
+  double auc, f1, accuracy, coverage;
+  long long labelled;
+};
+
+Expected expected_binary(TestSchema& s) {
+  const std::string rows =
+      "(SELECT p.score, p.prediction = 'yes' AS predicted, l.label = 'yes' AS positive FROM " +
+      s.table("p") + " p JOIN " + s.table("labels") +
+      " l ON l.prediction_id = p.id WHERE p.ts > '2026-01-02T00:00:00Z' AND p.ts <= "
+      "'2026-01-02T01:00:00Z')";
+  Expected e{};
+  e.auc = std::stod(s.sql().scalar("WITH r AS " + rows +
+                                   " SELECT avg(CASE WHEN a.score > b.score THEN 1.0 WHEN a.score "
+                                   "= b.score THEN 0.5 ELSE 0.0 END)"
+                                   " FROM r a CROSS JOIN r b WHERE a.positive AND NOT b.positive"));
+  e.f1 = std::stod(s.sql().scalar("WITH r AS " + rows +
+                                  " SELECT 2.0 * count(*) FILTER (WHERE predicted AND positive) / "
+                                  "(2.0 * count(*) FILTER (WHERE predicted AND positive)"
+                                  " + count(*) FILTER (WHERE predicted AND NOT positive) + "
+                                  "count(*) FILTER (WHERE NOT predicted AND positive)) FROM r"));
+  e.accuracy = std::stod(
+      s.sql().scalar("WITH r AS " + rows + " SELECT avg((predicted = positive)::int) FROM r"));
+  e.labelled = std::stoll(s.sql().scalar("WITH r AS " + rows + " SELECT count(*) FROM r"));
+  e.coverage = static_cast<double>(e.labelled) / 1000.0;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("delayed labels: realised performance changes as labels land", "[monitoring]") {
+  TestSchema s("lb");
+  State state{s.name() + "_state"};
+  load_predictions(s);
+  insert_labels(s, "id <= 100000");                // the reference: every label
+  insert_labels(s, "id > 100000 AND id % 4 = 0");  // a quarter of the current window so far
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      config(
+          state.name, s.table("p"),
+          labels_config(
+              s,
+              "column = \"label\"\ntask = \"binary\"\npositive = \"yes\"\nscore = \"score\"\n")));
+  json first = run_once(path, "2026-01-02T01:00:00Z");
+  INFO(first.dump());
+  REQUIRE(first.contains("performance"));
+  const json& p = first["performance"];
+  Expected x = expected_binary(s);
+  CHECK(x.labelled == 250);
+  CHECK(p["task"] == "binary");
+  CHECK(p["rows"] == 1000);
+  CHECK(p["labelled_rows"] == 250);
+  CHECK(p["unlabelled_rows"] == 750);
+  CHECK(p["label_coverage"].get<double>() == Approx(0.25));
+  CHECK(p["statistics"]["roc_auc"].get<double>() == Approx(x.auc).epsilon(1e-12));
+  CHECK(p["statistics"]["f1"].get<double>() == Approx(x.f1).epsilon(1e-12));
+  CHECK(p["statistics"]["accuracy"].get<double>() == Approx(x.accuracy).epsilon(1e-12));
+  CHECK(p["statistics"]["label_delay_p50"] == 86400);
+  CHECK(p["reference"]["labelled_rows"] == 1000);
+  CHECK(p["reference"]["statistics"]["label_coverage"] == 1);
+  const double drop = p["reference"]["statistics"]["roc_auc"].get<double>() - x.auc;
+  CHECK(p["changes"]["roc_auc_drop"].get<double>() == Approx(drop).epsilon(1e-12));
+  CHECK(drop > 0.02);
+  // the default threshold roc_auc_drop = 0.02 applies
+  CHECK(p["breaches"] == json::array({"roc_auc_drop"}));
+  CHECK(p["status"] == "drift");
+  CHECK(first["status"] == "drift");
+
+  // More labels land: the same window, evaluated again, has other numbers.
+  insert_labels(s, "id > 100000 AND id % 4 = 1");
+  json second = run_once(path, "2026-01-02T01:00:00Z");
+  Expected y = expected_binary(s);
+  CHECK(y.labelled == 500);
+  CHECK(second["performance"]["labelled_rows"] == 500);
+  CHECK(second["performance"]["label_coverage"].get<double>() == Approx(0.5));
+  CHECK(second["performance"]["statistics"]["roc_auc"].get<double>() ==
+        Approx(y.auc).epsilon(1e-12));
+  CHECK(second["performance"]["statistics"]["f1"].get<double>() == Approx(y.f1).epsilon(1e-12));
+  CHECK(second["performance"]["statistics"]["roc_auc"] !=
+        first["performance"]["statistics"]["roc_auc"]);
+  // the feature statistics do not move: labels stay out of the sample and the features
+  CHECK(second["features"] == first["features"]);
+  CHECK(s.sql().scalar(
+            "SELECT value FROM " + state.name +
+            ".statistics WHERE feature = '__performance__' AND statistic = 'label_coverage'") ==
+        "0.5");
+}
+
+TEST_CASE("delayed labels: the daemon's look-back re-evaluates past windows as labels land",
+          "[monitoring][daemon]") {
+  TestSchema s("lbd");
+  State state{s.name() + "_state"};
+  load_predictions(s);
+  insert_labels(s, "id <= 100000");
+  insert_labels(s, "id > 100000 AND id % 4 = 0");
+  const std::string monitor = config(
+      state.name, s.table("p"),
+      labels_config(
+          s, "column = \"label\"\ntask = \"binary\"\npositive = \"yes\"\nscore = \"score\"\n"));
+  // The window of 2026-01-02T01:00 is evaluated while a quarter of its labels are known ...
+  std::string backfill_path = testing::write_temp_file("backfill.toml", monitor);
+  auto b = testing::run_driftd({"backfill", "--config", backfill_path, "--monitor", "m", "--from",
+                                "2026-01-02T00:30:00Z", "--to", "2026-01-02T01:30:00Z"});
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  REQUIRE(lines(b.out).at(0)["performance"]["label_coverage"] == 0.25);
+  // ... then every label lands, and the daemon (looking back 400 days, ticking every second)
+  // evaluates that window again and replaces what was stored.
+  insert_labels(s, "id > 100000");
+  std::string daemon_config = "[server]\nlisten = \"127.0.0.1:0\"\n" + monitor;
+  daemon_config.replace(daemon_config.find("schedule = \"1h\""), 15, "schedule = \"1s\"");
+  daemon_config.replace(daemon_config.find("lookback = \"7d\""), 15, "lookback = \"400d\"");
+  std::string path = testing::write_temp_file("driftd.toml", daemon_config);
+  testing::DaemonProcess d({"--config", path});
+  REQUIRE(d.wait_for_log("driftd started"));
+  INFO(d.log());
+  REQUIRE(d.wait_for_log("re-evaluated as labels arrive monitor=m at=2026-01-02T01:00:00Z"));
+  const int port = d.port();
+  auto [code, body] = testing::http_get(
+      port, "/api/v1/monitors/m/history?from=2026-01-02T01:00:00Z&to=2026-01-02T01:00:00Z");
+  REQUIRE(code == 200);
+  auto h = json::parse(body)["evaluations"];
+  REQUIRE(h.size() == 1);
+  CHECK(h[0]["performance"]["label_coverage"] == 1);
+  CHECK(h[0]["performance"]["labelled_rows"] == 1000);
+  Expected x = expected_binary(s);
+  CHECK(h[0]["performance"]["statistics"]["roc_auc"].get<double>() == Approx(x.auc).epsilon(1e-12));
+  // Once complete, it is not evaluated again.
+  const std::size_t mark = d.log().size();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(d.log().find("re-evaluated as labels arrive monitor=m at=2026-01-02T01:00:00Z", mark) ==
+        std::string::npos);
+  auto metrics = testing::http_get(port, "/metrics").second;
+  CHECK(metrics.find("driftd_reevaluations_total{monitor=\"m\"} 1") != std::string::npos);
+  // The retrain decision says why: the realised AUC fell, in that window.
+  auto retrain = json::parse(testing::http_get(port, "/api/v1/monitors/m/retrain").second);
+  CHECK(retrain["should_retrain"] == true);
+  REQUIRE(retrain["reasons"].size() == 1);
+  CHECK(retrain["reasons"][0]["feature"] == "__performance__");
+  CHECK(retrain["reasons"][0]["statistic"] == "roc_auc_drop");
+  CHECK(retrain["reasons"][0]["threshold"] == 0.02);
+  CHECK(retrain["reasons"][0]["evaluated_at"] == "2026-01-02T01:00:00Z");
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit(20) == 0);
+}
+
+TEST_CASE("labels in the prediction table: regression metrics against PostgreSQL's",
+          "[monitoring]") {
+  TestSchema s("rg");
+  State state{s.name() + "_state"};
+  // The label is a column of the same table, NULL until known; reference day fully labelled.
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, x float8, value float8, y float8)");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '3 s', i % 10, (i * 37) % 100,"
+      " (i * 37) % 100 + ((i * 13) % 7) - 3 FROM generate_series(1, 1000) i");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-02T00:00:00Z'::timestamptz + i * interval '3 s', i % 10, (i * 37) % 100,"
+      " CASE WHEN i % 3 = 0 THEN NULL WHEN i % 11 = 0 THEN 0 ELSE (i * 37) % 100 + ((i * 17) % 23) "
+      "- 9 END"
+      " FROM generate_series(1, 1000) i");
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      config(state.name, s.table("p"),
+             "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T01:00:00Z\" }\n"
+             "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n"
+             "prediction = { column = \"value\", kind = \"numerical\" }\n"
+             "labels = { column = \"y\", task = \"regression\", min_rows = 50 }\n"
+             "thresholds = { rmse_increase = 1.0 }\n"));
+  json e = run_once(path, "2026-01-02T01:00:00Z");
+  INFO(e.dump());
+  const json& p = e["performance"];
+  const std::string rows =
+      "FROM " + s.table("p") +
+      " WHERE ts > '2026-01-02T00:00:00Z' AND ts <= '2026-01-02T01:00:00Z' AND y IS NOT NULL";
+  CHECK(p["task"] == "regression");
+  CHECK(p["labelled_rows"].get<long long>() ==
+        std::stoll(s.sql().scalar("SELECT count(*) " + rows)));
+  CHECK(p["statistics"]["mae"].get<double>() ==
+        Approx(std::stod(s.sql().scalar("SELECT avg(abs(value - y)) " + rows))).epsilon(1e-12));
+  CHECK(p["statistics"]["rmse"].get<double>() ==
+        Approx(std::stod(s.sql().scalar("SELECT sqrt(avg((value - y) ^ 2)) " + rows)))
+            .epsilon(1e-12));
+  CHECK(p["statistics"]["mean_error"].get<double>() ==
+        Approx(std::stod(s.sql().scalar("SELECT avg(value - y) " + rows))).epsilon(1e-12));
+  CHECK(p["statistics"]["mape"].get<double>() ==
+        Approx(std::stod(
+                   s.sql().scalar("SELECT avg(abs(value - y) / abs(y)) " + rows + " AND y <> 0")))
+            .epsilon(1e-12));
+  CHECK(p["label_coverage"].get<double>() == Approx(667.0 / 1000));
+  CHECK(p["changes"]["rmse_increase"].get<double>() > 1.0);
+  CHECK(p["breaches"] == json::array({"rmse_increase"}));
+  CHECK(p["label_delay_seconds"].is_null());
+}
+
+TEST_CASE("check validates the label table, its key and its columns", "[monitoring]") {
+  TestSchema s("lc");
+  State state{s.name() + "_state"};
+  load_predictions(s);
+  auto check = [&](const std::string& labels) {
+    std::string path = testing::write_temp_file(
+        "driftd.toml", config(state.name, s.table("p"),
+                              "reference = { offset = \"1d\" }\nprediction = { column = "
+                              "\"prediction\", kind = \"categorical\" }\n" +
+                                  labels));
+    return testing::run_driftd({"check", "--config", path});
+  };
+  auto ok = check(
+      "labels = { table = \"" + s.table("labels") +
+      "\", key = \"prediction_id\", prediction_key = \"id\", column = \"label\", task = \"binary\","
+      " score = \"score\", timestamp_column = \"labelled_at\" }\n");
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  auto bad =
+      check("labels = { table = \"" + s.table("labels") +
+            "\", key = \"pid\", prediction_key = \"ident\", column = \"lbl\", task = \"binary\","
+            " score = \"score\", timestamp_column = \"value\" }\n");
+  INFO(bad.out);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("column \"lbl\" does not exist in table \"" + s.table("labels") + "\"") !=
+        std::string::npos);
+  CHECK(bad.out.find("label key column \"pid\" does not exist in table \"" + s.table("labels") +
+                     "\"") != std::string::npos);
+  CHECK(bad.out.find("prediction key column \"ident\" does not exist in table \"" + s.table("p") +
+                     "\"") != std::string::npos);
+  auto missing = check("labels = { table = \"" + s.name() +
+                       ".nope\", key = \"a\", prediction_key = \"id\","
+                       " column = \"l\", task = \"binary\", score = \"score\" }\n");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.find("monitor m: labels: table \"" + s.name() + ".nope\" does not exist") !=
+        std::string::npos);
+  auto types = check("labels = { table = \"" + s.table("labels") +
+                     "\", key = \"label\", prediction_key = \"id\", column = \"label\", task = "
+                     "\"binary\", score = \"score\" }\n");
+  CHECK(
+      types.out.find("label key \"label\" has type text, prediction key \"id\" has type bigint") !=
+      std::string::npos);
 }

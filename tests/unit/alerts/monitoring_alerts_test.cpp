@@ -72,3 +72,35 @@ TEST_CASE("a monitor without dataset drift configured gets no dataset alert") {
   auto res = r.step(with_dataset(kT0, 0.9));
   CHECK(res.changed.empty());
 }
+
+TEST_CASE("performance alerts as the feature __performance__, only on enough labels") {
+  Run r;
+  r.monitor.labels = config::LabelsConfig{};
+  r.monitor.thresholds.push_back(threshold("roc_auc_drop", 0.02));
+  r.monitor.thresholds.push_back(threshold("accuracy", 0.8, std::nullopt, 1, true));
+  auto with_performance = [](Timestamp when, double drop, double accuracy, drift::Status st) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.01}}}});
+    drift::PerformanceResult p;
+    p.status = st;
+    p.statistics = {{"accuracy", accuracy}};
+    p.changes = {{"roc_auc_drop", drop}};
+    e.performance = p;
+    return e;
+  };
+  // too few labels: even breaching values are no news
+  auto res = r.step(with_performance(kT0, 0.1, 0.5, drift::Status::insufficient_data));
+  CHECK(res.changed.empty());
+  res = r.step(with_performance(kT0 + 5min, 0.1, 0.7, drift::Status::drift));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  CHECK(r.alert("__performance__", "accuracy")->state == AlertState::firing);
+  CHECK(r.alert("__performance__", "accuracy")->below);
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["summary"] ==
+        "fraud-v2: roc_auc_drop of performance 0.1 (> 0.02), accuracy of performance 0.7 (< 0.8)");
+  // insufficient labels later leave the alert as it is
+  r.step(with_performance(kT0 + 10min, 0.0, 0.9, drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  r.step(with_performance(kT0 + 15min, 0.0, 0.9, drift::Status::ok));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::resolved);
+  CHECK(r.alert("__performance__", "accuracy")->state == AlertState::resolved);
+}

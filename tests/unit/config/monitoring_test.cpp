@@ -99,3 +99,114 @@ TEST_CASE("[monitors.dataset_drift] problems") {
   expect_problem("datset_drift = {}\n", 15,
                  "unknown key 'datset_drift' (did you mean 'dataset_drift'?)");
 }
+
+TEST_CASE("[monitors.labels] in the same table and in another one") {
+  auto m = monitor_with("[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\n");
+  REQUIRE(m.labels);
+  CHECK(m.labels->task == LabelsConfig::Task::binary);
+  CHECK(m.labels->column == "label");
+  CHECK_FALSE(m.labels->joined());
+  CHECK(m.labels->positive == "1");
+  CHECK(m.labels->threshold == 0.5);
+  CHECK_FALSE(m.labels->score);
+  CHECK(m.labels->lookback == driftd::Duration::zero());
+  CHECK(m.labels->lookback_per_tick == 4);
+  CHECK_FALSE(m.labels->min_rows);
+  CHECK(m.labels->line == 15);
+  // the default threshold on the realised AUC comes with labels
+  auto t = std::find_if(m.thresholds.begin(), m.thresholds.end(),
+                        [](const Threshold& x) { return x.statistic == "roc_auc_drop"; });
+  REQUIRE(t != m.thresholds.end());
+  CHECK(t->level == 0.02);
+
+  m = monitor_with(
+      "[monitors.labels]\ntable = \"ml.labels\"\nkey = \"prediction_id\"\nprediction_key = \"id\"\n"
+      "column = \"outcome\"\ntimestamp_column = \"labelled_at\"\ntask = \"binary\"\npositive = "
+      "\"fraud\"\n"
+      "score = { json = \"out\", key = \"p_fraud\" }\nthreshold = 0.3\nlookback = \"7d\"\n"
+      "lookback_per_tick = 10\nmin_rows = 500\n"
+      "[monitors.thresholds]\nroc_auc_drop = 0.05\nf1_drop = { above = 0.1, for = 3 }\n");
+  CHECK(m.labels->joined());
+  CHECK(m.labels->table == "ml.labels");
+  CHECK(m.labels->key == "prediction_id");
+  CHECK(m.labels->prediction_key == "id");
+  CHECK(m.labels->timestamp_column == "labelled_at");
+  CHECK(m.labels->positive == "fraud");
+  REQUIRE(m.labels->score);
+  CHECK(m.labels->score->json == "out");
+  CHECK(m.labels->score->key == "p_fraud");
+  CHECK(m.labels->threshold == 0.3);
+  CHECK(m.labels->lookback == std::chrono::hours(24 * 7));
+  CHECK(m.labels->lookback_per_tick == 10);
+  CHECK(m.labels->min_rows == 500);
+  // a threshold given replaces the default
+  CHECK(std::count_if(m.thresholds.begin(), m.thresholds.end(),
+                      [](const Threshold& x) { return x.statistic == "roc_auc_drop"; }) == 1);
+  CHECK(std::find_if(m.thresholds.begin(), m.thresholds.end(), [](const Threshold& x) {
+          return x.statistic == "roc_auc_drop" && x.level == 0.05;
+        }) != m.thresholds.end());
+  CHECK(to_string(LabelsConfig::Task::regression) == "regression");
+}
+
+TEST_CASE("[monitors.labels] tasks and their defaults") {
+  auto m = monitor_with("labels = { column = \"label\", task = \"multiclass\" }\n");
+  CHECK(m.labels->task == LabelsConfig::Task::multiclass);
+  CHECK(std::any_of(m.thresholds.begin(), m.thresholds.end(), [](const Threshold& x) {
+    return x.statistic == "accuracy_drop" && x.level == 0.02;
+  }));
+  CHECK(std::none_of(m.thresholds.begin(), m.thresholds.end(),
+                     [](const Threshold& x) { return x.statistic == "roc_auc_drop"; }));
+  ScopedEnv env({});
+  auto c = load(replaced(kBase, "prediction = { column = \"prediction\", kind = \"categorical\" }",
+                         "prediction = { column = \"value\", kind = \"numerical\" }") +
+                "labels = { column = \"y\", task = \"regression\" }\n");
+  const auto& r = c.monitors.at(0);
+  CHECK(r.labels->task == LabelsConfig::Task::regression);
+  CHECK(std::none_of(r.thresholds.begin(), r.thresholds.end(), [](const Threshold& x) {
+    return x.statistic == "roc_auc_drop" || x.statistic == "accuracy_drop";
+  }));
+}
+
+TEST_CASE("[monitors.labels] problems") {
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\n", 15,
+                 "monitors[0] (fraud-v2).labels: missing required key 'task' (one of \"binary\", "
+                 "\"multiclass\", \"regression\")");
+  expect_problem("[monitors.labels]\ntask = \"binary\"\n", 15,
+                 "labels: missing required key 'column' (the column that holds the label)");
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"binery\"\n", 17,
+                 "labels.task: \"binery\" is not one of \"binary\", \"multiclass\", \"regression\" "
+                 "(did you mean \"binary\"?)");
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\ntable = \"ml.labels\"\n", 15,
+      "labels: missing required key 'key' (the label table's column", 2);
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\ntable = \"ml.labels\"\nkey = "
+      "\"pid\"\n",
+      15,
+      "labels: missing required key 'prediction_key' (the column of \"public.predictions\" that "
+      "'pid' matches)");
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nkey = \"pid\"\n", 18,
+                 "labels.key: only labels in another table ('table') are joined by a key");
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"multiclass\"\npositive = \"yes\"\n", 18,
+      "labels.positive: only for task = \"binary\"");
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"regression\"\n", 17,
+                 "labels.task: \"regression\" compares the predicted value with the label: "
+                 "[monitors.prediction] must be numerical");
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nlookback = \"a week\"\n", 18,
+      "labels.lookback: \"a week\" is not a positive duration");
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nlookback_per_tick = 0\n", 18,
+      "labels.lookback_per_tick: 0 is out of range (expected 1 to 1000)");
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nscore = 3\n", 18,
+                 "labels.score: expected a column name or a table such as { column = \"score\" }, "
+                 "got integer 3");
+  expect_problem(
+      "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nscore = { columm = \"s\" }\n", 18,
+      "labels.score: unknown key 'columm' (did you mean 'column'?)", 2);
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nlokback = \"1d\"\n", 18,
+                 "labels: unknown key 'lokback' (did you mean 'lookback'?)");
+  expect_problem("thresholds = { roc_auc_dorp = 0.02 }\n", 15,
+                 "unknown statistic 'roc_auc_dorp' (did you mean 'roc_auc_drop'?)");
+}

@@ -290,3 +290,53 @@ TEST_CASE("bytes that are not UTF-8 in a request get a 400, not a 500") {
   REQUIRE(r);
   CHECK(r->status == 404);
 }
+
+TEST_CASE("retrain decision: realised performance beyond its threshold is a reason") {
+  auto latest = evaluation("m", 0.05);  // no drift
+  auto labelled = evaluation("m", 0.05);
+  labelled.evaluated_at = *parse_rfc3339("2026-11-20T12:00:00Z");
+  drift::PerformanceResult p;
+  p.task = "binary";
+  p.status = drift::Status::drift;
+  p.statistics = {{"roc_auc", 0.80}, {"accuracy", 0.70}};
+  p.changes = {{"roc_auc_drop", 0.05}};
+  labelled.performance = p;
+  const std::vector<drift::ThresholdSpec> thresholds = {
+      {"psi", false, 0.2}, {"roc_auc_drop", false, 0.02}, {"accuracy", true, 0.75}};
+  auto d = decide_retrain("m", latest, thresholds, {"psi"}, labelled);
+  CHECK(d.should_retrain);
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].feature == "__performance__");
+  CHECK(d.reasons[0].statistic == "roc_auc_drop");
+  CHECK(d.reasons[0].value == 0.05);
+  CHECK(d.reasons[0].threshold == 0.02);
+  CHECK(d.reasons[1].statistic == "accuracy");  // a `below` threshold
+  CHECK(d.evaluated_at == latest.evaluated_at);
+  const json j = json::parse(to_json(d));
+  CHECK(j["reasons"][0]["evaluated_at"] == "2026-11-20T12:00:00Z");
+  CHECK(j["reasons"][0]["feature"] == "__performance__");
+
+  // the latest evaluation lacking rows does not hide the performance reason ...
+  latest.status = drift::Status::insufficient_data;
+  CHECK(decide_retrain("m", latest, thresholds, {"psi"}, labelled).should_retrain);
+  // ... but performance on too few labels is no reason, nor is a change under the threshold
+  labelled.performance->status = drift::Status::insufficient_data;
+  CHECK_FALSE(decide_retrain("m", latest, thresholds, {"psi"}, labelled).should_retrain);
+  labelled.performance->status = drift::Status::ok;
+  latest.status = drift::Status::ok;
+  labelled.performance->changes = {{"roc_auc_drop", 0.01}};
+  labelled.performance->statistics = {{"accuracy", 0.9}};
+  d = decide_retrain("m", latest, thresholds, {"psi"}, labelled);
+  CHECK_FALSE(d.should_retrain);
+  CHECK(json::parse(to_json(d))["reasons"].empty());
+  // drift and performance together: both listed, drift first
+  d = decide_retrain("m", evaluation("m", 0.5), thresholds, {"psi"}, [&] {
+    auto x = labelled;
+    x.performance->changes = {{"roc_auc_drop", 0.03}};
+    return x;
+  }());
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].statistic == "psi");
+  CHECK_FALSE(d.reasons[0].evaluated_at);
+  CHECK(d.reasons[1].statistic == "roc_auc_drop");
+}

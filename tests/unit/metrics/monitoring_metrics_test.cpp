@@ -50,3 +50,30 @@ TEST_CASE("dataset statistics are exported per monitor and statistic") {
   m.retain_monitors({"other"});
   CHECK_FALSE(has(m.exposition(), "driftd_dataset_statistic{monitor=\"fraud\""));
 }
+
+TEST_CASE("performance statistics, changes and the reference's are exported") {
+  metrics::Metrics m("x");
+  m.retain_monitors({"fraud"});
+  auto e = base("fraud");
+  drift::PerformanceResult p;
+  p.statistics = {{"roc_auc", 0.75}, {"label_coverage", 0.5}};
+  p.reference = {{"roc_auc", 0.86}};
+  p.changes = {{"roc_auc_drop", 0.05}};
+  e.performance = p;
+  m.record_evaluation(e, 0.1);
+  m.count_reevaluation("fraud");
+  m.count_reevaluation("fraud");
+  std::string t = m.exposition();
+  CHECK(has(t, "driftd_performance_statistic{monitor=\"fraud\",statistic=\"roc_auc\"} 0.75\n"));
+  CHECK(
+      has(t, "driftd_performance_statistic{monitor=\"fraud\",statistic=\"label_coverage\"} 0.5\n"));
+  CHECK(
+      has(t, "driftd_performance_statistic{monitor=\"fraud\",statistic=\"roc_auc_drop\"} 0.05\n"));
+  CHECK(has(
+      t, "driftd_performance_statistic{monitor=\"fraud\",statistic=\"reference_roc_auc\"} 0.86\n"));
+  CHECK(has(t, "driftd_reevaluations_total{monitor=\"fraud\"} 2\n"));
+  m.record_evaluation(base("fraud"), 0.1);
+  CHECK_FALSE(has(m.exposition(), "driftd_performance_statistic{"));
+  m.retain_monitors({});
+  CHECK_FALSE(has(m.exposition(), "driftd_reevaluations_total{monitor=\"fraud\"}"));
+}

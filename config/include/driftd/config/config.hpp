@@ -108,6 +108,28 @@ struct DatasetDriftConfig {
 };
 std::string_view to_string(DatasetDriftConfig::Correction c);
 
+// `[monitors.labels]`: where the true outcomes of the predictions come from (delayed labels), so
+// that the realised performance of the model is measured.
+struct LabelsConfig {
+  enum class Task { binary, multiclass, regression };
+  Task task = Task::binary;
+  std::string column;                // the label: a column of the monitor's table, or of `table`
+  std::string table;                 // empty: the labels are in the monitor's own table
+  std::string key;                   // with `table`: its column matched with ...
+  std::string prediction_key;        // ... this column of the monitor's table
+  std::string timestamp_column;      // optional: when the label arrived (for label_delay_*)
+  std::string positive = "1";        // binary: the positive class, compared as text
+  std::optional<ValueSource> score;  // binary: the score of the positive class (default: the
+                                     // confidence, else a numerical prediction)
+  double threshold = 0.5;            // binary: predicted positive when score >= threshold
+  Duration lookback{0};              // re-evaluate past instants within it as labels arrive
+  int lookback_per_tick = 4;         // at most this many re-evaluations per scheduled tick
+  std::optional<std::int64_t> min_rows;  // labelled rows needed on each side; default min_rows
+  int line = 0;
+  bool joined() const { return !table.empty(); }
+};
+std::string_view to_string(LabelsConfig::Task t);
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -124,6 +146,7 @@ struct MonitorConfig {
   std::optional<ConfidenceConfig> confidence;
   std::vector<FeatureConfig> features;
   std::optional<DatasetDriftConfig> dataset_drift;
+  std::optional<LabelsConfig> labels;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert

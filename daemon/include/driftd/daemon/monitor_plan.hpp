@@ -7,13 +7,47 @@
 
 #include "driftd/config/config.hpp"
 #include "driftd/drift/evaluation.hpp"
+#include "driftd/drift/monitoring.hpp"
 #include "driftd/drift/sources.hpp"
 
 namespace driftd::daemon {
 
 drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m);
 
-// Current window: (at - window, at].
+// Where the values beyond the evaluation spec's columns are in a request's columns (-1: not
+// read). The spec's columns come first (`main` of them), the others after.
+struct ColumnLayout {
+  std::size_t main = 0;
+  int prediction = -1;  // the prediction (one of the main columns)
+  int confidence = -1;  // the confidence (one of the main columns)
+  int label = -1;
+  int score = -1;  // may be the confidence or the prediction
+  int label_time = -1;
+  int prediction_time = -1;
+};
+
+struct PlannedRequest {
+  drift::WindowRequest request;
+  ColumnLayout layout;
+};
+
+// The current window with every column the monitor's sections need, read in one scan.
+PlannedRequest plan_current(const config::MonitorConfig& m, Timestamp at);
+// The reference window likewise.
+PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at);
+// Only the reference's label, score and prediction columns: for a frozen reference, whose rows are
+// not kept, when its performance must be measured again (labels still arriving).
+std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,
+                                                         Timestamp at);
+
+// What realised performance needs to know; nullopt without [monitors.labels].
+std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConfig& m);
+// The columns of `data` (read with `layout`) that performance reads.
+drift::PerformanceColumns performance_columns(const config::MonitorConfig& m,
+                                              const drift::WindowData& data,
+                                              const ColumnLayout& layout);
+
+// Current window: (at - window, at] (plan_current's request).
 drift::WindowRequest current_request(const config::MonitorConfig& m, Timestamp at);
 // Reference window: fixed (from, to], offset (at - offset - window, at - offset], or a table.
 drift::WindowRequest reference_request(const config::MonitorConfig& m, Timestamp at);

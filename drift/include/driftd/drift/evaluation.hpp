@@ -24,6 +24,7 @@ std::string_view to_string(FeatureKind k);
 inline constexpr std::string_view kPredictionName = "__prediction__";
 // Names under which the monitor-level statistics appear in alerts and the statistics table.
 inline constexpr std::string_view kDatasetName = "__dataset__";
+inline constexpr std::string_view kPerformanceName = "__performance__";
 
 // Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
 using NamedValues = std::vector<std::pair<std::string, double>>;
@@ -63,6 +64,25 @@ struct DatasetResult {
   std::vector<std::string> breaches;
 };
 
+// Realised performance of the predictions whose labels have arrived, against the reference's
+// (monitoring.hpp computes it from the rows of both windows).
+struct PerformanceResult {
+  std::string task;              // "binary", "multiclass" or "regression"
+  Status status = Status::ok;    // ok | drift | insufficient_data (too few labelled rows)
+  std::uint64_t rows = 0;        // predictions in the current window (after sampling)
+  std::uint64_t labelled = 0;    // the rows every metric is computed on
+  std::uint64_t unlabelled = 0;  // label not there (yet)
+  std::uint64_t skipped = 0;     // label there but unusable (e.g. the prediction is missing)
+  // The current window's metrics, then label_coverage, labelled_rows and label_delay_*.
+  NamedValues statistics;
+  std::uint64_t reference_rows = 0;
+  std::uint64_t reference_labelled = 0;
+  NamedValues reference;  // the reference window's metrics, label_coverage, labelled_rows
+  NamedValues changes;    // <metric>_drop / <metric>_increase: larger is worse
+  std::vector<std::string> breaches;
+  NamedValues alertable() const;  // statistics, then changes
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -73,6 +93,7 @@ struct Evaluation {
   std::optional<FeatureResult> prediction;
   std::optional<ConfidenceResult> confidence;
   std::optional<DatasetResult> dataset;  // with a dataset-drift spec only
+  std::optional<PerformanceResult> performance;  // monitors with labels only
   std::optional<std::string> error;
 };
 
