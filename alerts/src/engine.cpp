@@ -31,6 +31,9 @@ struct Subject {
   const drift::FeatureStatistics* features = nullptr;       // feature or prediction
   const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
   const drift::NamedValues* values = nullptr;               // a monitor-level section
+  // System health is judged on evaluations with too few rows for drift too (a traffic collapse
+  // is news); other subjects only on `ok` / `drift` evaluations.
+  bool judged_without_enough_rows = false;
   std::optional<double> get(const std::string& statistic) const {
     if (features) return features->get(statistic);
     if (confidence) return confidence->get(statistic);
@@ -74,6 +77,12 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
       performance = e.performance->alertable();
       s.values = &performance;
     }
+    out.push_back(s);
+  }
+  if (m.system) {
+    Subject s{std::string(drift::kSystemName)};
+    if (e.system) s.values = &e.system->statistics;
+    s.judged_without_enough_rows = true;
     out.push_back(s);
   }
   return out;
@@ -241,7 +250,9 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
         w->ruled = true;
         w->rank = my_rank;
       }
-      if (!data_ok) continue;
+      const bool judged = data_ok || (subject.judged_without_enough_rows &&
+                                      e.status == drift::Status::insufficient_data);
+      if (!judged) continue;
       const auto v = subject.get(t.statistic);
       if (!v) continue;  // undefined in this evaluation: no transition
       if (!w) {

@@ -52,6 +52,7 @@ std::string feature_label(const std::string& f) {
   if (f == kConfidenceFeature) return "confidence";
   if (f == drift::kDatasetName) return "the dataset";
   if (f == drift::kPerformanceName) return "performance";
+  if (f == drift::kSystemName) return "system health";
   return f;
 }
 

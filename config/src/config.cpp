@@ -134,7 +134,10 @@ const std::vector<std::string>& known_statistics() {
       "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
       "mean_error", "accuracy_drop", "precision_drop", "recall_drop", "f1_drop", "roc_auc_drop",
       "log_loss_increase", "mae_increase", "rmse_increase", "mape_increase", "label_coverage",
-      "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max"};
+      "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max",
+      // [monitors.system]
+      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
+      "throughput_per_minute", "volume_change"};
   return kStatistics;
 }
 

@@ -58,7 +58,11 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "repeat_interval",
                                                "failing_after",
                                                "dataset_drift",
-                                               "labels"};
+                                               "labels",
+                                               "system"};
+const std::vector<std::string> kSystemKeys = {"latency_column", "latency_unit", "error_column",
+                                              "error_values"};
+const std::vector<std::string> kLatencyUnits = {"ms", "s", "us"};
 const std::vector<std::string> kLabelsKeys = {
     "column",   "table", "key",       "prediction_key", "timestamp_column",  "task",
     "positive", "score", "threshold", "lookback",       "lookback_per_tick", "min_rows"};
@@ -828,6 +832,60 @@ class Loader {
     return out;
   }
 
+  std::optional<SystemConfig> system(const Scope& m) {
+    const toml::table* t =
+        get_table(m, "system", Need::optional,
+                  "a table such as { latency_column = \"latency_ms\", error_column = \"status\" }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("system")};
+    check_keys(s, kSystemKeys);
+    SystemConfig out;
+    out.line = s.line();
+    if (auto c = get_string(s, "latency_column", Need::optional)) {
+      check_name(s, "latency_column", *c, false);
+      out.latency_column = *c;
+    }
+    if (auto u = get_choice(s, "latency_unit", Need::optional, kLatencyUnits)) {
+      out.latency_unit = *u;
+      out.latency_to_ms = *u == "s" ? 1000.0 : *u == "us" ? 0.001 : 1.0;
+      if (!s.has("latency_column")) {
+        add(s.line_of_key("latency_unit"),
+            s.at("latency_unit") + ": goes with 'latency_column' (the column it describes)");
+      }
+    }
+    if (auto c = get_string(s, "error_column", Need::optional)) {
+      check_name(s, "error_column", *c, false);
+      out.error_column = *c;
+    }
+    if (const toml::array* values =
+            get_array(s, "error_values", Need::optional,
+                      "an array of values meaning an error, e.g. [\"error\", \"timeout\"]")) {
+      out.error_values.clear();
+      if (!s.has("error_column")) {
+        add(s.line_of_key("error_values"),
+            s.at("error_values") + ": goes with 'error_column' (the column they are values of)");
+      }
+      if (values->empty()) {
+        add(s.line_of_key("error_values"),
+            s.at("error_values") + ": is empty (leave it out for a boolean column: true = error)");
+      }
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        const toml::node& v = *values->get(i);
+        const std::string path = s.at("error_values") + "[" + std::to_string(i) + "]";
+        if (v.is_string()) {
+          out.error_values.push_back(v.as_string()->get());
+        } else if (v.is_integer()) {
+          out.error_values.push_back(std::to_string(v.as_integer()->get()));  // HTTP status codes
+        } else if (v.is_boolean()) {
+          out.error_values.push_back(v.as_boolean()->get() ? "true" : "false");
+        } else {
+          type_error(v, path, "a string, integer or boolean");
+        }
+      }
+    }
+    return out;
+  }
+
   std::optional<DatasetDriftConfig> dataset_drift(const Scope& m) {
     const toml::table* t =
         get_table(m, "dataset_drift", Need::optional,
@@ -1129,6 +1187,7 @@ class Loader {
     }
     out.dataset_drift = dataset_drift(m);
     out.labels = labels(m, out);
+    out.system = system(m);
     out.thresholds = thresholds(m);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.

@@ -154,15 +154,19 @@ namespace {
 // consumed): the sections beyond feature drift.
 struct RowResults {
   std::optional<drift::WindowPerformance> performance;
+  std::optional<drift::WindowSystem> system;  // the current window's
 };
 
 // Computes the row-level sections of `data` and drops the columns only they needed, leaving the
-// evaluation spec's columns.
+// evaluation spec's columns. System health is the current window's only.
 RowResults take_rows(const config::MonitorConfig& m,
                      const std::optional<drift::PerformanceSpec>& ps, drift::WindowData& data,
-                     const ColumnLayout& layout) {
+                     const ColumnLayout& layout, bool current) {
   RowResults r;
   if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
+  if (auto ss = system_spec(m); ss && current) {
+    r.system = drift::window_system(*ss, system_columns(data, layout));
+  }
   data.columns.resize(layout.main);
   return r;
 }
@@ -251,7 +255,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
           try {
             auto narrow = plan_reference_performance(m, at);
             drift::WindowData data = source_.read(narrow->request, local.get_token());
-            ref_rows = take_rows(m, perf, data, narrow->layout);
+            ref_rows = take_rows(m, perf, data, narrow->layout, false);
           } catch (...) {
             performance_error = std::current_exception();
             local.request_stop();
@@ -262,7 +266,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, perf, data, cur_plan.layout);
+        cur_rows = take_rows(m, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), pf);
       } catch (...) {
         local.request_stop();
@@ -279,7 +283,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     if (!frozen && (cached || stored)) {
       // The stored reference was unusable: read the reference window after all.
       drift::WindowData data = source_.read(ref_req, local.get_token());
-      ref_rows = take_rows(m, perf, data, ref_plan.layout);
+      ref_rows = take_rows(m, perf, data, ref_plan.layout, false);
       auto built = std::make_shared<drift::FrozenReference>(
           drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
       cache_.put(key, built);
@@ -292,7 +296,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       std::jthread ref_thread([&] {
         try {
           drift::WindowData data = source_.read(ref_req, local.get_token());
-          ref_rows = take_rows(m, perf, data, ref_plan.layout);
+          ref_rows = take_rows(m, perf, data, ref_plan.layout, false);
           built = std::make_shared<drift::FrozenReference>(
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
         } catch (...) {
@@ -303,7 +307,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, perf, data, cur_plan.layout);
+        cur_rows = take_rows(m, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
         local.request_stop();
@@ -324,6 +328,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       if (stable) remember_reference_performance(perf_key, *ref_rows.performance);
       drift::add_performance(e, *perf, *cur_rows.performance, *ref_rows.performance,
                              spec.thresholds);
+    }
+    if (m.system && cur_rows.system) {
+      drift::add_system(e, *cur_rows.system, ref_req.from.has_value() && ref_req.to.has_value(),
+                        spec.thresholds);
     }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;

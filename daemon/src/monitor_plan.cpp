@@ -146,7 +146,9 @@ void add_label_columns(const config::MonitorConfig& m, drift::WindowRequest& r,
                  same_source(*l.score, m.prediction->source)) {
         layout.score = layout.prediction;
       } else {
-        layout.score = add_column(r, column_of(*l.score, drift::FeatureKind::numerical));
+        auto score = column_of(*l.score, drift::FeatureKind::numerical);
+        score.hashed = false;  // the sample of the features must not depend on what else is read
+        layout.score = add_column(r, std::move(score));
       }
     } else if (m.confidence && layout.confidence >= 0) {
       layout.score = layout.confidence;
@@ -164,6 +166,20 @@ void add_label_columns(const config::MonitorConfig& m, drift::WindowRequest& r,
         auxiliary(r.timestamp_column, drift::FeatureKind::numerical, false, false);
     prediction_time.epoch = true;
     layout.prediction_time = add_column(r, std::move(prediction_time));
+  }
+}
+
+// Adds the system-health columns (the current window's only).
+void add_system_columns(const config::MonitorConfig& m, drift::WindowRequest& r,
+                        ColumnLayout& layout) {
+  if (!m.system) return;
+  if (!m.system->latency_column.empty()) {
+    layout.latency = add_column(
+        r, auxiliary(m.system->latency_column, drift::FeatureKind::numerical, false, false));
+  }
+  if (!m.system->error_column.empty()) {
+    layout.error = add_column(
+        r, auxiliary(m.system->error_column, drift::FeatureKind::categorical, false, false));
   }
 }
 
@@ -195,6 +211,7 @@ PlannedRequest plan_current(const config::MonitorConfig& m, Timestamp at) {
   PlannedRequest p{std::move(r), {}};
   p.layout = main_layout(m, p.request);
   add_label_columns(m, p.request, p.layout);
+  add_system_columns(m, p.request, p.layout);
   return p;
 }
 
@@ -260,6 +277,26 @@ std::optional<PlannedRequest> plan_reference_performance(const config::MonitorCo
   p.layout.main = p.request.columns.size();
   add_label_columns(m, p.request, p.layout);
   return p;
+}
+
+std::optional<drift::SystemSpec> system_spec(const config::MonitorConfig& m) {
+  if (!m.system) return std::nullopt;
+  drift::SystemSpec s;
+  s.latency_to_ms = m.system->latency_to_ms;
+  s.error_values = m.system->error_values;
+  return s;
+}
+
+drift::SystemColumns system_columns(const drift::WindowData& data, const ColumnLayout& layout) {
+  drift::SystemColumns c;
+  auto at = [&](int i) -> const drift::Column* {
+    return i >= 0 && static_cast<std::size_t>(i) < data.columns.size()
+               ? &data.columns[static_cast<std::size_t>(i)]
+               : nullptr;
+  };
+  c.latency = at(layout.latency);
+  c.error = at(layout.error);
+  return c;
 }
 
 std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConfig& m) {

@@ -131,7 +131,10 @@ int statistic_rank(const std::string& name) {
       "mean_error", "label_coverage", "labelled_rows", "label_delay_mean", "label_delay_p50",
       "label_delay_p90", "label_delay_max", "accuracy_drop", "precision_drop", "recall_drop",
       "f1_drop", "roc_auc_drop", "log_loss_increase", "mae_increase", "rmse_increase",
-      "mape_increase"};
+      "mape_increase",
+      // system
+      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
+      "throughput_per_minute", "volume_change"};
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -283,6 +286,26 @@ PerformanceResult performance_of(const Json& j) {
   return p;
 }
 
+Json system_json(const SystemResult& r) {
+  Json j = Json::object();
+  j["latency_rows"] = r.latencies;
+  j["requests"] = r.requests;
+  j["errors"] = r.errors;
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+SystemResult system_of(const Json& j) {
+  SystemResult r;
+  r.latencies = count(j, "latency_rows");
+  r.requests = count(j, "requests");
+  r.errors = count(j, "errors");
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -307,6 +330,7 @@ std::string to_json(const Evaluation& e) {
   // Sections of the extensions are present only for monitors that configure them.
   if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
   if (e.performance) j["performance"] = performance_json(*e.performance);
+  if (e.system) j["system"] = system_json(*e.system);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -343,6 +367,7 @@ Evaluation evaluation_from_json(std::string_view json) {
     }
     if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
     if (j.contains("performance")) e.performance = performance_of(member(j, "performance"));
+    if (j.contains("system")) e.system = system_of(member(j, "system"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

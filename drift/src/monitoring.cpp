@@ -3,9 +3,12 @@
 #include "driftd/drift/monitoring.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#include "driftd/drift/system_health.hpp"
 
 namespace driftd::drift {
 namespace {
@@ -177,6 +180,68 @@ void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPer
     if (!r.breaches.empty()) e.status = Status::drift;
   }
   e.performance = std::move(r);
+}
+
+WindowSystem window_system(const SystemSpec& spec, const SystemColumns& c) {
+  WindowSystem out;
+  if (c.latency != nullptr) {
+    const auto& col = numerical(c.latency, "the latency");
+    std::vector<double> ms;
+    ms.reserve(col.values.size());
+    for (std::size_t i = 0; i < col.values.size(); ++i)
+      ms.push_back(col.values[i] * spec.latency_to_ms);
+    out.latency = latency_statistics(ms);
+  }
+  if (c.error != nullptr) {
+    const auto& col = categorical(c.error, "the error column");
+    std::vector<char> is_error(col.dictionary.size());
+    for (std::size_t i = 0; i < col.dictionary.size(); ++i) {
+      is_error[i] = std::find(spec.error_values.begin(), spec.error_values.end(),
+                              col.dictionary[i]) != spec.error_values.end();
+    }
+    std::uint64_t errors = 0;
+    for (std::size_t i = 0; i < col.ids.size(); ++i) {
+      const auto id = col.ids[i];
+      if (id == CategoricalColumn::kMissingCategory) continue;
+      ++out.requests;
+      if (is_error[id]) ++errors;
+    }
+    out.errors = errors;
+  }
+  return out;
+}
+
+void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
+                const std::vector<ThresholdSpec>& thresholds) {
+  SystemResult r;
+  if (w.latency) {
+    r.latencies = w.latency->count;
+    for (const auto& [name, value] : w.latency->values)
+      r.statistics.emplace_back("latency_" + name, value);
+  }
+  if (w.errors) {
+    r.requests = w.requests;
+    r.errors = *w.errors;
+    if (auto v = error_rate(*w.errors, w.requests)) r.statistics.emplace_back("error_rate", *v);
+  }
+  auto seconds = [](const WindowInfo& info) {
+    return std::chrono::duration<double>(info.to - info.from).count();
+  };
+  const double current_seconds = seconds(e.current_window);
+  if (auto v = throughput_per_minute(e.current_window.rows_in_window, current_seconds)) {
+    r.statistics.emplace_back("throughput_per_minute", *v);
+  }
+  if (reference_bounded) {
+    if (auto v = volume_change(e.current_window.rows_in_window, current_seconds,
+                               e.reference_window.rows_in_window, seconds(e.reference_window))) {
+      r.statistics.emplace_back("volume_change", *v);
+    }
+  }
+  if (e.status != Status::error) {
+    r.breaches = breaches_in(r.statistics, thresholds);
+    if (!r.breaches.empty() && e.status == Status::ok) e.status = Status::drift;
+  }
+  e.system = std::move(r);
 }
 
 }  // namespace driftd::drift

@@ -113,8 +113,9 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
-  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, status, window_rows,
-      last_eval, alerts_firing, queue_depth, next_run, build_info, database_up, frozen_cache;
+  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat, status,
+      window_rows, last_eval, alerts_firing, queue_depth, next_run, build_info, database_up,
+      frozen_cache;
   Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
@@ -143,6 +144,13 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
                                        "predictions (metrics, label coverage and delay, changes "
                                        "against the reference; reference_* for the reference's).")
                                    .Register(*m.statistics_registry);
+  m.system_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_system_statistic")
+           .Help(
+               "Latest system health of a monitor's service: latency_* (milliseconds), error_rate, "
+               "throughput_per_minute, volume_change.")
+           .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
   m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
@@ -247,6 +255,7 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
       performance.emplace_back("reference_" + name, value);
   }
   put_named(m.performance_stat, e.performance ? &performance : nullptr);
+  put_named(m.system_stat, e.system ? &e.system->statistics : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -258,6 +267,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.confidence.remove_if_not(keep);
   m.dataset_stat.remove_if_not(keep);
   m.performance_stat.remove_if_not(keep);
+  m.system_stat.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);

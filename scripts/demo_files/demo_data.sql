@@ -20,12 +20,14 @@ CREATE TABLE public.predictions (
   confidence    double precision,
   fraud_score   double precision,  -- the model's score of the fraud class
   label         text,              -- the true outcome, known 10 minutes after the prediction
-  labelled_at   timestamptz        -- when it became known
+  labelled_at   timestamptz,       -- when it became known
+  latency_ms    double precision,  -- time to answer the request
+  status        text               -- 'ok', or 'timeout' for the slowest requests
 );
 SELECT setseed(0.42);
 INSERT INTO public.predictions
   (ts, model, model_version, amount, age, country, device, features, prediction, confidence,
-   fraud_score, label, labelled_at)
+   fraud_score, label, labelled_at, latency_ms, status)
 SELECT ts, 'fraud', 'v2.1.0',
        CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
        CASE WHEN u5 < 0.01 THEN NULL ELSE round(40 + 12 * z2)::int END,
@@ -48,11 +50,13 @@ SELECT ts, 'fraud', 'v2.1.0',
        CASE WHEN fraud THEN 1 - (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9
             ELSE (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9 END,
        CASE WHEN ts < now() - interval '10 minutes' THEN CASE WHEN fraud THEN 'fraud' ELSE 'legit' END END,
-       CASE WHEN ts < now() - interval '10 minutes' THEN ts + interval '10 minutes' END
+       CASE WHEN ts < now() - interval '10 minutes' THEN ts + interval '10 minutes' END,
+       round((15 + 400 * u10 ^ 6)::numeric, 1),
+       CASE WHEN u10 > 0.997 THEN 'timeout' ELSE 'ok' END
 FROM (
   SELECT ts, ts > now() - interval '2 days' AS drifted,
          random() < (CASE WHEN ts > now() - interval '2 days' THEN 0.05 ELSE 0.03 END) AS fraud,
-         random() AS u9,
+         random() AS u9, random() AS u10,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,

@@ -391,3 +391,79 @@ TEST_CASE("check validates the label table, its key and its columns", "[monitori
       types.out.find("label key \"label\" has type text, prediction key \"id\" has type bigint") !=
       std::string::npos);
 }
+
+TEST_CASE("system health from the log: latency, errors, throughput, volume", "[monitoring]") {
+  TestSchema s("sys");
+  State state{s.name() + "_state"};
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, x float8, latency_s float8, status text, failed boolean)");
+  // reference hour: 600 rows; current hour: 1800 rows, slower, 5% errors or timeouts, some NULLs
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '6 s', i % 10, 0.05, 'ok', false"
+      " FROM generate_series(1, 600) i");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-02T00:00:00Z'::timestamptz + i * interval '2 s', i % 10,"
+               " CASE WHEN i % 97 = 0 THEN NULL ELSE ((i * 7919) % 1000) / 1000.0 END,"
+               " CASE WHEN i % 40 = 0 THEN 'error' WHEN i % 40 = 1 THEN 'timeout' WHEN i % 50 = 7 "
+               "THEN NULL ELSE 'ok' END,"
+               " i % 40 < 2 FROM generate_series(1, 1800) i");
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      config(state.name, s.table("p"),
+             "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T01:00:00Z\" }\n"
+             "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n"
+             "system = { latency_column = \"latency_s\", latency_unit = \"s\", error_column = "
+             "\"status\","
+             " error_values = [\"error\", \"timeout\"] }\n"
+             "thresholds = { error_rate = 0.01, latency_p99 = 500, volume_change = { below = -0.5 "
+             "} }\n"));
+  json e = run_once(path, "2026-01-02T01:00:00Z");
+  INFO(e.dump());
+  REQUIRE(e.contains("system"));
+  const json& st = e["system"]["statistics"];
+  const std::string cur = "FROM " + s.table("p") +
+                          " WHERE ts > '2026-01-02T00:00:00Z' AND ts <= '2026-01-02T01:00:00Z'";
+  for (const char* q : {"0.5", "0.95", "0.99"}) {
+    const std::string name =
+        std::string("latency_p") + (std::string(q) == "0.5" ? "50" : std::string(q).substr(2));
+    CAPTURE(name);
+    CHECK(st[name].get<double>() ==
+          Approx(std::stod(s.sql().scalar("SELECT 1000 * percentile_cont(" + std::string(q) +
+                                          ") WITHIN GROUP (ORDER BY latency_s) " + cur)))
+              .epsilon(1e-12));
+  }
+  CHECK(st["latency_mean"].get<double>() ==
+        Approx(std::stod(s.sql().scalar("SELECT 1000 * avg(latency_s) " + cur))).epsilon(1e-12));
+  CHECK(st["latency_max"].get<double>() == Approx(999));
+  CHECK(st["error_rate"].get<double>() ==
+        Approx(std::stod(s.sql().scalar("SELECT avg((status IN ('error', 'timeout'))::int) " + cur +
+                                        " AND status IS NOT NULL")))
+            .epsilon(1e-12));
+  CHECK(e["system"]["requests"].get<long long>() ==
+        std::stoll(s.sql().scalar("SELECT count(status) " + cur)));
+  CHECK(e["system"]["latency_rows"].get<long long>() ==
+        std::stoll(s.sql().scalar("SELECT count(latency_s) " + cur)));
+  CHECK(st["throughput_per_minute"] == 30);
+  CHECK(st["volume_change"] == 2);
+  CHECK(e["system"]["breaches"] == json::array({"error_rate", "latency_p99"}));
+  CHECK(e["status"] == "drift");
+  CHECK(s.sql().scalar(
+            "SELECT value FROM " + state.name +
+            ".statistics WHERE feature = '__system__' AND statistic = 'throughput_per_minute'") ==
+        "30");
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state.name +
+                       ".alerts WHERE feature = '__system__' AND state = 'firing'") == "2");
+
+  SECTION("a boolean error column: true is an error") {
+    std::string p2 = testing::write_temp_file(
+        "bool.toml", config(state.name, s.table("p"),
+                            "reference = { offset = \"1d\" }\nfeatures = [{ name = \"x\", column = "
+                            "\"x\", kind = \"numerical\" }]\n"
+                            "system = { error_column = \"failed\" }\n"));
+    json b = run_once(p2, "2026-01-02T01:00:00Z");
+    CHECK(b["system"]["statistics"]["error_rate"].get<double>() == Approx(90.0 / 1800));
+    CHECK(b["system"]["statistics"]["volume_change"] == 2);
+    CHECK_FALSE(b["system"]["statistics"].contains("latency_p50"));
+  }
+}

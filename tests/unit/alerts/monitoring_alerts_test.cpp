@@ -104,3 +104,27 @@ TEST_CASE("performance alerts as the feature __performance__, only on enough lab
   CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::resolved);
   CHECK(r.alert("__performance__", "accuracy")->state == AlertState::resolved);
 }
+
+TEST_CASE("system health alerts as __system__, also on evaluations with too few rows") {
+  Run r;
+  r.monitor.system = config::SystemConfig{};
+  r.monitor.thresholds.push_back(threshold("volume_change", -0.5, std::nullopt, 1, true));
+  auto with_volume = [](Timestamp when, double change, drift::Status st) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.5}}}}, st);
+    drift::SystemResult s;
+    s.statistics = {{"volume_change", change}};
+    e.system = s;
+    return e;
+  };
+  auto res = r.step(with_volume(kT0, -0.99, drift::Status::insufficient_data));
+  CHECK(r.alert("__system__", "volume_change")->state == AlertState::firing);
+  CHECK_FALSE(r.alert("amount", "psi"));  // drift needs enough rows
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["summary"] ==
+        "fraud-v2: volume_change of system health -0.99 (< -0.5)");
+  r.step(with_volume(kT0 + 5min, 0.0, drift::Status::ok));
+  CHECK(r.alert("__system__", "volume_change")->state == AlertState::resolved);
+  // an error evaluation judges nothing
+  res = r.step(with_volume(kT0 + 10min, -0.99, drift::Status::error));
+  CHECK(r.alert("__system__", "volume_change")->state == AlertState::resolved);
+}

@@ -210,3 +210,41 @@ TEST_CASE("[monitors.labels] problems") {
   expect_problem("thresholds = { roc_auc_dorp = 0.02 }\n", 15,
                  "unknown statistic 'roc_auc_dorp' (did you mean 'roc_auc_drop'?)");
 }
+
+TEST_CASE("[monitors.system]") {
+  auto m = monitor_with("[monitors.system]\n");
+  REQUIRE(m.system);
+  CHECK(m.system->latency_column.empty());
+  CHECK(m.system->error_column.empty());
+  CHECK(m.system->error_values == std::vector<std::string>{"true"});
+  m = monitor_with(
+      "[monitors.system]\nlatency_column = \"latency_s\"\nlatency_unit = \"s\"\nerror_column = "
+      "\"status\"\n"
+      "error_values = [\"error\", \"timeout\", 503]\n"
+      "[monitors.thresholds]\nerror_rate = 0.01\nlatency_p99 = 500\nvolume_change = { below = -0.5 "
+      "}\n");
+  CHECK(m.system->latency_column == "latency_s");
+  CHECK(m.system->latency_unit == "s");
+  CHECK(m.system->latency_to_ms == 1000);
+  CHECK(m.system->error_column == "status");
+  CHECK(m.system->error_values == std::vector<std::string>{"error", "timeout", "503"});
+  CHECK(monitor_with("system = { latency_column = \"l\", latency_unit = \"us\" }\n")
+            .system->latency_to_ms == 0.001);
+}
+
+TEST_CASE("[monitors.system] problems") {
+  expect_problem("[monitors.system]\nlatency_colum = \"l\"\n", 16,
+                 "system: unknown key 'latency_colum' (did you mean 'latency_column'?)");
+  expect_problem("[monitors.system]\nlatency_column = \"l\"\nlatency_unit = \"msec\"\n", 17,
+                 "system.latency_unit: \"msec\" is not one of \"ms\", \"s\", \"us\"");
+  expect_problem("[monitors.system]\nlatency_unit = \"s\"\n", 16,
+                 "system.latency_unit: goes with 'latency_column'");
+  expect_problem("[monitors.system]\nerror_values = [\"error\"]\n", 16,
+                 "system.error_values: goes with 'error_column'");
+  expect_problem("[monitors.system]\nerror_column = \"status\"\nerror_values = []\n", 17,
+                 "system.error_values: is empty");
+  expect_problem("[monitors.system]\nerror_column = \"status\"\nerror_values = [1.5]\n", 17,
+                 "system.error_values[0]: expected a string, integer or boolean, got float 1.5");
+  expect_problem("thresholds = { latency_p95s = 100 }\n", 15,
+                 "unknown statistic 'latency_p95s' (did you mean 'latency_p95'?)");
+}

@@ -77,3 +77,18 @@ TEST_CASE("performance statistics, changes and the reference's are exported") {
   m.retain_monitors({});
   CHECK_FALSE(has(m.exposition(), "driftd_reevaluations_total{monitor=\"fraud\"}"));
 }
+
+TEST_CASE("system statistics are exported") {
+  metrics::Metrics m("x");
+  auto e = base("svc");
+  drift::SystemResult s;
+  s.statistics = {{"latency_p99", 480}, {"error_rate", 0.25}, {"volume_change", -0.5}};
+  e.system = s;
+  m.record_evaluation(e, 0.1);
+  std::string t = m.exposition();
+  CHECK(has(t, "driftd_system_statistic{monitor=\"svc\",statistic=\"latency_p99\"} 480\n"));
+  CHECK(has(t, "driftd_system_statistic{monitor=\"svc\",statistic=\"error_rate\"} 0.25\n"));
+  CHECK(has(t, "driftd_system_statistic{monitor=\"svc\",statistic=\"volume_change\"} -0.5\n"));
+  m.retain_monitors({});
+  CHECK_FALSE(has(m.exposition(), "driftd_system_statistic{"));
+}

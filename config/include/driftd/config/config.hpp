@@ -130,6 +130,16 @@ struct LabelsConfig {
 };
 std::string_view to_string(LabelsConfig::Task t);
 
+// `[monitors.system]`: system health of the model service from optional columns of the log.
+struct SystemConfig {
+  std::string latency_column;       // empty: no latency statistics
+  std::string latency_unit = "ms";  // "ms", "s" or "us": what the column holds
+  double latency_to_ms = 1;         // factor turning the column's unit into milliseconds
+  std::string error_column;         // empty: no error rate
+  std::vector<std::string> error_values = {"true"};  // values (as text) that mean "an error"
+  int line = 0;
+};
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -147,6 +157,7 @@ struct MonitorConfig {
   std::vector<FeatureConfig> features;
   std::optional<DatasetDriftConfig> dataset_drift;
   std::optional<LabelsConfig> labels;
+  std::optional<SystemConfig> system;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert

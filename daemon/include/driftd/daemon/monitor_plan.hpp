@@ -24,6 +24,8 @@ struct ColumnLayout {
   int score = -1;  // may be the confidence or the prediction
   int label_time = -1;
   int prediction_time = -1;
+  int latency = -1;  // [monitors.system], current window only
+  int error = -1;
 };
 
 struct PlannedRequest {
@@ -39,6 +41,10 @@ PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at);
 // not kept, when its performance must be measured again (labels still arriving).
 std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,
                                                          Timestamp at);
+
+// What system health needs to know; nullopt without [monitors.system].
+std::optional<drift::SystemSpec> system_spec(const config::MonitorConfig& m);
+drift::SystemColumns system_columns(const drift::WindowData& data, const ColumnLayout& layout);
 
 // What realised performance needs to know; nullopt without [monitors.labels].
 std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConfig& m);

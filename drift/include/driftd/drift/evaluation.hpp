@@ -25,6 +25,7 @@ inline constexpr std::string_view kPredictionName = "__prediction__";
 // Names under which the monitor-level statistics appear in alerts and the statistics table.
 inline constexpr std::string_view kDatasetName = "__dataset__";
 inline constexpr std::string_view kPerformanceName = "__performance__";
+inline constexpr std::string_view kSystemName = "__system__";
 
 // Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
 using NamedValues = std::vector<std::pair<std::string, double>>;
@@ -83,6 +84,17 @@ struct PerformanceResult {
   NamedValues alertable() const;  // statistics, then changes
 };
 
+// System health of the model service over the current window (monitoring.hpp).
+struct SystemResult {
+  std::uint64_t latencies = 0;  // rows with a usable latency
+  std::uint64_t requests = 0;   // rows with a status (error column not NULL)
+  std::uint64_t errors = 0;
+  // latency_mean, latency_p50, latency_p95, latency_p99, latency_max (milliseconds), error_rate,
+  // throughput_per_minute, volume_change
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -94,6 +106,7 @@ struct Evaluation {
   std::optional<ConfidenceResult> confidence;
   std::optional<DatasetResult> dataset;  // with a dataset-drift spec only
   std::optional<PerformanceResult> performance;  // monitors with labels only
+  std::optional<SystemResult> system;            // monitors with [monitors.system] only
   std::optional<std::string> error;
 };
 

@@ -12,6 +12,7 @@
 
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/performance.hpp"
+#include "driftd/drift/system_health.hpp"
 #include "driftd/drift/window.hpp"
 
 namespace driftd::drift {
@@ -57,6 +58,34 @@ WindowPerformance window_performance(const PerformanceSpec& spec, const Performa
 void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPerformance& current,
                      const WindowPerformance& reference,
                      const std::vector<ThresholdSpec>& thresholds);
+
+struct SystemSpec {
+  double latency_to_ms = 1;               // the latency column's unit in milliseconds
+  std::vector<std::string> error_values;  // statuses (as text) that are errors
+};
+
+// The current window's columns that system health reads (nullptr where the monitor has none).
+struct SystemColumns {
+  const Column* latency = nullptr;  // numerical
+  const Column* error = nullptr;    // categorical (a boolean column reads "true"/"false")
+};
+
+// Latency statistics and error counts of a window's rows.
+struct WindowSystem {
+  std::optional<LatencyStatistics> latency;  // in milliseconds
+  std::optional<std::uint64_t> errors;       // with an error column
+  std::uint64_t requests = 0;                // rows whose status is not missing
+};
+WindowSystem window_system(const SystemSpec& spec, const SystemColumns& c);
+
+// The `system` section of `e`, from the window's rows and both windows' sizes and lengths
+// (e.current_window, e.reference_window; `reference_bounded` says whether the reference window
+// has both bounds, without which its rate is unknown). Throughput and volume use the windows'
+// rows before sampling. Thresholds apply whenever `e` is not an error, even with too few rows for
+// the drift statistics: a traffic collapse is system news. A breach makes an `ok` evaluation
+// `drift`; an `insufficient_data` one keeps its status.
+void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
+                const std::vector<ThresholdSpec>& thresholds);
 
 // Text values of a categorical column, one per row (nullopt for a missing value).
 std::vector<std::optional<std::string>> column_texts(const Column& c);
