@@ -31,6 +31,15 @@ struct Subject {
   const drift::FeatureStatistics* features = nullptr;       // feature or prediction
   const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
   const drift::NamedValues* values = nullptr;               // a monitor-level section
+  // Levels learned from the reference (`auto` thresholds), carried by the evaluation.
+  const std::vector<drift::AppliedThreshold>* learned = nullptr;
+  std::optional<double> learned_level(const std::string& statistic) const {
+    if (learned == nullptr) return std::nullopt;
+    for (const auto& t : *learned) {
+      if (t.statistic == statistic) return t.value;
+    }
+    return std::nullopt;
+  }
   // System health is judged on evaluations with too few rows for drift too (a traffic collapse
   // is news); other subjects only on `ok` / `drift` evaluations.
   bool judged_without_enough_rows = false;
@@ -51,13 +60,19 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
   for (const auto& f : m.features) {
     Subject s{f.name};
     for (const auto& r : e.features) {
-      if (r.name == f.name) s.features = &r.statistics;
+      if (r.name == f.name) {
+        s.features = &r.statistics;
+        s.learned = &r.thresholds;
+      }
     }
     out.push_back(s);
   }
   if (m.prediction) {
     Subject s{std::string(drift::kPredictionName)};
-    if (e.prediction) s.features = &e.prediction->statistics;
+    if (e.prediction) {
+      s.features = &e.prediction->statistics;
+      s.learned = &e.prediction->thresholds;
+    }
     out.push_back(s);
   }
   if (m.confidence) {
@@ -242,8 +257,8 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   int rank = 0;
   drift::NamedValues performance;
   for (const auto& subject : subjects_of(monitor, e, performance)) {
-    for (const auto& t : monitor.thresholds) {
-      AlertKey key{monitor.name, subject.name, t.statistic};
+    for (const auto& configured : monitor.thresholds) {
+      AlertKey key{monitor.name, subject.name, configured.statistic};
       Work* w = find(key);
       const int my_rank = rank++;
       if (w) {
@@ -253,6 +268,14 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
       const bool judged = data_ok || (subject.judged_without_enough_rows &&
                                       e.status == drift::Status::insufficient_data);
       if (!judged) continue;
+      // A learned threshold's level is the one the evaluation learned for this subject; without
+      // one (nothing learned here) the rule does not apply, as an undefined statistic.
+      Threshold t = configured;
+      if (t.learned) {
+        const auto level = subject.learned_level(t.statistic);
+        if (!level) continue;
+        t.level = t.resolve_level = *level;
+      }
       const auto v = subject.get(t.statistic);
       if (!v) continue;  // undefined in this evaluation: no transition
       if (!w) {

@@ -141,6 +141,22 @@ const std::vector<std::string>& known_statistics() {
   return kStatistics;
 }
 
+const std::vector<std::string>& learnable_statistics() {
+  static const std::vector<std::string> kLearnable = {"psi",
+                                                      "kl_divergence",
+                                                      "js_distance",
+                                                      "hellinger",
+                                                      "ks_statistic",
+                                                      "wasserstein_normed",
+                                                      "mean_shift_sigmas",
+                                                      "missing_rate",
+                                                      "out_of_range_rate",
+                                                      "invalid_rate",
+                                                      "chi2_statistic",
+                                                      "new_category_rate"};
+  return kLearnable;
+}
+
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
   std::string lowered(word);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),

@@ -76,8 +76,8 @@ const std::vector<std::string> kReferenceKeys = {"from",  "to",    "offset",
 const std::vector<std::string> kFeatureKeys = {"name", "column", "json", "key", "kind"};
 const std::vector<std::string> kPredictionKeys = {"column", "json", "key", "kind"};
 const std::vector<std::string> kConfidenceKeys = {"column", "json", "key", "low"};
-const std::vector<std::string> kThresholdKeys = {"above",         "below", "resolve_below",
-                                                 "resolve_above", "for",   "severity"};
+const std::vector<std::string> kThresholdKeys = {
+    "above", "below", "resolve_below", "resolve_above", "for", "severity", "auto", "k", "chunks"};
 const std::vector<std::string> kSinkKeys = {"name",         "type",    "url",     "secret_env",
                                             "min_severity", "timeout", "monitors"};
 const std::vector<std::string> kKinds = {"numerical", "categorical"};
@@ -917,7 +917,7 @@ class Loader {
     return out;
   }
 
-  std::vector<Threshold> thresholds(const Scope& m) {
+  std::vector<Threshold> thresholds(const Scope& m, const ReferenceConfig& reference) {
     std::vector<Threshold> out;
     const toml::table* t = get_table(m, "thresholds", Need::optional,
                                      "a table of statistic = threshold, e.g. { psi = 0.2 }");
@@ -933,7 +933,16 @@ class Loader {
                                                 : " (did you mean '" + match + "'?)"));
           continue;
         }
-        if (auto th = threshold(ts, stat, *node)) out.push_back(std::move(*th));
+        if (auto th = threshold(ts, stat, *node)) {
+          if (th->learned && reference.kind == ReferenceConfig::Kind::offset &&
+              m.has("reference")) {
+            add(th->line, ts.at(stat) +
+                              ": a learned (auto) threshold needs a reference that does not move "
+                              "(from/to or a table): an offset reference is a new window at every "
+                              "evaluation, too short to split into chunks");
+          }
+          out.push_back(std::move(*th));
+        }
       }
     }
     for (const auto& d : kDefaultThresholds) {
@@ -955,6 +964,24 @@ class Loader {
     const std::string path = ts.at(stat);
     constexpr std::string_view kExpected =
         "a number or a table such as { above = 0.1, resolve_below = 0.08, for = 2 }";
+    auto learnable = [&](int line) {
+      const auto& l = learnable_statistics();
+      if (std::find(l.begin(), l.end(), stat) != l.end()) return true;
+      add(line, path + ": no threshold can be learned for '" + stat +
+                    "' (auto works for statistics where higher means more drift: " +
+                    join(l, false) + ")");
+      return false;
+    };
+    if (node.is_string()) {
+      if (node.as_string()->get() != "auto") {
+        add(line_of(node), path + ": expected " + std::string(kExpected) + ", got " +
+                               describe(node) + " (or \"auto\" to learn it from the reference)");
+        return std::nullopt;
+      }
+      out.learned = true;
+      if (!learnable(out.line)) return std::nullopt;
+      return out;
+    }
     if (!node.is_table()) {
       if (!node.is_integer() && !node.is_floating_point()) {
         type_error(node, path, kExpected);
@@ -967,6 +994,51 @@ class Loader {
     }
     Scope s{*node.as_table(), path};
     check_keys(s, kThresholdKeys);
+    if (const toml::node* a = s.get("auto")) {
+      if (!a->is_boolean()) {
+        type_error(*a, s.at("auto"), "true");
+        return std::nullopt;
+      }
+      if (!a->as_boolean()->get()) {
+        add(line_of(*a), s.at("auto") + ": false; give 'above' or 'below' instead");
+        return std::nullopt;
+      }
+      out.learned = true;
+      bool ok = learnable(s.line());
+      for (std::string_view k : {"above", "below", "resolve_below", "resolve_above"}) {
+        if (s.has(k)) {
+          add(s.line_of_key(k), s.at(k) +
+                                    ": a learned threshold has no fixed level (leave out "
+                                    "'" +
+                                    std::string(k) + "' or 'auto')");
+          ok = false;
+        }
+      }
+      if (auto k = get_number(s, "k", Need::optional)) {
+        if (*k < 0) {
+          add(s.line_of_key("k"), s.at("k") + ": " + detail::format_double(*k) +
+                                      " is out of range (expected at least 0)");
+          ok = false;
+        }
+        out.k = *k;
+      }
+      if (auto c = get_integer(s, "chunks", Need::optional, 2, 1000)) {
+        out.chunks = static_cast<int>(*c);
+      }
+      if (auto v = get_integer(s, "for", Need::optional, 1, 1000000)) {
+        out.for_count = static_cast<int>(*v);
+      }
+      if (auto sev = get_choice(s, "severity", Need::optional, kSeverities)) {
+        out.severity = parse_severity(*sev);
+      }
+      if (!ok) return std::nullopt;
+      return out;
+    }
+    for (std::string_view k : {"k", "chunks"}) {
+      if (s.has(k)) {
+        add(s.line_of_key(k), s.at(k) + ": goes with 'auto = true' (a learned threshold)");
+      }
+    }
     const bool has_above = s.has("above");
     const bool has_below = s.has("below");
     auto above = get_number(s, "above", Need::optional);
@@ -1188,7 +1260,7 @@ class Loader {
     out.dataset_drift = dataset_drift(m);
     out.labels = labels(m, out);
     out.system = system(m);
-    out.thresholds = thresholds(m);
+    out.thresholds = thresholds(m, out.reference);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.
       const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"

@@ -67,8 +67,11 @@ RetrainDecision decide_retrain(const std::string& monitor,
       if (!v) continue;
       for (const auto& t : thresholds) {
         if (t.statistic != stat) continue;
-        bool breach = t.below ? *v < t.level : *v > t.level;
-        if (breach) d.reasons.push_back({f.name, stat, *v, t.level, std::nullopt});
+        // A learned threshold has the level the evaluation learned for this feature.
+        const auto level = t.learned ? f.learned_level(stat) : std::optional<double>(t.level);
+        if (!level) continue;
+        bool breach = t.below ? *v < *level : *v > *level;
+        if (breach) d.reasons.push_back({f.name, stat, *v, *level, std::nullopt});
       }
     }
   };
@@ -80,6 +83,7 @@ RetrainDecision decide_retrain(const std::string& monitor,
       performance->performance->status != drift::Status::insufficient_data) {
     const drift::NamedValues values = performance->performance->alertable();
     for (const auto& t : thresholds) {
+      if (t.learned) continue;  // learned thresholds are for feature drift only
       auto v = drift::value_of(values, t.statistic);
       if (!v) continue;
       bool breach = t.below ? *v < t.level : *v > t.level;

@@ -119,6 +119,10 @@ std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(const confi
       }
       ref->columns.push_back(std::move(part.columns.front()));
       ref->frozen.push_back(std::move(part.frozen.front()));
+      for (auto& l : part.learned) {
+        l.column = i;  // each part holds one column: its thresholds refer to column 0 there
+        ref->learned.push_back(std::move(l));
+      }
     });
     if (!found || !drift::compatible(*ref, spec)) return nullptr;
     cache_.put(key, ref);
@@ -141,6 +145,11 @@ void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::Frozen
       part.bins = frozen.bins;
       part.columns = {frozen.columns[i]};
       part.frozen = {frozen.frozen[i]};
+      for (const auto& l : frozen.learned) {
+        if (l.column != i) continue;
+        part.learned.push_back(l);
+        part.learned.back().column = 0;
+      }
       return drift::serialize(part);
     });
   } catch (const std::exception& e) {
@@ -155,14 +164,19 @@ namespace {
 struct RowResults {
   std::optional<drift::WindowPerformance> performance;
   std::optional<drift::WindowSystem> system;  // the current window's
+  std::vector<drift::LearnedColumnThreshold> learned;  // the reference's `auto` thresholds
 };
 
 // Computes the row-level sections of `data` and drops the columns only they needed, leaving the
 // evaluation spec's columns. System health is the current window's only.
-RowResults take_rows(const config::MonitorConfig& m,
+RowResults take_rows(const config::MonitorConfig& m, const drift::EvaluationSpec& spec,
                      const std::optional<drift::PerformanceSpec>& ps, drift::WindowData& data,
                      const ColumnLayout& layout, bool current) {
   RowResults r;
+  if (!current && layout.time >= 0) {
+    r.learned = drift::learn_reference_thresholds(
+        spec, data, data.columns[static_cast<std::size_t>(layout.time)]);
+  }
   if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
   if (auto ss = system_spec(m); ss && current) {
     r.system = drift::window_system(*ss, system_columns(data, layout));
@@ -255,7 +269,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
           try {
             auto narrow = plan_reference_performance(m, at);
             drift::WindowData data = source_.read(narrow->request, local.get_token());
-            ref_rows = take_rows(m, perf, data, narrow->layout, false);
+            ref_rows = take_rows(m, spec, perf, data, narrow->layout, false);
           } catch (...) {
             performance_error = std::current_exception();
             local.request_stop();
@@ -266,7 +280,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, perf, data, cur_plan.layout, true);
+        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), pf);
       } catch (...) {
         local.request_stop();
@@ -283,9 +297,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     if (!frozen && (cached || stored)) {
       // The stored reference was unusable: read the reference window after all.
       drift::WindowData data = source_.read(ref_req, local.get_token());
-      ref_rows = take_rows(m, perf, data, ref_plan.layout, false);
+      ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
       auto built = std::make_shared<drift::FrozenReference>(
           drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
+      built->learned = std::move(ref_rows.learned);
       cache_.put(key, built);
       store_frozen(m, *built);
       frozen = built;
@@ -296,9 +311,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       std::jthread ref_thread([&] {
         try {
           drift::WindowData data = source_.read(ref_req, local.get_token());
-          ref_rows = take_rows(m, perf, data, ref_plan.layout, false);
+          ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
           built = std::make_shared<drift::FrozenReference>(
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
+          built->learned = std::move(ref_rows.learned);
         } catch (...) {
           ref_error = std::current_exception();
           local.request_stop();
@@ -307,7 +323,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, perf, data, cur_plan.layout, true);
+        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
         local.request_stop();

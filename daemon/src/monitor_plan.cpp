@@ -1,5 +1,7 @@
 #include "driftd/daemon/monitor_plan.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 namespace driftd::daemon {
@@ -49,6 +51,13 @@ struct Fnv {
   }
 };
 
+std::string format_number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  return std::string(buf, end);
+}
+
 }  // namespace
 
 drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
@@ -66,8 +75,12 @@ drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
   s.bins = m.bins;
   s.min_rows = static_cast<std::uint64_t>(m.min_rows);
   for (const auto& t : m.thresholds) {
-    s.thresholds.push_back(
-        {t.statistic, t.direction == config::Threshold::Direction::below, t.level});
+    drift::ThresholdSpec spec{t.statistic, t.direction == config::Threshold::Direction::below,
+                              t.level};
+    spec.learned = t.learned;
+    spec.k = t.k;
+    spec.chunks = t.chunks;
+    s.thresholds.push_back(std::move(spec));
   }
   if (m.dataset_drift) {
     drift::DatasetDriftSpec d;
@@ -257,7 +270,17 @@ PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at) {
   PlannedRequest p{reference_window(m, at), {}};
   p.layout = main_layout(m, p.request);
   add_label_columns(m, p.request, p.layout);
+  if (has_learned_thresholds(m)) {
+    auto time = auxiliary(p.request.timestamp_column, drift::FeatureKind::numerical, false, false);
+    time.epoch = true;
+    p.layout.time = add_column(p.request, std::move(time));
+  }
   return p;
+}
+
+bool has_learned_thresholds(const config::MonitorConfig& m) {
+  return std::any_of(m.thresholds.begin(), m.thresholds.end(),
+                     [](const config::Threshold& t) { return t.learned; });
 }
 
 std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,
@@ -365,6 +388,14 @@ std::string reference_fingerprint(const config::MonitorConfig& m) {
   }
   f.add(std::to_string(m.bins));
   f.add(std::to_string(m.max_rows));
+  // Learned thresholds are stored with the reference: what they are learned with is part of it.
+  for (const auto& t : m.thresholds) {
+    if (!t.learned) continue;
+    f.add("auto");
+    f.add(t.statistic);
+    f.add(format_number(t.k));
+    f.add(std::to_string(t.chunks));
+  }
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(f.h));
   return buf;

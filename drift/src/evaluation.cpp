@@ -41,10 +41,24 @@ bool crossed(const ThresholdSpec& t, double value) {
   return t.below ? value < t.level : value > t.level;
 }
 
+// `learned`: the learned levels of the column (none for the confidence and the sections); a
+// learned threshold without a level there does not apply.
 template <typename Values>
-std::vector<std::string> breaches_of(const Values& values, const std::vector<ThresholdSpec>& ts) {
+std::vector<std::string> breaches_of(const Values& values, const std::vector<ThresholdSpec>& ts,
+                                     const std::vector<AppliedThreshold>* learned = nullptr) {
   std::vector<std::string> out;
-  for (const auto& t : ts) {
+  for (const auto& spec : ts) {
+    ThresholdSpec t = spec;
+    if (t.learned) {
+      const AppliedThreshold* a = nullptr;
+      if (learned != nullptr) {
+        for (const auto& x : *learned) {
+          if (x.statistic == t.statistic) a = &x;
+        }
+      }
+      if (a == nullptr) continue;
+      t.level = a->value;
+    }
     for (const auto& [name, value] : values) {
       if (name == t.statistic && crossed(t, value) &&
           std::find(out.begin(), out.end(), name) == out.end()) {
@@ -80,6 +94,13 @@ DatasetResult dataset_result(const DatasetDriftSpec& spec,
 }
 
 }  // namespace
+
+std::optional<double> FeatureResult::learned_level(std::string_view statistic) const {
+  for (const auto& t : thresholds) {
+    if (t.statistic == statistic) return t.value;
+  }
+  return std::nullopt;
+}
 
 std::optional<double> value_of(const NamedValues& values, std::string_view name) {
   for (const auto& [n, v] : values) {
@@ -218,6 +239,9 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
     FeatureResult& r = results[i];
     r.name = i < features ? col.name : std::string(kPredictionName);
     r.kind = col.kind;
+    for (const auto& l : reference.learned) {
+      if (l.column == i) r.thresholds.push_back(l.threshold);
+    }
     if (col.kind == FeatureKind::numerical) {
       const auto* s = std::get_if<SortedSample>(&cur);
       if (!s) throw std::invalid_argument("column " + col.name + " is not numerical");
@@ -239,7 +263,7 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
       current.info.rows >= spec.min_rows && reference.info.rows >= spec.min_rows;
   bool any_breach = false;
   for (auto& r : results) {
-    if (sufficient) r.breaches = breaches_of(r.statistics.values, spec.thresholds);
+    if (sufficient) r.breaches = breaches_of(r.statistics.values, spec.thresholds, &r.thresholds);
     any_breach = any_breach || !r.breaches.empty();
     if (!sufficient) {
       r.status = Status::insufficient_data;

@@ -44,6 +44,8 @@ Json breaches_json(const std::vector<std::string>& breaches) {
   return j;
 }
 
+int statistic_rank(const std::string& name);
+
 Json feature_json(const FeatureResult& f, bool with_name) {
   Json j = Json::object();
   if (with_name) j["name"] = f.name;
@@ -61,6 +63,22 @@ Json feature_json(const FeatureResult& f, bool with_name) {
                    {"psi", c.psi}});
   }
   j["top_contributors"] = std::move(top);
+  if (!f.thresholds.empty()) {
+    // In the canonical order, as they are read back.
+    auto sorted = f.thresholds;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return statistic_rank(a.statistic) < statistic_rank(b.statistic);
+    });
+    Json th = Json::object();
+    for (const auto& t : sorted) {
+      th[t.statistic] = {{"value", t.value},
+                         {"learned", true},
+                         {"mean", t.mean},
+                         {"stddev", t.stddev},
+                         {"chunks", t.chunks}};
+    }
+    j["thresholds"] = std::move(th);
+  }
   return j;
 }
 
@@ -186,6 +204,22 @@ FeatureResult feature_of(const Json& j, bool with_name) {
   }
   f.statistics.distribution_defined =
       f.statistics.reference_count > 0 && f.statistics.current_count > 0;
+  if (j.contains("thresholds")) {
+    const Json& th = member(j, "thresholds");
+    if (!th.is_object()) bad("\"thresholds\" is not an object");
+    for (const auto& [name, t] : th.items()) {
+      AppliedThreshold a;
+      a.statistic = name;
+      a.value = number(member(t, "value"), "value");
+      a.mean = number(member(t, "mean"), "mean");
+      a.stddev = number(member(t, "stddev"), "stddev");
+      a.chunks = count(t, "chunks");
+      f.thresholds.push_back(std::move(a));
+    }
+    std::stable_sort(f.thresholds.begin(), f.thresholds.end(), [](const auto& a, const auto& b) {
+      return statistic_rank(a.statistic) < statistic_rank(b.statistic);
+    });
+  }
   if (j.contains("top_contributors")) {
     const Json& top = member(j, "top_contributors");
     if (!top.is_array()) bad("\"top_contributors\" is not an array");

@@ -21,6 +21,7 @@ std::vector<std::string> breaches_in(const NamedValues& values,
                                      const std::vector<ThresholdSpec>& thresholds) {
   std::vector<std::string> out;
   for (const auto& t : thresholds) {
+    if (t.learned) continue;  // learned levels exist for feature drift only
     for (const auto& [name, value] : values) {
       if (name == t.statistic && crossed(t, value) &&
           std::find(out.begin(), out.end(), name) == out.end()) {
@@ -242,6 +243,92 @@ void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
     if (!r.breaches.empty() && e.status == Status::ok) e.status = Status::drift;
   }
   e.system = std::move(r);
+}
+
+std::vector<LearnedColumnThreshold> learn_reference_thresholds(const EvaluationSpec& spec,
+                                                               const WindowData& reference,
+                                                               const Column& time) {
+  std::vector<LearnedColumnThreshold> out;
+  std::vector<const ThresholdSpec*> learned;
+  for (const auto& t : spec.thresholds) {
+    if (t.learned) learned.push_back(&t);
+  }
+  if (learned.empty()) return out;
+  const std::vector<double> times = column_numbers(time);
+  std::vector<std::size_t> order(times.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const bool na = std::isnan(times[a]);
+    const bool nb = std::isnan(times[b]);
+    if (na || nb) return !na && nb;
+    return times[a] < times[b];
+  });
+  const std::size_t distributions =
+      spec.columns.size() - (spec.confidence_low ? 1 : 0);  // features and the prediction
+  if (reference.columns.size() < distributions) {
+    throw std::invalid_argument("the reference has fewer columns than the spec");
+  }
+  // Chunk boundaries for K chunks: the first n % K chunks get one row more.
+  auto bounds = [&](std::size_t k) {
+    std::vector<std::size_t> b{0};
+    const std::size_t n = order.size();
+    for (std::size_t c = 0; c < k; ++c) b.push_back(b.back() + n / k + (c < n % k ? 1 : 0));
+    return b;
+  };
+  for (std::size_t col = 0; col < distributions; ++col) {
+    const FeatureKind kind = spec.columns[col].kind;
+    const Column& data = reference.columns[col];
+    for (const ThresholdSpec* t : learned) {
+      if (!learnable_statistic(t->statistic, kind) || t->chunks < 2) continue;
+      const auto k = static_cast<std::size_t>(t->chunks);
+      const auto b = bounds(k);
+      ThresholdLearningOptions options;
+      options.k = t->k;
+      options.bins = spec.bins;
+      std::optional<LearnedThreshold> r;
+      if (kind == FeatureKind::numerical) {
+        const auto& values = numerical(&data, "a numerical column").values;
+        std::vector<SortedSample> chunks;
+        for (std::size_t c = 0; c < k; ++c) {
+          std::vector<double> v;
+          v.reserve(b[c + 1] - b[c]);
+          for (std::size_t i = b[c]; i < b[c + 1]; ++i) v.push_back(values[order[i]]);
+          chunks.push_back(sort_values(std::move(v)));
+        }
+        r = learn_threshold(chunks, t->statistic, options);
+      } else {
+        const auto& cat = categorical(&data, "a categorical column");
+        std::vector<CategoryCounts> chunks;
+        for (std::size_t c = 0; c < k; ++c) {
+          std::vector<std::optional<std::string>> v;
+          v.reserve(b[c + 1] - b[c]);
+          for (std::size_t i = b[c]; i < b[c + 1]; ++i) {
+            const auto id = cat.ids[order[i]];
+            if (id == CategoricalColumn::kMissingCategory) {
+              v.emplace_back(std::nullopt);
+            } else {
+              v.emplace_back(cat.dictionary[id]);
+            }
+          }
+          chunks.push_back(count_values(v));
+        }
+        r = learn_threshold(chunks, t->statistic, options);
+      }
+      if (!r) continue;
+      LearnedColumnThreshold l;
+      l.column = col;
+      l.statistic = t->statistic;
+      l.k = t->k;
+      l.chunks = k;
+      l.threshold.statistic = t->statistic;
+      l.threshold.value = r->threshold;
+      l.threshold.mean = r->mean;
+      l.threshold.stddev = r->stddev;
+      l.threshold.chunks = r->chunks_used;
+      out.push_back(std::move(l));
+    }
+  }
+  return out;
 }
 
 }  // namespace driftd::drift

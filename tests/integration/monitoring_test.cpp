@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "driftd/drift/auto_threshold.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -466,4 +467,109 @@ TEST_CASE("system health from the log: latency, errors, throughput, volume", "[m
     CHECK(b["system"]["statistics"]["volume_change"] == 2);
     CHECK_FALSE(b["system"]["statistics"].contains("latency_p50"));
   }
+}
+
+namespace {
+
+// The values of `column` in the reference day, in time order.
+std::vector<double> values_by_time(TestSchema& s, const std::string& column) {
+  std::vector<double> out;
+  for (const auto& v : s.sql().column(
+           "SELECT " + column + " FROM " + s.table("p") +
+           " WHERE ts > '2026-01-01T00:00:00Z' AND ts <= '2026-01-01T20:00:00Z' ORDER BY ts")) {
+    out.push_back(std::stod(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("learned thresholds: from the reference's variability, stored with it", "[monitoring]") {
+  TestSchema s("auto");
+  State state{s.name() + "_state"};
+  // 20 hours of reference, one row every 18 s (200 an hour, 4000 in all). `steady` has the same
+  // distribution every hour; `wobbly` moves by the hour of the day (4 different levels).
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, steady float8, wobbly float8, c text)");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '18 s', (i * 7919) % 1000,"
+      " (i * 7919) % 1000 + ((i - 1) / 200 % 4) * 150, (ARRAY['a','b','c'])[1 + (i * 31) % 3]"
+      " FROM generate_series(1, 4000) i");
+  // the current hour: steady as ever, wobbly within its usual range, c unchanged
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-02T00:00:00Z'::timestamptz + i * interval '18 s', (i * 7919) % 1000,"
+      " (i * 7919) % 1000 + 150, (ARRAY['a','b','c'])[1 + (i * 31) % 3] FROM generate_series(1, "
+      "200) i");
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      config(state.name, s.table("p"),
+             "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T20:00:00Z\" }\n"
+             "features = [{ name = \"steady\", column = \"steady\", kind = \"numerical\" },\n"
+             "            { name = \"wobbly\", column = \"wobbly\", kind = \"numerical\" },\n"
+             "            { name = \"c\", column = \"c\", kind = \"categorical\" }]\n"
+             "[monitors.thresholds]\npsi = \"auto\"\n"
+             "ks_statistic = { auto = true, k = 4, chunks = 20 }\n"));
+  auto r = testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-02T01:00:00Z"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json e = lines(r.out).at(0);
+  INFO(e.dump());
+  auto feature = [&](const json& ev, const std::string& name) {
+    for (const auto& f : ev["features"])
+      if (f["name"] == name) return f;
+    FAIL("no feature " << name);
+    return json();
+  };
+  // The learned levels are those of the reference's chunks, computed here independently of the
+  // database path: the same rows, in time order, split and learned by the library.
+  for (const std::string name : {"steady", "wobbly"}) {
+    CAPTURE(name);
+    const json th = feature(e, name)["thresholds"];
+    auto values = values_by_time(s, name);
+    drift::ThresholdLearningOptions psi_options;
+    auto psi = drift::learn_threshold(drift::split_numerical(values, 20), "psi", psi_options);
+    REQUIRE(psi);
+    CHECK(th["psi"]["learned"] == true);
+    CHECK(th["psi"]["chunks"] == 20);
+    CHECK(th["psi"]["value"].get<double>() == Approx(psi->threshold).epsilon(1e-12));
+    CHECK(th["psi"]["mean"].get<double>() == Approx(psi->mean).epsilon(1e-12));
+    CHECK(th["psi"]["stddev"].get<double>() == Approx(psi->stddev).epsilon(1e-12));
+    drift::ThresholdLearningOptions ks_options;
+    ks_options.k = 4;
+    auto ks =
+        drift::learn_threshold(drift::split_numerical(values, 20), "ks_statistic", ks_options);
+    REQUIRE(ks);
+    CHECK(th["ks_statistic"]["value"].get<double>() == Approx(ks->threshold).epsilon(1e-12));
+    CHECK(th["ks_statistic"]["chunks"] == 20);
+  }
+  // the categorical feature learns psi but has no ks_statistic
+  CHECK(feature(e, "c")["thresholds"].contains("psi"));
+  CHECK_FALSE(feature(e, "c")["thresholds"].contains("ks_statistic"));
+  // wobbly's hour-to-hour movement makes its threshold far higher than steady's ...
+  const double steady_level = feature(e, "steady")["thresholds"]["psi"]["value"];
+  const double wobbly_level = feature(e, "wobbly")["thresholds"]["psi"]["value"];
+  CHECK(wobbly_level > 10 * steady_level);
+  // ... so the current hour, one of wobbly's usual levels, is no drift for it under the learned
+  // threshold although its PSI is well above the fixed 0.2 default
+  CHECK(feature(e, "wobbly")["statistics"]["psi"].get<double>() > 0.2);
+  CHECK(feature(e, "wobbly")["breaches"].empty());
+  CHECK(e["status"] == "ok");
+
+  // Stored with the frozen reference: the next evaluation reuses it, thresholds and all.
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state.name + ".frozen_references") == "3");
+  s.sql().exec("UPDATE " + s.table("p") +
+               " SET wobbly = wobbly + 500 WHERE ts > '2026-01-02T00:00:00Z'");
+  auto again = testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-02T01:00:00Z"});
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.err.find("frozen_reference=true") != std::string::npos);
+  json e2 = lines(again.out).at(0);
+  CHECK(feature(e2, "wobbly")["thresholds"] == feature(e, "wobbly")["thresholds"]);
+  CHECK(feature(e2, "wobbly")["breaches"].at(0) == "psi");
+  CHECK(e2["status"] == "drift");
+  // the alert carries the learned level
+  CHECK(std::stod(s.sql().scalar("SELECT threshold FROM " + state.name +
+                                 ".alerts WHERE feature = 'wobbly' AND statistic = 'psi'")) ==
+        Approx(wobbly_level).epsilon(1e-12));
 }

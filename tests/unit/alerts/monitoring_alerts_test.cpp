@@ -128,3 +128,28 @@ TEST_CASE("system health alerts as __system__, also on evaluations with too few 
   res = r.step(with_volume(kT0 + 10min, -0.99, drift::Status::error));
   CHECK(r.alert("__system__", "volume_change")->state == AlertState::resolved);
 }
+
+TEST_CASE("a learned threshold fires at the level the evaluation learned for that feature") {
+  Run r;
+  config::Threshold psi = threshold("psi", 0);
+  psi.learned = true;
+  r.monitor.thresholds = {psi};
+  auto with_learned = [](Timestamp when, double amount_psi, double income_psi) {
+    auto e =
+        evaluation(when, {{"amount", {{"psi", amount_psi}}}, {"income", {{"psi", income_psi}}}});
+    e.features[0].thresholds = {{"psi", 0.05, 0.02, 0.01, 20}};  // amount learned 0.05
+    // income: nothing learned (e.g. too few chunks): the rule does not apply to it
+    return e;
+  };
+  auto res = r.step(with_learned(kT0, 0.06, 0.9));
+  auto a = r.alert("amount", "psi");
+  REQUIRE(a);
+  CHECK(a->state == AlertState::firing);
+  CHECK(a->threshold == 0.05);
+  CHECK_FALSE(r.alert("income", "psi"));
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["alerts"][0]["threshold"] == 0.05);
+  // resolves below the learned level (a learned threshold's resolve level is the level itself)
+  r.step(with_learned(kT0 + 5min, 0.04, 0.9));
+  CHECK(r.alert("amount", "psi")->state == AlertState::resolved);
+}

@@ -248,3 +248,71 @@ TEST_CASE("[monitors.system] problems") {
   expect_problem("thresholds = { latency_p95s = 100 }\n", 15,
                  "unknown statistic 'latency_p95s' (did you mean 'latency_p95'?)");
 }
+
+TEST_CASE("learned thresholds: \"auto\" and { auto = true, k, chunks }") {
+  auto m = monitor_with(
+      "[monitors.thresholds]\npsi = \"auto\"\n"
+      "js_distance = { auto = true, k = 2.5, chunks = 30, for = 2, severity = \"high\" }\n"
+      "missing_rate = 0.1\n");
+  auto find = [&](const std::string& stat) {
+    return *std::find_if(m.thresholds.begin(), m.thresholds.end(),
+                         [&](const Threshold& t) { return t.statistic == stat; });
+  };
+  CHECK(find("psi").learned);
+  CHECK(find("psi").k == 3);
+  CHECK(find("psi").chunks == 20);
+  CHECK(find("psi").line == 16);
+  const auto js = find("js_distance");
+  CHECK(js.learned);
+  CHECK(js.k == 2.5);
+  CHECK(js.chunks == 30);
+  CHECK(js.for_count == 2);
+  CHECK(js.severity == Severity::high);
+  CHECK_FALSE(find("missing_rate").learned);
+  // a table reference is stable too
+  ScopedEnv env({});
+  auto c = load(
+      replaced(kBase,
+               "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-08T00:00:00Z\" }",
+               "reference = { table = \"ml.snapshot\" }") +
+      "thresholds = { psi = \"auto\" }\n");
+  CHECK(c.monitors[0].thresholds[0].learned);
+  CHECK(std::find(learnable_statistics().begin(), learnable_statistics().end(), "ks_pvalue") ==
+        learnable_statistics().end());
+}
+
+TEST_CASE("learned threshold problems") {
+  ScopedEnv env({});
+  auto offset = replaced(
+      kBase, "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-08T00:00:00Z\" }",
+      "reference = { offset = \"7d\" }");
+  auto problems = problems_of(offset + "thresholds = { psi = \"auto\" }\n");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].line == 15);
+  CHECK(problems[0].message.find(
+            "thresholds.psi: a learned (auto) threshold needs a reference that does not move") !=
+        std::string::npos);
+  expect_problem(
+      "thresholds = { ks_pvalue = \"auto\" }\n", 15,
+      "thresholds.ks_pvalue: no threshold can be learned for 'ks_pvalue' (auto works for "
+      "statistics where higher means more drift: psi, kl_divergence");
+  expect_problem(
+      "thresholds = { psi = \"automatic\" }\n", 15,
+      "thresholds.psi: expected a number or a table such as { above = 0.1, "
+      "resolve_below = 0.08, for = 2 }, got string \"automatic\" (or \"auto\" to learn it "
+      "from the reference)");
+  expect_problem("[monitors.thresholds]\npsi = { auto = true, above = 0.2 }\n", 16,
+                 "thresholds.psi.above: a learned threshold has no fixed level");
+  expect_problem("[monitors.thresholds]\npsi = { auto = false }\n", 16,
+                 "thresholds.psi.auto: false; give 'above' or 'below' instead");
+  expect_problem("[monitors.thresholds]\npsi = { above = 0.2, k = 3 }\n", 16,
+                 "thresholds.psi.k: goes with 'auto = true' (a learned threshold)");
+  expect_problem("[monitors.thresholds]\npsi = { auto = true, chunks = 1 }\n", 16,
+                 "thresholds.psi.chunks: 1 is out of range (expected 2 to 1000)");
+  expect_problem("[monitors.thresholds]\npsi = { auto = true, k = -1 }\n", 16,
+                 "thresholds.psi.k: -1 is out of range (expected at least 0)");
+  expect_problem("[monitors.thresholds]\npsi = { auto = \"yes\" }\n", 16,
+                 "thresholds.psi.auto: expected true, got string \"yes\"");
+  expect_problem("[monitors.thresholds]\npsi = { autoo = true }\n", 16,
+                 "unknown key 'autoo' (did you mean 'auto'?)", 2);
+}

@@ -340,3 +340,18 @@ TEST_CASE("retrain decision: realised performance beyond its threshold is a reas
   CHECK_FALSE(d.reasons[0].evaluated_at);
   CHECK(d.reasons[1].statistic == "roc_auc_drop");
 }
+
+TEST_CASE("retrain decision with a learned psi threshold uses each feature's level") {
+  auto e = evaluation("m", 0.15);
+  e.status = drift::Status::ok;
+  drift::ThresholdSpec psi{"psi", false, 0};
+  psi.learned = true;
+  CHECK_FALSE(decide_retrain("m", e, {psi}).should_retrain);  // nothing learned for amount
+  e.features[0].thresholds = {{"psi", 0.1, 0.05, 0.02, 20}};
+  auto d = decide_retrain("m", e, {psi});
+  CHECK(d.should_retrain);
+  REQUIRE(d.reasons.size() == 1);
+  CHECK(d.reasons[0].threshold == 0.1);
+  e.features[0].thresholds = {{"psi", 0.2, 0.05, 0.05, 20}};
+  CHECK_FALSE(decide_retrain("m", e, {psi}).should_retrain);
+}

@@ -91,6 +91,11 @@ struct Threshold {
   double resolve_level = 0;  // defaults to level
   int for_count = 1;
   std::optional<Severity> severity;  // default: psi by value (CONTRACT), others medium
+  // `auto`: the level is learned per feature from the reference (mean + k·σ of the statistic over
+  // `chunks` chunks of it by time) and carried by each evaluation; `level` is then unused.
+  bool learned = false;
+  double k = 3;
+  int chunks = 20;
   int line = 0;
 };
 
@@ -233,6 +238,8 @@ std::string mask_password(std::string_view url);
 
 // Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions).
 const std::vector<std::string>& known_statistics();
+// The statistics whose threshold may be learned (`auto`): those where higher means more drift.
+const std::vector<std::string>& learnable_statistics();
 
 // The closest of `candidates` to `word` within a small edit distance, or "" (for "did you mean").
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

@@ -26,6 +26,7 @@ struct ColumnLayout {
   int prediction_time = -1;
   int latency = -1;  // [monitors.system], current window only
   int error = -1;
+  int time = -1;  // the reference's timestamps (Unix seconds), to learn `auto` thresholds
 };
 
 struct PlannedRequest {
@@ -37,6 +38,9 @@ struct PlannedRequest {
 PlannedRequest plan_current(const config::MonitorConfig& m, Timestamp at);
 // The reference window likewise.
 PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at);
+// Whether a threshold of the monitor is learned from the reference (`auto`).
+bool has_learned_thresholds(const config::MonitorConfig& m);
+
 // Only the reference's label, score and prediction columns: for a frozen reference, whose rows are
 // not kept, when its performance must be measured again (labels still arriving).
 std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,

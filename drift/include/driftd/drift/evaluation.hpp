@@ -39,12 +39,23 @@ struct WindowInfo {
   std::uint64_t rows_in_window = 0;  // before sampling (== rows when not sampled)
 };
 
+// A threshold learned from the reference (auto_threshold.hpp) as it applied to one column.
+struct AppliedThreshold {
+  std::string statistic;
+  double value = 0;  // the level: mean + k·stddev
+  double mean = 0;
+  double stddev = 0;
+  std::uint64_t chunks = 0;  // chunks of the reference the statistic was defined on
+};
+
 struct FeatureResult {
   std::string name;
   FeatureKind kind = FeatureKind::numerical;
   Status status = Status::ok;  // ok | drift | insufficient_data
   FeatureStatistics statistics;
   std::vector<std::string> breaches;  // statistics whose threshold is crossed
+  std::vector<AppliedThreshold> thresholds;  // the learned thresholds that applied (if any)
+  std::optional<double> learned_level(std::string_view statistic) const;
 };
 
 struct ConfidenceResult {
@@ -127,6 +138,11 @@ struct ThresholdSpec {
   std::string statistic;
   bool below = false;  // breach when value < level (p-values); else when value > level
   double level = 0;
+  // Learned from the reference instead (`auto`): per column, mean + k·σ of the statistic over
+  // `chunks` chunks of the reference by time; `level` is unused. Features and prediction only.
+  bool learned = false;
+  double k = 3;
+  int chunks = 20;
 };
 
 struct DatasetDriftSpec {
@@ -167,12 +183,22 @@ PreparedWindow prepare_window(const EvaluationSpec& spec, WindowData&& data, con
 
 using FrozenColumn = std::variant<FrozenNumerical, FrozenCategorical>;
 
+// A threshold learned from the reference for one of its columns.
+struct LearnedColumnThreshold {
+  std::size_t column = 0;  // index into FrozenReference::columns
+  std::string statistic;
+  double k = 3;
+  std::uint64_t chunks = 0;  // chunks the reference was split into
+  AppliedThreshold threshold;
+};
+
 // Everything needed from a reference window; computed once, serialisable, reusable.
 struct FrozenReference {
   WindowInfo info;
   int bins = 10;
   std::vector<ColumnSpec> columns;
   std::vector<FrozenColumn> frozen;
+  std::vector<LearnedColumnThreshold> learned;  // `auto` thresholds, stored with the reference
 };
 FrozenReference freeze(const EvaluationSpec& spec, PreparedWindow&& reference);
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "driftd/drift/auto_threshold.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/performance.hpp"
 #include "driftd/drift/system_health.hpp"
@@ -86,6 +87,16 @@ WindowSystem window_system(const SystemSpec& spec, const SystemColumns& c);
 // `drift`; an `insufficient_data` one keeps its status.
 void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
                 const std::vector<ThresholdSpec>& thresholds);
+
+// The `learned` thresholds of `spec`, learned from the reference's rows (auto_threshold.hpp): the
+// rows in time order (`time`: Unix seconds, one per row; missing times last) are split into each
+// threshold's `chunks` contiguous chunks, each chunk compared with the reference without it
+// (leave-one-out), giving mean + k·σ of the statistic. One entry per feature or prediction column
+// where the statistic is learnable for the column's kind and at least two chunks give a value.
+// `reference` holds the spec's columns first (others may follow). Deterministic.
+std::vector<LearnedColumnThreshold> learn_reference_thresholds(const EvaluationSpec& spec,
+                                                               const WindowData& reference,
+                                                               const Column& time);
 
 // Text values of a categorical column, one per row (nullopt for a missing value).
 std::vector<std::optional<std::string>> column_texts(const Column& c);
