@@ -3,6 +3,7 @@
 #include "driftd/alerts/notifier.hpp"
 
 #include <httplib.h>
+#include <openssl/evp.h>
 
 #include <cctype>
 #include <chrono>
@@ -73,21 +74,94 @@ std::string transport_error(httplib::Error e) {
   }
 }
 
-// A short, single-line excerpt of an answer, with any secret we know of masked: a receiver that
-// echoes the request must not leak a routing key into logs or the outbox's last_error.
+std::string json_escaped(std::string_view s) {
+  std::string quoted =
+      nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+std::string percent_encoded(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+std::string base64_of(std::string_view s) {
+  std::string out(4 * ((s.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                  reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+  return out;
+}
+
+// `text` with every secret we know of masked, in each form a receiver could echo it in (as is,
+// JSON-escaped, percent-encoded): a receiver that echoes the request must not leak a routing key
+// or a URL token into logs or the outbox's last_error.
+std::string masked(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.size() < 4) continue;  // masking tiny strings would mangle the text, not protect
+    for (const std::string& form : {secret, json_escaped(secret), percent_encoded(secret)}) {
+      for (auto pos = text.find(form); pos != std::string::npos; pos = text.find(form, pos + 3)) {
+        text.replace(pos, form.size(), "***");
+      }
+    }
+  }
+  return text;
+}
+
+// A short, single-line excerpt of an answer, secrets masked before it is cut (a secret cut in
+// half would no longer be recognised).
 std::string excerpt(std::string_view body, const std::vector<std::string>& secrets) {
-  std::string s(body.substr(0, kErrorExcerpt));
+  std::string s = masked(std::string(body), secrets);
   for (auto& c : s) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
-  for (const auto& secret : secrets) {
-    if (secret.size() < 4) continue;  // masking tiny strings would mangle the text, not protect
-    for (auto pos = s.find(secret); pos != std::string::npos; pos = s.find(secret, pos + 3)) {
-      s.replace(pos, secret.size(), "***");
+  if (s.size() > kErrorExcerpt) {
+    s.resize(kErrorExcerpt);
+    s += "...";
+  }
+  return s;
+}
+
+// What of a sink's URL may be a credential: the password and the basic-auth header made of it,
+// query values, and long path segments (Slack, Discord and Teams keep their token in the path).
+std::vector<std::string> url_secrets(const Url& u) {
+  constexpr std::size_t kTokenLength = 12;
+  std::vector<std::string> out;
+  if (!u.userinfo.empty()) {
+    const auto colon = u.userinfo.find(':');
+    if (colon != std::string::npos) {
+      out.push_back(u.userinfo.substr(colon + 1));
+      out.push_back(percent_decode(u.userinfo.substr(colon + 1)));
+      out.push_back(base64_of(percent_decode(u.userinfo.substr(0, colon)) + ":" +
+                              percent_decode(u.userinfo.substr(colon + 1))));
     }
   }
-  if (body.size() > kErrorExcerpt) s += "...";
-  return s;
+  for (std::size_t start = 0; start < u.path.size();) {
+    const auto end = std::min(u.path.find('/', start), u.path.size());
+    if (end - start >= kTokenLength) {
+      out.push_back(u.path.substr(start, end - start));
+      out.push_back(percent_decode(u.path.substr(start, end - start)));
+    }
+    start = end + 1;
+  }
+  for (std::size_t start = 0; start < u.query.size();) {
+    const auto end = std::min(u.query.find('&', start), u.query.size());
+    const std::string_view pair = std::string_view(u.query).substr(start, end - start);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.size() - eq - 1 >= 4) {
+      out.emplace_back(pair.substr(eq + 1));
+      out.push_back(percent_decode(pair.substr(eq + 1)));
+    }
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -148,17 +222,13 @@ HttpNotifier::HttpNotifier(NotifierOptions options) : options_(std::move(options
 DeliveryResult HttpNotifier::send(const SinkConfig& sink, const Notification& n, Timestamp now) {
   const auto url = parse_url(sink.url);
   if (!url) return refused("sink " + sink.name + ": the URL is not a valid http(s) URL");
-  if (!host_allowed(url->host, options_.allowed_hosts)) {
-    return refused("sink " + sink.name + ": host " + url->host +
-                   " is not in alerting.allowed_hosts");
+  const DestinationPolicy policy{options_.allowed_hosts, options_.allow_loopback};
+  // The allow-list and the host itself first: no DNS lookup for what is refused anyway.
+  if (auto why = destination_refusal(url->host, {}, policy); !why.empty()) {
+    return refused("sink " + sink.name + ": " + why);
   }
 
-  std::vector<std::string> secrets;  // values to mask in whatever we report
-  if (!url->userinfo.empty()) {
-    const auto colon = url->userinfo.find(':');
-    if (colon != std::string::npos)
-      secrets.push_back(percent_decode(url->userinfo.substr(colon + 1)));
-  }
+  std::vector<std::string> secrets = url_secrets(*url);  // values to mask in what we report
   httplib::Headers headers = {{"Content-Type", "application/json"},
                               {"User-Agent", options_.user_agent},
                               {"Accept", "application/json, */*;q=0.5"}};
@@ -195,61 +265,92 @@ DeliveryResult HttpNotifier::send(const SinkConfig& sink, const Notification& n,
     secrets.push_back(body["routing_key"].get<std::string>());
   }
 
-  const std::string host =
-      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
-  httplib::Client client(url->scheme + "://" + host + ":" + std::to_string(url->port));
-  if (!client.is_valid()) return refused("sink " + sink.name + ": cannot make an HTTP client");
-  client.set_follow_location(false);
-  client.set_keep_alive(false);
-  client.set_connection_timeout(sink.timeout);
-  client.set_read_timeout(sink.timeout);
-  client.set_write_timeout(sink.timeout);
-  if (!url->userinfo.empty()) {
-    const auto colon = url->userinfo.find(':');
-    client.set_basic_auth(percent_decode(url->userinfo.substr(0, colon)),
-                          colon == std::string::npos
-                              ? std::string()
-                              : percent_decode(url->userinfo.substr(colon + 1)));
+  // Resolve once and check every address: a name pointing at 127.0.0.1 or 169.254.169.254 is
+  // refused like the literal. The connection then goes to these addresses only.
+  std::string resolve_error;
+  const std::vector<std::string> addresses = options_.resolve
+                                                 ? options_.resolve(url->host, resolve_error)
+                                                 : std::vector<std::string>{url->host};
+  if (addresses.empty()) {
+    DeliveryResult r;  // DNS may be back at the next attempt
+    r.error = resolve_error.empty() ? "cannot resolve host " + url->host : resolve_error;
+    return r;
   }
-  if (url->scheme == "https") {
-    client.enable_server_certificate_verification(true);
-    if (!options_.ca_cert_path.empty()) client.set_ca_cert_path(options_.ca_cert_path);
+  if (auto why = destination_refusal(url->host, addresses, policy); !why.empty()) {
+    return refused("sink " + sink.name + ": " + why);
   }
 
-  httplib::Request req;
-  req.method = "POST";
-  req.path = target_of(*url, sink.type);
-  req.headers = std::move(headers);
-  req.body = n.body;
-  std::string answer;
+  const std::string host =
+      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   // Per-read timeouts alone let a receiver that trickles its answer hold the sink forever.
   const auto deadline = std::chrono::steady_clock::now() + sink.timeout;
   const std::size_t keep = options_.max_response_bytes;
-  req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
-    if (answer.size() < keep) answer.append(data, std::min(len, keep - answer.size()));
-    return std::chrono::steady_clock::now() <= deadline;
+  std::string answer;
+  auto post_to = [&](const std::string& address) -> std::optional<httplib::Result> {
+    httplib::Client client(url->scheme + "://" + host + ":" + std::to_string(url->port));
+    if (!client.is_valid()) return std::nullopt;
+    client.set_hostname_addr_map({{url->host, address}});
+    client.set_follow_location(false);
+    client.set_keep_alive(false);
+    client.set_connection_timeout(sink.timeout);
+    client.set_read_timeout(sink.timeout);
+    client.set_write_timeout(sink.timeout);
+    if (!url->userinfo.empty()) {
+      const auto colon = url->userinfo.find(':');
+      client.set_basic_auth(percent_decode(url->userinfo.substr(0, colon)),
+                            colon == std::string::npos
+                                ? std::string()
+                                : percent_decode(url->userinfo.substr(colon + 1)));
+    }
+    if (url->scheme == "https") {
+      client.enable_server_certificate_verification(true);
+      if (!options_.ca_cert_path.empty()) client.set_ca_cert_path(options_.ca_cert_path);
+    }
+    httplib::Request req;
+    req.method = "POST";
+    req.path = target_of(*url, sink.type);
+    req.headers = headers;
+    req.body = n.body;
+    answer.clear();
+    req.content_receiver = [&](const char* data, std::size_t len, std::uint64_t, std::uint64_t) {
+      if (answer.size() < keep) answer.append(data, std::min(len, keep - answer.size()));
+      return std::chrono::steady_clock::now() <= deadline;
+    };
+    return client.send(req);
   };
 
-  const httplib::Result res = client.send(req);
   DeliveryResult r;
-  if (!res) {
-    r.error = transport_error(res.error());
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    std::optional<httplib::Result> res = post_to(addresses[i]);
+    if (!res) return refused("sink " + sink.name + ": cannot make an HTTP client");
+    if (!*res) {
+      // Refused or unreachable: the next address, as a client given the name would.
+      if (res->error() == httplib::Error::Connection && i + 1 < addresses.size() &&
+          std::chrono::steady_clock::now() < deadline) {
+        continue;
+      }
+      r.error = transport_error(res->error());
+      return r;
+    }
+    const httplib::Response& answered = **res;
+    r.http_status = answered.status;
+    if (answered.has_header("Retry-After")) {
+      r.retry_after = parse_retry_after(answered.get_header_value("Retry-After"), now);
+    }
+    if (r.http_status >= 200 && r.http_status < 300) return r;
+    r.error = "HTTP " + std::to_string(r.http_status);
+    if (r.http_status >= 300 && r.http_status < 400) {
+      r.error += ": redirects are not followed";
+      if (answered.has_header("Location")) {
+        r.error += " (Location: " + redact_url(answered.get_header_value("Location")) + ")";
+      }
+    } else if (!answer.empty()) {
+      r.error += ": " + excerpt(answer, secrets);
+    }
+    r.error = masked(std::move(r.error), secrets);  // a Location may repeat the sink's token
     return r;
   }
-  r.http_status = res->status;
-  if (res->has_header("Retry-After")) {
-    r.retry_after = parse_retry_after(res->get_header_value("Retry-After"), now);
-  }
-  if (r.http_status >= 200 && r.http_status < 300) return r;
-  r.error = "HTTP " + std::to_string(r.http_status);
-  if (r.http_status >= 300 && r.http_status < 400) {
-    r.error += ": redirects are not followed";
-    if (res->has_header("Location")) {
-      r.error += " (Location: " + redact_url(res->get_header_value("Location")) + ")";
-    }
-  } else if (!answer.empty()) {
-    r.error += ": " + excerpt(answer, secrets);
-  }
+  r.error = "no address to connect to";
   return r;
 }
 

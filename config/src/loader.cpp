@@ -39,7 +39,7 @@ const std::vector<std::string> kDatabaseKeys = {"url", "state_schema", "statemen
                                                 "connect_timeout", "read_connections"};
 const std::vector<std::string> kSchedulerKeys = {"workers", "shutdown_grace"};
 const std::vector<std::string> kAlertingKeys = {"initial_backoff", "max_backoff", "give_up_after",
-                                                "allowed_hosts"};
+                                                "allowed_hosts", "allow_loopback"};
 const std::vector<std::string> kMonitorKeys = {"name",
                                                "table",
                                                "timestamp_column",
@@ -546,6 +546,16 @@ class Loader {
         } else {
           out.allowed_hosts.push_back(h.as_string()->get());
         }
+      }
+    }
+    // Default: loopback is reachable (the contract's own example sink is on 127.0.0.1) until an
+    // allow-list restricts destinations; then only what it lists, unless said otherwise here.
+    out.allow_loopback = out.allowed_hosts.empty();
+    if (const toml::node* n = s.get("allow_loopback")) {
+      if (n->is_boolean()) {
+        out.allow_loopback = n->as_boolean()->get();
+      } else {
+        type_error(*n, s.at("allow_loopback"), "true or false");
       }
     }
     return out;

@@ -19,6 +19,18 @@ Alerting::~Alerting() { stop(); }
 void Alerting::build_dispatcher(const config::Config& config) {
   alerts::NotifierOptions no;
   no.allowed_hosts = config.alerting.allowed_hosts;
+  no.allow_loopback = config.alerting.allow_loopback;
+  // Said once at start and reload, not only in every failed attempt: after an upgrade a sink on
+  // 127.0.0.1 stops receiving until the config allows it.
+  for (const auto& sink : config.sinks) {
+    const auto url = alerts::parse_url(sink.url);
+    if (!url) continue;
+    std::string why =
+        alerts::destination_refusal(url->host, {}, {no.allowed_hosts, no.allow_loopback});
+    if (!why.empty())
+      log::warn("sink refused: its notifications will fail",
+                {{"sink", sink.name}, {"reason", why}});
+  }
   auto notifier = std::make_unique<alerts::HttpNotifier>(no);
   alerts::DispatcherOptions options;
   options.alerting = config.alerting;

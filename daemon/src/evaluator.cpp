@@ -308,6 +308,8 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       // Both windows at once, each read and sorted on its own thread.
       std::exception_ptr ref_error;
       std::shared_ptr<drift::FrozenReference> built;
+      // Which read failed first: the other one then only reports that it was cancelled.
+      std::atomic<int> first_failure{0};  // 1 reference, 2 current
       std::jthread ref_thread([&] {
         try {
           drift::WindowData data = source_.read(ref_req, local.get_token());
@@ -316,6 +318,8 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
           built->learned = std::move(ref_rows.learned);
         } catch (...) {
+          int none = 0;
+          first_failure.compare_exchange_strong(none, 1);
           ref_error = std::current_exception();
           local.request_stop();
         }
@@ -326,9 +330,12 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
         cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
+        int none = 0;
+        first_failure.compare_exchange_strong(none, 2);
         local.request_stop();
         ref_thread.join();
-        if (ref_error) std::rethrow_exception(ref_error);  // the first failure is the telling one
+        // the first failure is the telling one
+        if (ref_error && first_failure == 1) std::rethrow_exception(ref_error);
         throw;
       }
       ref_thread.join();

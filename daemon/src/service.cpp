@@ -51,6 +51,11 @@ struct Service::Impl {
   boost::asio::thread_pool workers;
   std::stop_source stopping;  // cancels in-flight evaluations
 
+  // Held while an evaluation's results are published (metrics, latest results) and while a
+  // reload swaps the config: a monitor removed by a reload never gets its series back from an
+  // evaluation that was still running.
+  std::mutex publish_mutex;
+
   // Latest results, served by the API without touching the database.
   std::mutex results_mutex;
   std::map<std::string, drift::Evaluation> last;       // latest of any status
@@ -59,6 +64,8 @@ struct Service::Impl {
   // Per monitor with labels: the newest evaluation whose performance had enough labelled rows
   // (labels arrive late, so it is often older than `last`); the retrain decision reads it.
   std::map<std::string, drift::Evaluation> last_performance;
+  std::set<std::string> store_failing;                 // monitors whose results cannot be stored
+  std::map<std::string, std::size_t> skipped_ticks;    // ticks skipped since the running one began
 
   DatabaseHealth health;
   std::atomic<bool> schema_ready{false};
@@ -96,6 +103,16 @@ struct Service::Impl {
         log::error("evaluation task failed", {{"monitor", name}, {"error", e.what()}});
       }
       scheduler.finished(name);
+      std::size_t skips = 0;
+      {
+        std::lock_guard lock(results_mutex);
+        if (auto it = skipped_ticks.find(name); it != skipped_ticks.end()) {
+          skips = it->second;
+          skipped_ticks.erase(it);
+        }
+      }
+      if (skips > 1)
+        log::info("evaluation no longer running late", {{"monitor", name}, {"skipped", skips}});
     });
   }
 
@@ -156,10 +173,18 @@ struct Service::Impl {
     }
   }
 
+  // Counted every time; logged as a warning once per run of skips (a stalled database would
+  // otherwise log one per tick).
   void skipped(const std::string& name, Timestamp at) {
     metrics.count_skipped_tick(name);
-    log::warn("evaluation skipped: the previous one is still running",
-              {{"monitor", name}, {"at", format_rfc3339(at)}});
+    std::size_t skips;
+    {
+      std::lock_guard lock(results_mutex);
+      skips = ++skipped_ticks[name];
+    }
+    log::write(skips == 1 ? log::Level::warn : log::Level::debug,
+               "evaluation skipped: the previous one is still running",
+               {{"monitor", name}, {"at", format_rfc3339(at)}});
   }
 
   bool ensure_schema() {
@@ -206,6 +231,19 @@ struct Service::Impl {
       log::warn("evaluation abandoned at shutdown", {{"monitor", name}, {"at", format_rfc3339(at)}});
       return e;
     }
+    // Published (metrics, the API's latest result) and logged before it is stored: a state
+    // database that hangs must not delay them.
+    {
+      std::lock_guard publish(publish_mutex);
+      if (snapshot()->find_monitor(name) != nullptr) {  // else a reload removed it meanwhile
+        metrics.record_evaluation(e, t.total_seconds);
+        metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
+        std::lock_guard lock(results_mutex);
+        last[name] = e;
+        if (e.status != drift::Status::error) last_good[name] = e;
+      }
+    }
+    log_outcome(e, t);
     bool stored = false;
     std::string store_error;
     if (ensure_schema()) {
@@ -218,23 +256,16 @@ struct Service::Impl {
     } else {
       store_error = "state schema not ready (database unreachable)";
     }
+    log_store_outcome(e.monitor, store_error);
     if (stored) alerting.on_evaluation(*cfg, *m, e);
     note_performance(e);
-    metrics.record_evaluation(e, t.total_seconds);
-    metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
-    log_outcome(e, t, stored ? "" : store_error);
-    {
-      std::lock_guard lock(results_mutex);
-      last[name] = e;
-      if (e.status != drift::Status::error) last_good[name] = e;
-    }
     if (auto next = scheduler.next_run(name)) metrics.set_next_run(name, to_unix_seconds(*next));
     return e;
   }
 
   // Every evaluation is logged; a failure is logged at error level once per transition (the
   // same failure again, tick after tick, only at debug level) and its end once.
-  void log_outcome(const drift::Evaluation& e, const EvaluationTimings& t, const std::string& store_error) {
+  void log_outcome(const drift::Evaluation& e, const EvaluationTimings& t) {
     std::string key = e.status == drift::Status::error ? e.error.value_or("error") : "";
     std::string previous;
     {
@@ -264,9 +295,27 @@ struct Service::Impl {
                                         {"frozen_reference", t.frozen_reference_used},
                                         {"duration_s", t.total_seconds}});
     }
-    if (!store_error.empty())
-      log::write(key == previous && !key.empty() ? log::Level::debug : log::Level::error,
-                 "cannot store the evaluation", {{"monitor", e.monitor}, {"error", store_error}});
+  }
+
+  // Storing fails for as long as the state database is away: logged at error level once when it
+  // starts (per monitor) and once when it ends.
+  void log_store_outcome(const std::string& monitor, const std::string& store_error) {
+    bool was_failing;
+    {
+      std::lock_guard lock(results_mutex);
+      was_failing = store_failing.count(monitor) > 0;
+      if (store_error.empty()) {
+        store_failing.erase(monitor);
+      } else {
+        store_failing.insert(monitor);
+      }
+    }
+    if (!store_error.empty()) {
+      log::write(was_failing ? log::Level::debug : log::Level::error, "cannot store the evaluation",
+                 {{"monitor", monitor}, {"error", store_error}});
+    } else if (was_failing) {
+      log::info("evaluations stored again", {{"monitor", monitor}});
+    }
   }
 
   void apply_schedule(const config::Config& cfg) {
@@ -400,6 +449,7 @@ void Service::reload(config::Config next) {
   next.database = current->database;
   next.server = current->server;
   auto fresh = std::make_shared<const config::Config>(std::move(next));
+  std::lock_guard publish(m.publish_mutex);
   {
     std::lock_guard lock(m.config_mutex);
     m.config = fresh;

@@ -122,6 +122,10 @@ struct Metrics::Impl {
   Series<Counter> process_cpu;
   double last_cpu = 0;
   std::set<std::string> monitors;
+  bool restricted = false;  // after retain_monitors(): only those monitors get series
+  // A late update for a monitor a reload removed (an evaluation still finishing) must not bring
+  // its series back.
+  bool unknown(const std::string& monitor) const { return restricted && monitors.count(monitor) == 0; }
 };
 
 Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
@@ -201,7 +205,7 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   auto& m = *impl_;
   std::lock_guard lock(m.mutex);
   const std::string& mon = e.monitor;
-  m.monitors.insert(mon);
+  if (m.unknown(mon)) return;
   std::string status(drift::to_string(e.status));
   m.evaluations.get({"monitor", "result"}, {mon, status}).Increment();
   static const Histogram::BucketBoundaries kBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
@@ -278,6 +282,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.reevaluations.remove_if_not(keep);
   m.duration.remove_if_not(keep);
   m.monitors = monitors;
+  m.restricted = true;
   for (const auto& mon : monitors) {
     m.alerts_firing.get({"monitor"}, {mon});
     m.skipped.get({"monitor"}, {mon});
@@ -295,6 +300,7 @@ void Metrics::retain_sinks(const std::set<std::string>& sinks) {
 
 void Metrics::set_alerts_firing(const std::string& monitor, std::int64_t n) {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->unknown(monitor)) return;
   impl_->alerts_firing.get({"monitor"}, {monitor}).Set(static_cast<double>(n));
 }
 
@@ -310,6 +316,7 @@ void Metrics::set_queue_depth(const std::string& sink, std::int64_t depth) {
 
 void Metrics::count_skipped_tick(const std::string& monitor) {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->unknown(monitor)) return;
   impl_->skipped.get({"monitor"}, {monitor}).Increment();
 }
 
@@ -320,6 +327,7 @@ void Metrics::count_reevaluation(const std::string& monitor) {
 
 void Metrics::set_next_run(const std::string& monitor, double unix_seconds) {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->unknown(monitor)) return;
   impl_->next_run.get({"monitor"}, {monitor}).Set(unix_seconds);
 }
 

@@ -5,7 +5,7 @@ DRIFTD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DRIFTD_STATE="${DRIFTD_STATE:-$DRIFTD_ROOT/.driftd}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
@@ -16,7 +16,7 @@ as_root() {
 
 DRIFTD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libpqxx-dev libboost-dev
   prometheus-cpp-dev libcpp-httplib-dev libtomlplusplus-dev catch2 nlohmann-json3-dev libssl-dev
-  postgresql curl)
+  postgresql curl clang libclang-rt-14-dev prometheus jq)
 
 # ensure_packages [extra...]: installs whatever of the build/test dependencies is missing.
 ensure_packages() {
@@ -33,6 +33,18 @@ ensure_packages() {
   fi
 }
 
+# run_ninja DIR WHAT [targets...]: builds quietly; on failure shows the end of the output and dies.
+run_ninja() {
+  local dir="$1" what="$2"; shift 2
+  local log; log="$(mktemp)"
+  if ! ninja -C "$dir" "$@" >"$log" 2>&1; then
+    grep -v '^\[' "$log" | tail -60 >&2
+    rm -f "$log"
+    die "$what failed"
+  fi
+  rm -f "$log"
+}
+
 # build [build-dir] [cmake args...]: configures once, then builds with Ninja (+ ccache).
 build() {
   local dir="${1:-$DRIFTD_ROOT/build}"; shift || true
@@ -40,8 +52,32 @@ build() {
     cmake -S "$DRIFTD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   fi
   say "building in ${dir#$DRIFTD_ROOT/}"
-  ninja -C "$dir" ${DRIFTD_NINJA_TARGETS:-} | grep -v '^\[' || true
-  [ "${PIPESTATUS[0]}" = 0 ] || die "build failed"
+  run_ninja "$dir" "the build" ${DRIFTD_NINJA_TARGETS:-}
+}
+
+# build_sanitized [targets...]: clang with AddressSanitizer + UndefinedBehaviorSanitizer and
+# libFuzzer's coverage instrumentation, in build-san/ (shared by scripts/test and scripts/fuzz).
+# -O1 -g0: fast to build, still fast enough to run the suite.
+build_sanitized() {
+  local dir="$DRIFTD_ROOT/build-san"
+  if [ ! -f "$dir/build.ninja" ]; then
+    CC=clang CXX=clang++ cmake -S "$DRIFTD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize \
+      -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g0" -DDRIFTD_FUZZ=ON -DDRIFTD_SANITIZE=address,undefined \
+      -DDRIFTD_BUILD_BENCH=OFF >/dev/null
+  fi
+  say "building with AddressSanitizer + UndefinedBehaviorSanitizer (clang) in build-san"
+  run_ninja "$dir" "the sanitizer build" "$@"
+}
+
+# build_tsan targets...: gcc with ThreadSanitizer in build-tsan/.
+build_tsan() {
+  local dir="$DRIFTD_ROOT/build-tsan"
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$DRIFTD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g0" \
+      -DDRIFTD_SANITIZE=thread -DDRIFTD_BUILD_BENCH=OFF >/dev/null
+  fi
+  say "building with ThreadSanitizer in build-tsan"
+  run_ninja "$dir" "the ThreadSanitizer build" "$@"
 }
 
 # ---- private PostgreSQL cluster ------------------------------------------------------------

@@ -124,7 +124,10 @@ std::vector<int> migrate(const StateOptions& options) {
     // One lock per schema name serialises concurrent starts; the loser then finds the work done.
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('driftd.migrate.' || $1, 0))",
                    options.schema);
-    tx.exec("CREATE SCHEMA IF NOT EXISTS " + schema);
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: a
+    // role given a schema of its own (CREATE SCHEMA driftd AUTHORIZATION driftd) has no such right.
+    if (tx.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options.schema).empty())
+      tx.exec("CREATE SCHEMA " + schema);
     tx.exec(with_schema(
         "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
         " version int PRIMARY KEY, description text NOT NULL,"

@@ -184,18 +184,14 @@ void PgResultStore::save_frozen(const std::string& monitor, const std::string& f
       schema);
   for (std::size_t i = 0; i < parts; ++i) {
     std::string bytes = part(i);
-    const char* values[] = {monitor.c_str(), fingerprint.c_str(), nullptr, nullptr, nullptr, bytes.data()};
-    std::string idx = std::to_string(i), total = std::to_string(parts), size = std::to_string(bytes.size());
-    values[2] = idx.c_str();
-    values[3] = total.c_str();
-    values[4] = size.c_str();
-    int lengths[] = {0, 0, 0, 0, 0, static_cast<int>(bytes.size())};
-    int formats[] = {0, 0, 0, 0, 0, 1};
-    PGresult* r = PQexecParams(conn->raw(), insert.c_str(), 6, nullptr, values, lengths, formats, 0);
-    PgResult res(r);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-      std::string error = error_text(r, conn->raw());
-      throw std::runtime_error("cannot store the frozen reference: " + error);
+    std::string size = std::to_string(bytes.size());
+    try {
+      conn->exec_params(
+          insert,
+          {monitor, fingerprint, std::to_string(i), std::to_string(parts), size, std::move(bytes)},
+          {}, false, {false, false, false, false, false, true});
+    } catch (const drift::SourceError& e) {
+      throw std::runtime_error(std::string("cannot store the frozen reference: ") + e.what());
     }
   }
   conn->exec("COMMIT", {});

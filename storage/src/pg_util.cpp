@@ -2,9 +2,15 @@
 
 #include <poll.h>
 
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <regex>
+#include <system_error>
+#include <thread>
 
+#include "driftd/config/config.hpp"
 #include "driftd/drift/sources.hpp"
 
 namespace driftd::storage {
@@ -14,6 +20,8 @@ using drift::SourceError;
 namespace {
 
 constexpr auto kGrace = std::chrono::seconds(5);  // beyond statement_timeout, client side
+constexpr int kMaxPendingCancels = 4;
+std::atomic<int> pending_cancels{0};
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -24,7 +32,66 @@ std::string trim(std::string s) {
 
 Timestamp now() { return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()); }
 
+std::string percent_decoded(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Every way the password of a connection URL or keyword string may be spelled in a message.
+std::vector<std::string> passwords_in(const std::string& url) {
+  std::vector<std::string> out;
+  if (auto scheme = url.find("://"); scheme != std::string::npos) {
+    // as config::mask_password: the userinfo ends at the last '@' before the query
+    const std::size_t start = scheme + 3;
+    const std::size_t query = url.find('?', start);
+    const std::size_t at = url.rfind('@', query);
+    const std::size_t colon = url.find(':', start);
+    if (at != std::string::npos && at >= start && colon != std::string::npos && colon < at)
+      out.push_back(url.substr(colon + 1, at - colon - 1));
+  }
+  static const std::regex kParameter(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&#]+))",
+                                     std::regex::icase);
+  for (auto it = std::sregex_iterator(url.begin(), url.end(), kParameter);
+       it != std::sregex_iterator(); ++it) {
+    std::string v = (*it)[1].str();
+    out.push_back(v);
+    if (!v.empty() && v.front() == '\'') {
+      std::string unquoted;
+      for (std::size_t i = 1; i < v.size() && v[i] != '\''; ++i)
+        unquoted.push_back(v[i] == '\\' && i + 1 < v.size() ? v[++i] : v[i]);
+      out.push_back(unquoted);
+    }
+  }
+  const std::size_t n = out.size();
+  for (std::size_t i = 0; i < n; ++i) out.push_back(percent_decoded(out[i]));
+  return out;
+}
+
 }  // namespace
+
+std::string without_password(std::string message, const std::string& url) {
+  if (!url.empty()) {
+    const std::string masked = config::mask_password(url);
+    for (auto p = message.find(url); p != std::string::npos;
+         p = message.find(url, p + masked.size()))
+      message.replace(p, url.size(), masked);
+  }
+  for (const auto& password : passwords_in(url)) {
+    if (password.size() < 3) continue;  // would mangle the message more than it protects
+    for (auto p = message.find(password); p != std::string::npos; p = message.find(password, p + 3))
+      message.replace(p, password.size(), "***");
+  }
+  return message;
+}
 
 std::string with_connection_params(const std::string& url,
                                    const std::vector<std::pair<std::string, std::string>>& params) {
@@ -59,10 +126,18 @@ PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_ti
   conn_ = PQconnectdbParams(keys, values, 1);
   if (conn_ == nullptr) throw SourceError("cannot connect to the database: out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = trim(PQerrorMessage(conn_));
+    std::string msg = without_password(trim(PQerrorMessage(conn_)), o.url);
     PQfinish(conn_);
     conn_ = nullptr;
     throw SourceError("cannot connect to the database: " + msg);
+  }
+  // Non-blocking sends: a query (a frozen reference part is megabytes) is flushed under the same
+  // deadline as its answer, so a peer that stops reading cannot hold us in send().
+  if (PQsetnonblocking(conn_, 1) != 0) {
+    std::string msg = trim(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw SourceError("cannot set up the database connection: " + msg);
   }
   long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(o.statement_timeout).count();
   std::string setup = "SET statement_timeout = " + std::to_string(ms) +
@@ -103,32 +178,56 @@ void PgConnection::fail(const std::string& what) {
 }
 
 void PgConnection::cancel() {
+  // PQcancel blocks until the server closes the cancel connection, which a stalled network or a
+  // hung pooler never does: it runs on a thread of its own so the caller keeps its deadline. At
+  // most kMaxPendingCancels wait at a time; past that a connection is simply dropped (its server
+  // process notices when it next talks to us, or at its own statement_timeout).
   PGcancel* c = PQgetCancel(conn_);
   if (c == nullptr) return;
-  char err[256];
-  PQcancel(c, err, sizeof err);
-  PQfreeCancel(c);
+  if (pending_cancels.fetch_add(1) >= kMaxPendingCancels) {
+    pending_cancels.fetch_sub(1);
+    PQfreeCancel(c);
+    return;
+  }
+  try {
+    std::thread([c] {
+      char err[256];
+      PQcancel(c, err, sizeof err);
+      PQfreeCancel(c);
+      pending_cancels.fetch_sub(1);
+    }).detach();
+  } catch (const std::system_error&) {
+    pending_cancels.fetch_sub(1);
+    PQfreeCancel(c);
+  }
+}
+
+void PgConnection::check_deadline(Timestamp deadline, const std::stop_token& stop) {
+  if (!cancel_sent_ && stop.stop_requested()) {
+    // Ask the server to stop, and give it a moment to answer before giving up on the socket.
+    cancel();
+    cancel_sent_ = true;
+    broken_ = true;
+    give_up_at_ = now() + kGrace;
+  }
+  if (now() >= (cancel_sent_ ? std::min(deadline, give_up_at_) : deadline)) {
+    // The server did not honour its own statement_timeout within the grace: it or the network
+    // is stuck, and waiting longer for a cancel to work would break the documented bound.
+    broken_ = true;
+    timed_out_ = !stop.stop_requested();
+    if (!cancel_sent_) cancel();
+    cancel_sent_ = true;
+    throw SourceError(stop.stop_requested()
+                          ? "cancelled"
+                          : "the database did not answer within statement_timeout");
+  }
 }
 
 void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
   int fd = PQsocket(conn_);
   if (fd < 0) fail("lost the database connection");
-  bool cancelled = false;
   while (true) {
-    if (!cancelled && (stop.stop_requested() || now() >= deadline)) {
-      // Ask the server to stop, then give it a moment to answer before giving up on the socket.
-      bool stopping = stop.stop_requested();
-      cancel();
-      cancelled = true;
-      deadline = now() + kGrace;
-      if (stopping) {
-        broken_ = true;
-      }
-    } else if (cancelled && now() >= deadline) {
-      broken_ = true;
-      throw SourceError(stop.stop_requested() ? "cancelled"
-                                              : "the database did not answer within statement_timeout");
-    }
+    check_deadline(deadline, stop);
     pollfd p{fd, POLLIN, 0};
     int r = ::poll(&p, 1, 100);
     if (r > 0) {
@@ -140,25 +239,53 @@ void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
   }
 }
 
+void PgConnection::flush(Timestamp deadline, std::stop_token stop) {
+  while (true) {
+    int pending = PQflush(conn_);
+    if (pending == 0) return;
+    if (pending < 0) fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
+    int fd = PQsocket(conn_);
+    if (fd < 0) fail("lost the database connection");
+    check_deadline(deadline, stop);
+    // Readable too: the server may be answering already, and libpq wants that read first.
+    pollfd p{fd, POLLIN | POLLOUT, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r > 0 && (p.revents & POLLIN) != 0) {
+      if (PQconsumeInput(conn_) == 0)
+        fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
+    } else if (r < 0 && errno != EINTR) {
+      fail("lost the database connection (poll failed)");
+    }
+  }
+}
+
 PgResult PgConnection::exec(const std::string& sql, std::stop_token stop) {
   return exec_params(sql, {}, stop);
 }
 
 PgResult PgConnection::exec_params(const std::string& sql, const std::vector<std::string>& params,
-                                   std::stop_token stop, bool binary_result) {
+                                   std::stop_token stop, bool binary_result,
+                                   const std::vector<bool>& binary_params) {
   if (broken_) throw SourceError("database connection is broken");
   int ok;
   if (params.empty() && !binary_result) {
     ok = PQsendQuery(conn_, sql.c_str());
   } else {
     std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
     values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p.c_str());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      values.push_back(params[i].c_str());
+      lengths.push_back(static_cast<int>(params[i].size()));
+      formats.push_back(i < binary_params.size() && binary_params[i] ? 1 : 0);
+    }
     ok = PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                           values.data(), nullptr, nullptr, binary_result ? 1 : 0);
+                           values.data(), lengths.data(), formats.data(), binary_result ? 1 : 0);
   }
   if (ok == 0) fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
   Timestamp deadline = now() + statement_timeout_ + kGrace;
+  flush(deadline, stop);
   PgResult last;
   std::string error;
   while (true) {
@@ -188,6 +315,7 @@ void PgConnection::copy_out(const std::string& sql, std::stop_token stop,
   if (PQsendQuery(conn_, sql.c_str()) == 0)
     fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
   Timestamp deadline = now() + statement_timeout_ + kGrace;
+  flush(deadline, stop);
   // First result: COPY_OUT, or an error.
   if (PQisBusy(conn_)) wait_readable(deadline, stop);
   PGresult* first = PQgetResult(conn_);
@@ -196,7 +324,12 @@ void PgConnection::copy_out(const std::string& sql, std::stop_token stop,
     PgResult res(first);
     if (PQresultStatus(first) != PGRES_COPY_OUT) {
       std::string error = error_text(first, conn_);
-      while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+      while (true) {  // PQgetResult blocks while busy: wait under the deadline instead
+        if (PQisBusy(conn_)) wait_readable(deadline, stop);
+        PGresult* r = PQgetResult(conn_);
+        if (r == nullptr) break;
+        PQclear(r);
+      }
       if (stop.stop_requested()) {
         broken_ = true;
         throw SourceError("cancelled");
@@ -276,5 +409,13 @@ void ConnectionPool::give_back(std::unique_ptr<PgConnection> conn) {
   std::lock_guard lock(mutex_);
   if (idle_.size() < options_.max_idle) idle_.push_back(std::move(conn));
 }
+
+void ConnectionPool::drop_idle() {
+  std::vector<std::unique_ptr<PgConnection>> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(idle_);
+  }
+}  // closed here, outside the lock
 
 }  // namespace driftd::storage

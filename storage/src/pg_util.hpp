@@ -37,11 +37,14 @@ class PgConnection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Runs one statement and returns its (last) result; throws drift::SourceError on any error,
-  // on the deadline (statement_timeout + grace) or when `stop` is requested.
+  // on the deadline (statement_timeout + 5 s grace: never later, whatever the network does) or
+  // when `stop` is requested (then after at most the grace).
   PgResult exec(const std::string& sql, std::stop_token stop);
-  // Parameters are text; with binary_result the result columns come in binary format.
+  // Parameters are text, except those flagged in `binary_params` (sent as bytes, e.g. bytea);
+  // with binary_result the result columns come in binary format.
   PgResult exec_params(const std::string& sql, const std::vector<std::string>& params,
-                       std::stop_token stop, bool binary_result = false);
+                       std::stop_token stop, bool binary_result = false,
+                       const std::vector<bool>& binary_params = {});
   // Runs a COPY ... TO STDOUT and hands every CopyData payload to `sink`.
   void copy_out(const std::string& sql, std::stop_token stop,
                 const std::function<void(std::string_view)>& sink);
@@ -50,16 +53,25 @@ class PgConnection {
   std::string quote_literal(std::string_view value);
   bool healthy() const;
   bool broken() const { return broken_; }
+  // The last statement ran out of time (no answer within statement_timeout + grace): the server
+  // or the path to it is stuck, not merely this connection.
+  bool timed_out() const { return timed_out_; }
   PGconn* raw() { return conn_; }
 
  private:
+  // Sends the cancel on a stop request; throws at the deadline (or the grace after a cancel).
+  void check_deadline(Timestamp deadline, const std::stop_token& stop);
   void wait_readable(Timestamp deadline, std::stop_token stop);
+  void flush(Timestamp deadline, std::stop_token stop);  // what PQsend* left unsent
   void cancel();
   [[noreturn]] void fail(const std::string& what);
 
   PGconn* conn_ = nullptr;
   Duration statement_timeout_;
   bool broken_ = false;
+  bool timed_out_ = false;
+  bool cancel_sent_ = false;  // a cancel request went out (the connection is then broken)
+  Timestamp give_up_at_{};    // after a cancel: when to stop waiting for the server's answer
 };
 
 class ConnectionPool;
@@ -74,6 +86,7 @@ class PooledConnection {
   PooledConnection& operator=(PooledConnection&&) = default;
   ~PooledConnection() = default;
   PgConnection* operator->() { return conn_.get(); }
+  bool has_connection() const { return conn_ != nullptr; }
   PgConnection& operator*() { return *conn_; }
   void release_healthy();
   // True when the connection came from the pool: a failure on it may just mean it went stale
@@ -96,6 +109,9 @@ class ConnectionPool {
   // A new connection, never one from the pool.
   PooledConnection fresh(std::stop_token stop);
   void give_back(std::unique_ptr<PgConnection> conn);
+  // Forgets the idle connections: after a timeout they are suspect (opened over the same stuck
+  // path), and probing each one would cost the next evaluations a timeout apiece.
+  void drop_idle();
 
  private:
   Options options_;
@@ -105,6 +121,11 @@ class ConnectionPool {
 
 // The primary message of a libpq error, one line, without "ERROR:" prefixes.
 std::string error_text(const PGresult* r, PGconn* conn);
+
+// `message` with the password of `url` masked, and `url` itself replaced by its masked form:
+// libpq quotes what it could not parse ("invalid percent-encoded token: "<password>"", "... in
+// URI: "<url>""), and such messages reach logs, /readyz and the API.
+std::string without_password(std::string message, const std::string& url);
 
 // Adds libpq connection parameters to a URL or keyword/value connection string.
 std::string with_connection_params(const std::string& url,

@@ -79,7 +79,8 @@ struct PgWindowSource::Impl {
       throw SourceError("table \"" + table + "\" does not exist (or is not visible to this user)");
     std::string oid = PQgetvalue(r.get(), 0, 0);
     PgResult cols = conn.exec_params(
-        "SELECT a.attname, format_type(a.atttypid, NULL), t.typcategory "
+        "SELECT a.attname, format_type(a.atttypid, NULL), t.typcategory,"
+        " has_column_privilege(a.attrelid, a.attnum, 'SELECT') "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
         "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         {oid}, stop);
@@ -90,6 +91,7 @@ struct PgWindowSource::Impl {
       c.type = PQgetvalue(cols.get(), i, 1);
       const char* cat = PQgetvalue(cols.get(), i, 2);
       c.category = cat[0] != '\0' ? cat[0] : 'X';
+      c.readable = PQgetvalue(cols.get(), i, 3)[0] == 't';
       out.push_back(std::move(c));
     }
     return out;
@@ -234,6 +236,27 @@ struct PgWindowSource::Impl {
                       "')) AS " + info->type + ")");
       p.settings.emplace_back(name, value);
     }
+    // Said by `check` and before the COPY: "permission denied" from inside it names no column.
+    std::vector<std::pair<std::string, bool>> unreadable;  // column, in the joined table
+    auto note_unreadable = [&](const std::string& col, bool joined = false) {
+      const ColumnInfo* info = find(joined ? joined_cols : cols, col);
+      std::pair<std::string, bool> key{col, joined};
+      if (info != nullptr && !info->readable &&
+          std::find(unreadable.begin(), unreadable.end(), key) == unreadable.end())
+        unreadable.push_back(key);
+    };
+    for (const auto& c : req.columns) note_unreadable(c.column, c.joined);
+    if (req.from || req.to) note_unreadable(req.timestamp_column);
+    for (const auto& [col, value] : req.where) note_unreadable(col);
+    if (req.join) {
+      note_unreadable(req.join->key, true);
+      note_unreadable(req.join->prediction_key);
+    }
+    for (const auto& [col, joined] : unreadable) {
+      const std::string& table = joined ? req.join->table : req.table;
+      p.problems.push_back("no SELECT privilege on column \"" + col + "\" of table \"" + table +
+                           "\" for this database user (GRANT SELECT ON " + table + " TO ...)");
+    }
     if (exprs.empty() && p.problems.empty()) p.problems.push_back("nothing to read: no columns");
     if (!p.problems.empty()) return p;
     TableName t = split_table(req.table);
@@ -247,14 +270,27 @@ struct PgWindowSource::Impl {
   }
 
   // Reads one slice into `builder` on its own connection. A pooled connection that turns out to
-  // be dead before any row arrived is replaced once by a fresh one.
+  // be dead before any row arrived is replaced once by a fresh one; one that does not answer at
+  // all fails the read (a fresh connection over the same stuck path would only add its
+  // connect_timeout to the statement_timeout + grace already spent), and the idle connections
+  // are dropped with it, so the next evaluation starts on fresh ones.
   void read_slice(const drift::WindowRequest& req, WindowBuilder& builder, std::stop_token stop) {
     PooledConnection conn = pool.acquire(stop);
+    try {
+      read_slice_on(conn, req, builder, stop);
+    } catch (const SourceError&) {
+      if (conn.has_connection() && conn->timed_out()) pool.drop_idle();
+      throw;
+    }
+  }
+
+  void read_slice_on(PooledConnection& conn, const drift::WindowRequest& req,
+                     WindowBuilder& builder, std::stop_token stop) {
     if (conn.reused()) {
       try {
         conn->exec("SELECT 1", stop);
       } catch (const SourceError&) {
-        if (stop.stop_requested()) throw;
+        if (stop.stop_requested() || conn->timed_out()) throw;
         conn = pool.fresh(stop);
       }
     }

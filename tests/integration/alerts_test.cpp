@@ -87,10 +87,14 @@ void load_drifted(TestSchema& s) {
 
 std::string config(TestSchema& s, const std::string& state, int receiver_port, const std::string& schedule = "1s") {
   return "[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\nurl = \"" + testing::database_url() +
-         "\"\nstate_schema = \"" + state + "\"\n\n[alerting]\ninitial_backoff = \"200ms\"\nmax_backoff = \"1s\"\n\n"
-         "[[sinks]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:" + std::to_string(receiver_port) +
+         "\"\nstate_schema = \"" + state +
+         "\"\n\n[alerting]\ninitial_backoff = \"200ms\"\nmax_backoff = \"1s\"\n"
+         "allowed_hosts = [\"127.0.0.1\"]\n\n"
+         "[[sinks]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:" +
+         std::to_string(receiver_port) +
          "/hook\"\ntimeout = \"2s\"\n\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("p") +
-         "\"\ntimestamp_column = \"ts\"\nschedule = \"" + schedule + "\"\nwindow = \"1h\"\nreference = { offset = \"7d\" }\n"
+         "\"\ntimestamp_column = \"ts\"\nschedule = \"" + schedule +
+         "\"\nwindow = \"1h\"\nreference = { offset = \"7d\" }\n"
          "  [[monitors.features]]\n  name = \"x\"\n  column = \"x\"\n  kind = \"numerical\"\n";
 }
 

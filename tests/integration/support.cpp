@@ -94,14 +94,12 @@ std::string read_all(int fd) {
 }
 }  // namespace
 
-CommandResult run_driftd(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                         double timeout_s) {
+namespace {
+// Starts DRIFTD_BIN (or the build's driftd) with `args`, extra `env`, stdout/stderr to the fds.
+pid_t spawn_driftd(const std::vector<std::string>& args, const std::vector<std::string>& env, int out_fd,
+                   int err_fd) {
   const char* bin = std::getenv("DRIFTD_BIN");
   std::string binary = bin != nullptr ? bin : DRIFTD_BINARY_DIR "/driftd";
-  char out_tmpl[] = "/tmp/driftd-out-XXXXXX";
-  char err_tmpl[] = "/tmp/driftd-err-XXXXXX";
-  int out_fd = mkstemp(out_tmpl);
-  int err_fd = mkstemp(err_tmpl);
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out_fd, 1);
@@ -114,6 +112,17 @@ CommandResult run_driftd(const std::vector<std::string>& args, const std::vector
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+}  // namespace
+
+CommandResult run_driftd(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                         double timeout_s) {
+  char out_tmpl[] = "/tmp/driftd-out-XXXXXX";
+  char err_tmpl[] = "/tmp/driftd-err-XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  int err_fd = mkstemp(err_tmpl);
+  pid_t pid = spawn_driftd(args, env, out_fd, err_fd);
   int status = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -138,23 +147,10 @@ CommandResult run_driftd(const std::vector<std::string>& args, const std::vector
 }
 
 DaemonProcess::DaemonProcess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  const char* bin = std::getenv("DRIFTD_BIN");
-  std::string binary = bin != nullptr ? bin : DRIFTD_BINARY_DIR "/driftd";
   char tmpl[] = "/tmp/driftd-daemon-XXXXXX";
   int fd = mkstemp(tmpl);
   log_path_ = tmpl;
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(fd, 1);
-    dup2(fd, 2);
-    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(binary.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
+  pid_ = spawn_driftd(args, env, fd, fd);
   close(fd);
 }
 
@@ -217,6 +213,12 @@ int DaemonProcess::wait_exit(double timeout_s) {
   while (running()) {
     if (std::chrono::steady_clock::now() > deadline) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (exit_code_ != 0 && exit_code_ != 128 + SIGKILL) {
+    // What the process said last is what explains an unexpected exit (a sanitizer report...).
+    std::string l = log();
+    UNSCOPED_INFO("driftd exited with " << exit_code_ << "; the end of its log:\n"
+                                        << l.substr(l.size() > 6000 ? l.size() - 6000 : 0));
   }
   return exit_code_;
 }

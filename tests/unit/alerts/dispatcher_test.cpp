@@ -185,7 +185,7 @@ TEST_CASE("503 for a while then 200: delivered once after recovery, the same id 
   });
   FakeClock clock(kT0);
   FakeAlertStore store;
-  HttpNotifier notifier;
+  HttpNotifier notifier(local_receivers());
   Counts counts;
   Dispatcher d(store, notifier, clock, {sink("hook", config::SinkConfig::Type::webhook, r.url())},
                options(), counts.hooks());
@@ -459,7 +459,7 @@ TEST_CASE("a hanging receiver does not delay a healthy sink") {
   Receiver healthy;
   SystemClock clock;
   FakeAlertStore store;
-  HttpNotifier notifier;
+  HttpNotifier notifier(local_receivers());
   auto slow = sink("slow", config::SinkConfig::Type::webhook, hanging.url());
   slow.timeout = 2s;
   auto fast = sink("fast", config::SinkConfig::Type::webhook, healthy.url());
@@ -484,7 +484,7 @@ TEST_CASE("wake() makes idle workers deliver at once; stop() is prompt") {
   Receiver r;
   SystemClock clock;
   FakeAlertStore store;
-  HttpNotifier notifier;
+  HttpNotifier notifier(local_receivers());
   auto o = options();
   o.idle_poll = 1h;
   Dispatcher d(store, notifier, clock, {sink("hook", config::SinkConfig::Type::webhook, r.url())},
@@ -526,7 +526,7 @@ TEST_CASE("drain: delivers everything due across sinks") {
   Receiver b;
   FakeClock clock(kT0);
   FakeAlertStore store;
-  HttpNotifier notifier;
+  HttpNotifier notifier(local_receivers());
   Dispatcher d(store, notifier, clock,
                {sink("a", config::SinkConfig::Type::webhook, a.url()),
                 sink("b", config::SinkConfig::Type::slack, b.url())},

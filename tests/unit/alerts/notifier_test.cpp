@@ -56,7 +56,7 @@ SecretLookup secrets_of(std::map<std::string, std::string> values) {
 }
 
 HttpNotifier notifier(std::map<std::string, std::string> secrets = {},
-                      std::vector<std::string> allowed = {}) {
+                      std::vector<std::string> allowed = {"127.0.0.1"}) {
   NotifierOptions o;
   o.secrets = secrets_of(std::move(secrets));
   o.allowed_hosts = std::move(allowed);
@@ -357,7 +357,7 @@ TEST_CASE("https: delivered to a receiver whose certificate is trusted, refused 
   auto s = sink("h", config::SinkConfig::Type::webhook,
                 "https://127.0.0.1:" + std::to_string(r.port()) + "/secure");
   s.secret_env = "S";
-  NotifierOptions o;
+  NotifierOptions o = local_receivers();
   o.secrets = secrets_of({{"S", "k"}});
   o.ca_cert_path = cert.pem_path;
   const auto n = notification("id-tls", "h", kT0);

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "driftd/alerts/notifier.hpp"
 #include "driftd/alerts/types.hpp"
 #include "driftd/config/config.hpp"
 #include "driftd/drift/evaluation.hpp"
@@ -309,6 +310,14 @@ inline config::MonitorConfig monitor_config() {
   m.thresholds = {threshold("psi", 0.2), threshold("missing_rate", 0.05),
                   threshold("low_confidence_rate", 0.2)};
   return m;
+}
+
+// Notifier options for the local receivers of these tests: loopback sinks are refused unless
+// allowed, and these tests allow 127.0.0.1 by name.
+inline NotifierOptions local_receivers() {
+  NotifierOptions o;
+  o.allowed_hosts = {"127.0.0.1"};
+  return o;
 }
 
 inline config::SinkConfig sink(std::string name,

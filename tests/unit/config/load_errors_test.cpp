@@ -227,6 +227,10 @@ TEST_CASE("[scheduler] and [alerting] problems") {
        "alerting.allowed_hosts[1]: expected a host name string, got integer 3"},
       {"[database]", section("[alerting]\nallowed_hosts = [\"\"]"), 5,
        "alerting.allowed_hosts[0]: is empty"},
+      {"[database]", section("[alerting]\nallow_loopback = \"yes\""), 5,
+       "alerting.allow_loopback: expected true or false, got string \"yes\""},
+      {"[database]", section("[alerting]\nallow_loopback = 1"), 5,
+       "alerting.allow_loopback: expected true or false, got integer 1"},
       {"[database]", section("[alerting]\nmax_backof = \"1m\""), 5,
        "alerting: unknown key 'max_backof' (did you mean 'max_backoff'?)"},
   }));

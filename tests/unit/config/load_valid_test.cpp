@@ -360,6 +360,7 @@ TEST_CASE("defaults fill what a minimal config leaves out") {
   CHECK(c.alerting.max_backoff == dur("5m"));
   CHECK(c.alerting.give_up_after == dur("24h"));
   CHECK(c.alerting.allowed_hosts.empty());
+  CHECK(c.alerting.allow_loopback);  // no allow-list: loopback sinks (CONTRACT's example) work
   CHECK(c.sinks.empty());
 
   REQUIRE(c.monitors.size() == 1);
@@ -536,6 +537,20 @@ TEST_CASE("extension limits are inclusive") {
     CHECK(load(replaced(kMinimal, "[database]", std::string("[database]\nread_connections = ") + n))
               .database.read_connections == std::stoi(n));
   }
+}
+
+TEST_CASE("allow_loopback: true without an allow-list, false with one, unless set") {
+  ScopedEnv env({});
+  CHECK(load(kMinimal).alerting.allow_loopback);
+  CHECK_FALSE(load(std::string("[alerting]\nallowed_hosts = [\"hooks.example.com\"]\n") + kMinimal)
+                  .alerting.allow_loopback);
+  CHECK(load(std::string("[alerting]\nallowed_hosts = [\"hooks.example.com\"]\nallow_loopback = true\n") +
+             kMinimal)
+            .alerting.allow_loopback);
+  CHECK(
+      load(std::string("[alerting]\nallow_loopback = true\n") + kMinimal).alerting.allow_loopback);
+  CHECK_FALSE(
+      load(std::string("[alerting]\nallow_loopback = false\n") + kMinimal).alerting.allow_loopback);
 }
 
 TEST_CASE("DRIFTD_DATABASE_URL overrides [database].url") {

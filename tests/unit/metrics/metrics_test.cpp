@@ -116,3 +116,16 @@ TEST_CASE("process statistics come from /proc") {
   CHECK(p.threads >= 1);
   CHECK(p.start_time_seconds > 1.6e9);
 }
+
+TEST_CASE("late updates of a removed monitor do not bring its series back") {
+  metrics::Metrics m("x");
+  m.retain_monitors({"a", "b"});
+  m.record_evaluation(evaluation("b", drift::Status::ok, 0.02), 0.1);
+  m.retain_monitors({"a"});
+  // an evaluation of b that was still running when the reload happened
+  m.record_evaluation(evaluation("b", drift::Status::ok, 0.03), 0.1);
+  m.set_alerts_firing("b", 1);
+  m.set_next_run("b", 1);
+  m.count_skipped_tick("b");
+  CHECK_FALSE(has(m.exposition(), "monitor=\"b\""));
+}

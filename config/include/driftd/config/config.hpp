@@ -187,7 +187,11 @@ struct AlertingOptions {
   Duration initial_backoff = 1s;
   Duration max_backoff = 5min;
   Duration give_up_after = 24h;  // a notification still undelivered after this is dead-lettered
-  std::vector<std::string> allowed_hosts;  // empty: any host
+  std::vector<std::string> allowed_hosts;  // empty: any host (but see allow_loopback)
+  // Sinks on loopback addresses (127.0.0.0/8, ::1, localhost) are allowed unless this is false;
+  // the loader makes it false by default as soon as an allow-list is given (a restricted setup
+  // reaches loopback only when it lists it). Link-local and cloud-metadata addresses only when listed.
+  bool allow_loopback = true;
 };
 
 struct SchedulerOptions {

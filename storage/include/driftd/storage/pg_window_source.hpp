@@ -22,6 +22,7 @@ struct ColumnInfo {
   std::string name;
   std::string type;      // format_type(), e.g. "double precision"
   char category = 'X';   // pg_type.typcategory: N numeric, S string, B bool, E enum, D datetime...
+  bool readable = true;  // the connected role may SELECT it (table or column privilege)
 };
 
 class PgWindowSource final : public drift::WindowSource {
