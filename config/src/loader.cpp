@@ -59,7 +59,9 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "failing_after",
                                                "dataset_drift",
                                                "labels",
-                                               "system"};
+                                               "system",
+                                               "segment"};
+const std::vector<std::string> kSegmentKeys = {"column", "max"};
 const std::vector<std::string> kSystemKeys = {"latency_column", "latency_unit", "error_column",
                                               "error_values"};
 const std::vector<std::string> kLatencyUnits = {"ms", "s", "us"};
@@ -842,6 +844,22 @@ class Loader {
     return out;
   }
 
+  std::optional<SegmentConfig> segment(const Scope& m) {
+    const toml::table* t = get_table(m, "segment", Need::optional,
+                                     "a table such as { column = \"country\", max = 10 }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("segment")};
+    check_keys(s, kSegmentKeys);
+    SegmentConfig out;
+    out.line = s.line();
+    if (auto c = get_string(s, "column", Need::required, "the column whose values are segments")) {
+      check_name(s, "column", *c, false);
+      out.column = *c;
+    }
+    if (auto v = get_integer(s, "max", Need::optional, 1, 100)) out.max = static_cast<int>(*v);
+    return out;
+  }
+
   std::optional<SystemConfig> system(const Scope& m) {
     const toml::table* t =
         get_table(m, "system", Need::optional,
@@ -1270,6 +1288,7 @@ class Loader {
     out.dataset_drift = dataset_drift(m);
     out.labels = labels(m, out);
     out.system = system(m);
+    out.segment = segment(m);
     out.thresholds = thresholds(m, out.reference);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.

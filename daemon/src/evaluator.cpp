@@ -8,6 +8,7 @@
 
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/drift/segments.hpp"
 
 namespace driftd::daemon {
 
@@ -165,6 +166,7 @@ struct RowResults {
   std::optional<drift::WindowPerformance> performance;
   std::optional<drift::WindowSystem> system;  // the current window's
   std::vector<drift::LearnedColumnThreshold> learned;  // the reference's `auto` thresholds
+  std::optional<drift::SegmentedRows> segments;        // monitors with a segment
 };
 
 // Computes the row-level sections of `data` and drops the columns only they needed, leaving the
@@ -180,6 +182,10 @@ RowResults take_rows(const config::MonitorConfig& m, const drift::EvaluationSpec
   if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
   if (auto ss = system_spec(m); ss && current) {
     r.system = drift::window_system(*ss, system_columns(data, layout));
+  }
+  if (layout.segment >= 0) {
+    r.segments = drift::segmented_rows(data, layout.main,
+                                       data.columns[static_cast<std::size_t>(layout.segment)]);
   }
   data.columns.resize(layout.main);
   return r;
@@ -221,7 +227,9 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
   drift::WindowRequest& cur_req = cur_plan.request;
   drift::WindowRequest& ref_req = ref_plan.request;
   const std::optional<drift::PerformanceSpec> perf = performance_spec(m);
-  bool stable = reference_is_stable(m);
+  // A monitor with a segment reads its reference window every time: the segments need the
+  // reference's rows, which a frozen reference does not keep.
+  bool stable = reference_is_stable(m) && !m.segment;
   std::string key = m.name + "/" + reference_fingerprint(m);
   const std::string perf_key = perf ? performance_key(key, *perf) : "";
 
@@ -355,6 +363,11 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     if (m.system && cur_rows.system) {
       drift::add_system(e, *cur_rows.system, ref_req.from.has_value() && ref_req.to.has_value(),
                         spec.thresholds);
+    }
+    if (m.segment && cur_rows.segments && ref_rows.segments) {
+      drift::add_segments(e, spec, m.segment->column, static_cast<std::size_t>(m.segment->max),
+                          std::move(*cur_rows.segments), std::move(*ref_rows.segments),
+                          frozen->learned, pf);
     }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;

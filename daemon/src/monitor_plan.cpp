@@ -32,7 +32,8 @@ std::vector<drift::ColumnRequest> columns_of(const config::MonitorConfig& m) {
   return cols;
 }
 
-std::vector<std::pair<std::string, std::string>> where_of(const std::vector<config::WhereFilter>& w) {
+std::vector<std::pair<std::string, std::string>> where_of(
+    const std::vector<config::WhereFilter>& w) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& f : w) out.emplace_back(f.column, f.value);
   return out;
@@ -109,7 +110,8 @@ drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
   return s;
 }
 
-std::uint64_t window_seed(const std::optional<Timestamp>& from, const std::optional<Timestamp>& to) {
+std::uint64_t window_seed(const std::optional<Timestamp>& from,
+                          const std::optional<Timestamp>& to) {
   Fnv f;
   f.add(from ? format_rfc3339(*from) : "-");
   f.add(to ? format_rfc3339(*to) : "-");
@@ -196,6 +198,15 @@ void add_system_columns(const config::MonitorConfig& m, drift::WindowRequest& r,
   }
 }
 
+// Adds the segment column (both windows): text, outside the sampling hash so that a window's
+// sample does not depend on it.
+void add_segment_column(const config::MonitorConfig& m, drift::WindowRequest& r,
+                        ColumnLayout& layout) {
+  if (!m.segment) return;
+  layout.segment =
+      add_column(r, auxiliary(m.segment->column, drift::FeatureKind::categorical, false, false));
+}
+
 ColumnLayout main_layout(const config::MonitorConfig& m, const drift::WindowRequest& r) {
   ColumnLayout layout;
   layout.main = r.columns.size();
@@ -225,6 +236,7 @@ PlannedRequest plan_current(const config::MonitorConfig& m, Timestamp at) {
   p.layout = main_layout(m, p.request);
   add_label_columns(m, p.request, p.layout);
   add_system_columns(m, p.request, p.layout);
+  add_segment_column(m, p.request, p.layout);
   return p;
 }
 
@@ -275,6 +287,7 @@ PlannedRequest plan_reference(const config::MonitorConfig& m, Timestamp at) {
     time.epoch = true;
     p.layout.time = add_column(p.request, std::move(time));
   }
+  add_segment_column(m, p.request, p.layout);
   return p;
 }
 

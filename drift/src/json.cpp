@@ -340,6 +340,57 @@ SystemResult system_of(const Json& j) {
   return r;
 }
 
+Json confidence_json(const ConfidenceResult& r) {
+  Json c = statistics_json(r.statistics.values);
+  c["rows"] = r.statistics.count;
+  c["breaches"] = breaches_json(r.breaches);
+  return c;
+}
+
+ConfidenceResult confidence_of(const Json& confidence) {
+  if (!confidence.is_object()) bad("\"confidence\" is not an object");
+  ConfidenceResult c;
+  for (const auto& [k, v] : confidence.items()) {
+    if (k == "breaches" || k == "rows") continue;
+    c.statistics.values.emplace_back(k, number(v, k));
+  }
+  canonical_order(c.statistics.values);
+  if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
+  c.breaches = breaches_of(confidence);
+  return c;
+}
+
+Json segment_json(const SegmentResult& s) {
+  Json j = Json::object();
+  j["segment"] = s.segment;
+  j["status"] = to_string(s.status);
+  j["current_rows"] = s.current_rows;
+  j["reference_rows"] = s.reference_rows;
+  Json features = Json::array();
+  for (const auto& f : s.features) features.push_back(feature_json(f, true));
+  j["features"] = std::move(features);
+  j["prediction"] = s.prediction ? feature_json(*s.prediction, false) : Json(nullptr);
+  j["confidence"] = s.confidence ? confidence_json(*s.confidence) : Json(nullptr);
+  return j;
+}
+
+SegmentResult segment_of(const Json& j) {
+  if (!j.is_object()) bad("a segment is not an object");
+  SegmentResult s;
+  s.segment = text(j, "segment");
+  s.status = status_of(j);
+  s.current_rows = count(j, "current_rows");
+  s.reference_rows = count(j, "reference_rows");
+  const Json& features = member(j, "features");
+  if (!features.is_array()) bad("\"features\" of a segment is not an array");
+  for (const auto& f : features) s.features.push_back(feature_of(f, true));
+  const Json& prediction = member(j, "prediction");
+  if (!prediction.is_null()) s.prediction = feature_of(prediction, false);
+  const Json& confidence = member(j, "confidence");
+  if (!confidence.is_null()) s.confidence = confidence_of(confidence);
+  return s;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -353,18 +404,17 @@ std::string to_json(const Evaluation& e) {
   for (const auto& f : e.features) features.push_back(feature_json(f, true));
   j["features"] = std::move(features);
   j["prediction"] = e.prediction ? feature_json(*e.prediction, false) : Json(nullptr);
-  if (e.confidence) {
-    Json c = statistics_json(e.confidence->statistics.values);
-    c["rows"] = e.confidence->statistics.count;
-    c["breaches"] = breaches_json(e.confidence->breaches);
-    j["confidence"] = std::move(c);
-  } else {
-    j["confidence"] = nullptr;
-  }
+  j["confidence"] = e.confidence ? confidence_json(*e.confidence) : Json(nullptr);
   // Sections of the extensions are present only for monitors that configure them.
   if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
   if (e.performance) j["performance"] = performance_json(*e.performance);
   if (e.system) j["system"] = system_json(*e.system);
+  if (!e.segment_column.empty()) {
+    j["segment_column"] = e.segment_column;
+    Json segments = Json::array();
+    for (const auto& s : e.segments) segments.push_back(segment_json(s));
+    j["segments"] = std::move(segments);
+  }
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -387,21 +437,16 @@ Evaluation evaluation_from_json(std::string_view json) {
     const Json& prediction = member(j, "prediction");
     if (!prediction.is_null()) e.prediction = feature_of(prediction, false);
     const Json& confidence = member(j, "confidence");
-    if (!confidence.is_null()) {
-      if (!confidence.is_object()) bad("\"confidence\" is not an object");
-      ConfidenceResult c;
-      for (const auto& [k, v] : confidence.items()) {
-        if (k == "breaches" || k == "rows") continue;
-        c.statistics.values.emplace_back(k, number(v, k));
-      }
-      canonical_order(c.statistics.values);
-      if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
-      c.breaches = breaches_of(confidence);
-      e.confidence = std::move(c);
-    }
+    if (!confidence.is_null()) e.confidence = confidence_of(confidence);
     if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
     if (j.contains("performance")) e.performance = performance_of(member(j, "performance"));
     if (j.contains("system")) e.system = system_of(member(j, "system"));
+    if (j.contains("segment_column")) {
+      e.segment_column = text(j, "segment_column");
+      const Json& segments = member(j, "segments");
+      if (!segments.is_array()) bad("\"segments\" is not an array");
+      for (const auto& s : segments) e.segments.push_back(segment_of(s));
+    }
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

@@ -145,6 +145,15 @@ struct SystemConfig {
   int line = 0;
 };
 
+// `segment = { column = "country", max = 10 }`: every feature statistic per value of a column as
+// well as overall, for the `max` values with the most rows in the current window (the others
+// together as "__other__").
+struct SegmentConfig {
+  std::string column;
+  int max = 10;
+  int line = 0;
+};
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -163,6 +172,7 @@ struct MonitorConfig {
   std::optional<DatasetDriftConfig> dataset_drift;
   std::optional<LabelsConfig> labels;
   std::optional<SystemConfig> system;
+  std::optional<SegmentConfig> segment;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert
@@ -190,7 +200,8 @@ struct AlertingOptions {
   std::vector<std::string> allowed_hosts;  // empty: any host (but see allow_loopback)
   // Sinks on loopback addresses (127.0.0.0/8, ::1, localhost) are allowed unless this is false;
   // the loader makes it false by default as soon as an allow-list is given (a restricted setup
-  // reaches loopback only when it lists it). Link-local and cloud-metadata addresses only when listed.
+  // reaches loopback only when it lists it). Link-local and cloud-metadata addresses only when
+  // listed.
   bool allow_loopback = true;
 };
 

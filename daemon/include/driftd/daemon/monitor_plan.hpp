@@ -26,7 +26,8 @@ struct ColumnLayout {
   int prediction_time = -1;
   int latency = -1;  // [monitors.system], current window only
   int error = -1;
-  int time = -1;  // the reference's timestamps (Unix seconds), to learn `auto` thresholds
+  int time = -1;     // the reference's timestamps (Unix seconds), to learn `auto` thresholds
+  int segment = -1;  // the monitor's segment column (categorical), both windows
 };
 
 struct PlannedRequest {

@@ -26,6 +26,8 @@ inline constexpr std::string_view kPredictionName = "__prediction__";
 inline constexpr std::string_view kDatasetName = "__dataset__";
 inline constexpr std::string_view kPerformanceName = "__performance__";
 inline constexpr std::string_view kSystemName = "__system__";
+// The segment that gathers every value beyond a monitor's `segment.max`.
+inline constexpr std::string_view kOtherSegment = "__other__";
 
 // Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
 using NamedValues = std::vector<std::pair<std::string, double>>;
@@ -53,7 +55,7 @@ struct FeatureResult {
   FeatureKind kind = FeatureKind::numerical;
   Status status = Status::ok;  // ok | drift | insufficient_data
   FeatureStatistics statistics;
-  std::vector<std::string> breaches;  // statistics whose threshold is crossed
+  std::vector<std::string> breaches;         // statistics whose threshold is crossed
   std::vector<AppliedThreshold> thresholds;  // the learned thresholds that applied (if any)
   std::optional<double> learned_level(std::string_view statistic) const;
 };
@@ -106,6 +108,18 @@ struct SystemResult {
   std::vector<std::string> breaches;
 };
 
+// The statistics of one segment (the rows with one value of the monitor's segment column, or
+// "__other__"), against the reference rows of the same segment.
+struct SegmentResult {
+  std::string segment;
+  Status status = Status::ok;  // ok | drift | insufficient_data
+  std::uint64_t current_rows = 0;
+  std::uint64_t reference_rows = 0;
+  std::vector<FeatureResult> features;
+  std::optional<FeatureResult> prediction;
+  std::optional<ConfidenceResult> confidence;
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -115,9 +129,11 @@ struct Evaluation {
   std::vector<FeatureResult> features;
   std::optional<FeatureResult> prediction;
   std::optional<ConfidenceResult> confidence;
-  std::optional<DatasetResult> dataset;  // with a dataset-drift spec only
+  std::optional<DatasetResult> dataset;          // with a dataset-drift spec only
   std::optional<PerformanceResult> performance;  // monitors with labels only
   std::optional<SystemResult> system;            // monitors with [monitors.system] only
+  std::string segment_column;                    // monitors with a segment only
+  std::vector<SegmentResult> segments;           // largest first, then "__other__"
   std::optional<std::string> error;
 };
 
@@ -168,7 +184,8 @@ struct EvaluationSpec {
 
 // Runs `n` independent tasks, possibly in parallel, and returns when all are done. drift owns no
 // threads: the caller supplies them. A serial implementation is `for (i...) task(i)`.
-using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+using ParallelFor =
+    std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
 void serial_for(std::size_t n, const std::function<void(std::size_t)>& task);
 
 // One prepared column: sorted numbers or category counts.
