@@ -113,6 +113,7 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
+  Series<Gauge> segment_stat, segment_rows;  // bounded by the monitors' segment.max
   Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat, status,
       window_rows, last_eval, alerts_firing, queue_depth, next_run, build_info, database_up,
       frozen_cache;
@@ -155,6 +156,20 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
                "Latest system health of a monitor's service: latency_* (milliseconds), error_rate, "
                "throughput_per_minute, volume_change.")
            .Register(*m.statistics_registry);
+  m.segment_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_segment_statistic")
+           .Help(
+               "Latest drift statistic of a feature (__prediction__, __confidence__) within one "
+               "segment of a monitor: the largest segment.max values of its segment column, the "
+               "rest as __other__.")
+           .Register(*m.statistics_registry);
+  m.segment_rows.family = &prometheus::BuildGauge()
+                               .Name("driftd_segment_rows")
+                               .Help(
+                                   "Rows of one segment of a monitor in the latest evaluation's "
+                                   "current or reference window (after sampling).")
+                               .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
   m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
@@ -260,6 +275,33 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   }
   put_named(m.performance_stat, e.performance ? &performance : nullptr);
   put_named(m.system_stat, e.system ? &e.system->statistics : nullptr);
+  // Segments: exactly those of this evaluation, so a value that left the top segment.max loses
+  // its series and the family stays bounded.
+  std::set<std::vector<std::string>> seg_keys, seg_rows;
+  for (const auto& sg : e.segments) {
+    auto put_segment = [&](const std::string& feature, const drift::NamedValues& values) {
+      for (const auto& [name, value] : values) {
+        std::vector<std::string> key{mon, sg.segment, feature, name};
+        m.segment_stat.get({"monitor", "segment", "feature", "statistic"}, key).Set(value);
+        seg_keys.insert(std::move(key));
+      }
+    };
+    for (const auto& f : sg.features) put_segment(f.name, f.statistics.values);
+    if (sg.prediction)
+      put_segment(std::string(drift::kPredictionName), sg.prediction->statistics.values);
+    if (sg.confidence) put_segment("__confidence__", sg.confidence->statistics.values);
+    for (const auto& [window, rows] :
+         {std::pair<const char*, std::uint64_t>{"current", sg.current_rows},
+          {"reference", sg.reference_rows}}) {
+      std::vector<std::string> key{mon, sg.segment, window};
+      m.segment_rows.get({"monitor", "segment", "window"}, key).Set(static_cast<double>(rows));
+      seg_rows.insert(std::move(key));
+    }
+  }
+  m.segment_stat.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || seg_keys.count(k) > 0; });
+  m.segment_rows.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || seg_rows.count(k) > 0; });
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -272,6 +314,8 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.dataset_stat.remove_if_not(keep);
   m.performance_stat.remove_if_not(keep);
   m.system_stat.remove_if_not(keep);
+  m.segment_stat.remove_if_not(keep);
+  m.segment_rows.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);
