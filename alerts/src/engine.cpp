@@ -28,6 +28,7 @@ struct Work {
 // A feature, the prediction or the confidence: something thresholds apply to.
 struct Subject {
   std::string name;
+  std::string segment{};                                    // "" for the whole window
   const drift::FeatureStatistics* features = nullptr;       // feature or prediction
   const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
   const drift::NamedValues* values = nullptr;               // a monitor-level section
@@ -99,6 +100,41 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
     if (e.system) s.values = &e.system->statistics;
     s.judged_without_enough_rows = true;
     out.push_back(s);
+  }
+  return out;
+}
+
+// The features, prediction and confidence of every segment of the evaluation. A segment with too
+// few rows (insufficient_data) keeps its alerts as they are, like the whole window.
+std::vector<Subject> segment_subjects_of(const config::MonitorConfig& m,
+                                         const drift::Evaluation& e) {
+  std::vector<Subject> out;
+  if (!m.segment) return out;
+  for (const auto& sg : e.segments) {
+    if (sg.status != drift::Status::ok && sg.status != drift::Status::drift) {
+      // Listed without values: its alerts stay ruled, nothing changes.
+      for (const auto& r : sg.features) out.push_back(Subject{r.name, sg.segment});
+      if (sg.prediction) out.push_back(Subject{std::string(drift::kPredictionName), sg.segment});
+      if (sg.confidence) out.push_back(Subject{std::string(kConfidenceFeature), sg.segment});
+      continue;
+    }
+    for (const auto& r : sg.features) {
+      Subject s{r.name, sg.segment};
+      s.features = &r.statistics;
+      s.learned = &r.thresholds;
+      out.push_back(s);
+    }
+    if (sg.prediction) {
+      Subject s{std::string(drift::kPredictionName), sg.segment};
+      s.features = &sg.prediction->statistics;
+      s.learned = &sg.prediction->thresholds;
+      out.push_back(s);
+    }
+    if (sg.confidence) {
+      Subject s{std::string(kConfidenceFeature), sg.segment};
+      s.confidence = &sg.confidence->statistics;
+      out.push_back(s);
+    }
   }
   return out;
 }
@@ -256,17 +292,21 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   const bool data_ok = e.status == drift::Status::ok || e.status == drift::Status::drift;
   int rank = 0;
   drift::NamedValues performance;
-  for (const auto& subject : subjects_of(monitor, e, performance)) {
+  std::vector<Subject> subjects = subjects_of(monitor, e, performance);
+  for (auto& s : segment_subjects_of(monitor, e)) subjects.push_back(std::move(s));
+  for (const auto& subject : subjects) {
     for (const auto& configured : monitor.thresholds) {
-      AlertKey key{monitor.name, subject.name, configured.statistic};
+      AlertKey key{monitor.name, subject.name, configured.statistic, subject.segment};
       Work* w = find(key);
       const int my_rank = rank++;
       if (w) {
         w->ruled = true;
         w->rank = my_rank;
       }
-      const bool judged = data_ok || (subject.judged_without_enough_rows &&
-                                      e.status == drift::Status::insufficient_data);
+      const bool judged = subject.segment.empty()
+                              ? data_ok || (subject.judged_without_enough_rows &&
+                                            e.status == drift::Status::insufficient_data)
+                              : subject.features || subject.confidence;
       if (!judged) continue;
       // A learned threshold's level is the one the evaluation learned for this subject; without
       // one (nothing learned here) the rule does not apply, as an undefined statistic.
@@ -311,7 +351,15 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
     w->rank = -1;  // a broken monitor is the first thing to read
   }
 
-  // Alerts whose threshold or feature left the config: nothing will ever resolve them otherwise.
+  // A failed evaluation has no segments: their alerts stay as they are, as the whole window's.
+  if (e.status == drift::Status::error && monitor.segment) {
+    for (auto& w : works) {
+      if (!w.alert.key.segment.empty()) w.ruled = true;
+    }
+  }
+
+  // Alerts whose threshold or feature left the config, and those of a segment no longer among the
+  // largest: nothing will ever resolve them otherwise.
   for (auto& w : works) {
     if (w.ruled) continue;
     if (w.alert.state == AlertState::firing) {
