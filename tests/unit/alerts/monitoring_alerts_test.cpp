@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "driftd/alerts/engine.hpp"
 #include "support.hpp"
@@ -152,4 +153,125 @@ TEST_CASE("a learned threshold fires at the level the evaluation learned for tha
   // resolves below the learned level (a learned threshold's resolve level is the level itself)
   r.step(with_learned(kT0 + 5min, 0.04, 0.9));
   CHECK(r.alert("amount", "psi")->state == AlertState::resolved);
+}
+
+namespace {
+
+drift::SegmentResult segment_result(const std::string& name, double amount_psi,
+                                    drift::Status status = drift::Status::ok) {
+  drift::SegmentResult s;
+  s.segment = name;
+  s.status = status;
+  s.current_rows = 500;
+  s.reference_rows = 500;
+  for (const char* f : {"amount", "income"}) {
+    drift::FeatureResult r;
+    r.name = f;
+    r.statistics.values = {{"psi", std::string(f) == "amount" ? amount_psi : 0.01}};
+    s.features.push_back(r);
+  }
+  return s;
+}
+
+drift::Evaluation with_segments(Timestamp when, double overall_psi,
+                                std::vector<drift::SegmentResult> segments,
+                                drift::Status status = drift::Status::ok) {
+  auto e = evaluation(when, {{"amount", {{"psi", overall_psi}}}}, status);
+  if (status == drift::Status::error) return e;  // a failed evaluation has no segments
+  e.segment_column = "country";
+  e.segments = std::move(segments);
+  return e;
+}
+
+std::optional<Alert> segment_alert(FakeAlertStore& store, const std::string& segment) {
+  for (const auto& a : store.all_alerts()) {
+    if (a.key.feature == "amount" && a.key.statistic == "psi" && a.key.segment == segment) return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("segment alerts: the same rules per segment, an incident of their own") {
+  Run r;
+  r.monitor.segment = config::SegmentConfig{"country", 3, 0};
+  r.monitor.thresholds = {threshold("psi", 0.2)};
+  using drift::Status;
+
+  // DE drifts; FR does not; __other__ has too few rows (judged on nothing, however high).
+  auto res =
+      r.step(with_segments(kT0, 0.05,
+                           {segment_result("DE", 0.5, Status::drift), segment_result("FR", 0.01),
+                            segment_result("__other__", 0.9, Status::insufficient_data)}));
+  REQUIRE(segment_alert(r.store, "DE"));
+  CHECK(segment_alert(r.store, "DE")->state == AlertState::firing);
+  CHECK_FALSE(segment_alert(r.store, "FR"));
+  CHECK_FALSE(segment_alert(r.store, "__other__"));
+  CHECK_FALSE(segment_alert(r.store, ""));  // the whole window is fine
+  REQUIRE(res.notifications.size() == 1);
+  auto body = json::parse(res.notifications[0].body);
+  CHECK(body["summary"] == "fraud-v2: PSI of amount in segment DE 0.5 (> 0.2)");
+  REQUIRE(body["alerts"].size() == 1);
+  CHECK(body["alerts"][0]["feature"] == "amount");
+  CHECK(body["alerts"][0]["segment"] == "DE");
+  CHECK(segment_alert(r.store, "DE")->key.to_string() == "fraud-v2/amount/psi/DE");
+
+  // The whole window drifts too: a second incident; DE, still firing, is not announced again.
+  res = r.step(with_segments(kT0 + 5min, 0.3,
+                             {segment_result("DE", 0.5, Status::drift), segment_result("FR", 0.01),
+                              segment_result("__other__", 0.9, Status::insufficient_data)}));
+  REQUIRE(segment_alert(r.store, ""));
+  CHECK(segment_alert(r.store, "")->state == AlertState::firing);
+  REQUIRE(res.notifications.size() == 1);
+  body = json::parse(res.notifications[0].body);
+  REQUIRE(body["alerts"].size() == 1);
+  CHECK_FALSE(body["alerts"][0].contains("segment"));
+
+  // DE recovers: its alert resolves, the whole window's keeps firing.
+  res = r.step(
+      with_segments(kT0 + 10min, 0.3, {segment_result("DE", 0.01), segment_result("FR", 0.01)}));
+  CHECK(segment_alert(r.store, "DE")->state == AlertState::resolved);
+  CHECK(segment_alert(r.store, "")->state == AlertState::firing);
+  REQUIRE(res.notifications.size() == 1);
+  body = json::parse(res.notifications[0].body);
+  CHECK(body["alerts"][0]["segment"] == "DE");
+  CHECK(body["alerts"][0]["status"] == "resolved");
+
+  // FR fires; an evaluation error leaves it firing (no segments to judge), and so does a segment
+  // with too few rows; FR leaving the top N resolves it.
+  r.step(with_segments(kT0 + 15min, 0.3, {segment_result("FR", 0.6, Status::drift)}));
+  CHECK(segment_alert(r.store, "FR")->state == AlertState::firing);
+  r.step(with_segments(kT0 + 20min, 0, {}, Status::error));
+  CHECK(segment_alert(r.store, "FR")->state == AlertState::firing);
+  r.step(with_segments(kT0 + 25min, 0.3, {segment_result("FR", 0.01, Status::insufficient_data)}));
+  CHECK(segment_alert(r.store, "FR")->state == AlertState::firing);
+  r.step(with_segments(kT0 + 30min, 0.3, {segment_result("IT", 0.01)}));
+  CHECK(segment_alert(r.store, "FR")->state == AlertState::resolved);
+
+  // Without a segment in the config, segment alerts neither fire nor stay.
+  r.step(with_segments(kT0 + 35min, 0.3, {segment_result("IT", 0.7, Status::drift)}));
+  CHECK(segment_alert(r.store, "IT")->state == AlertState::firing);
+  r.monitor.segment.reset();
+  r.step(with_segments(kT0 + 40min, 0.3, {segment_result("IT", 0.7, Status::drift)}));
+  CHECK(segment_alert(r.store, "IT")->state == AlertState::resolved);
+}
+
+TEST_CASE("segment alerts carry a segment label to Alertmanager") {
+  Run r;
+  r.monitor.segment = config::SegmentConfig{"country", 3, 0};
+  r.monitor.thresholds = {threshold("psi", 0.2)};
+  r.sinks = {sink("am", config::SinkConfig::Type::alertmanager)};
+  auto res = r.step(with_segments(kT0, 0.3, {segment_result("DE", 0.5, drift::Status::drift)}));
+  REQUIRE(res.notifications.size() == 1);
+  auto body = json::parse(res.notifications[0].body);
+  REQUIRE(body.size() == 2);
+  std::set<std::string> segments;
+  for (const auto& a : body) {
+    CHECK(a["labels"]["feature"] == "amount");
+    if (a["labels"].contains("segment")) {
+      segments.insert(a["labels"]["segment"].get<std::string>());
+      CHECK(a["annotations"]["summary"] == "fraud-v2: PSI of amount in segment DE 0.5 (> 0.2)");
+    }
+  }
+  CHECK(segments == std::set<std::string>{"DE"});
 }

@@ -316,3 +316,34 @@ TEST_CASE("learned threshold problems") {
   expect_problem("[monitors.thresholds]\npsi = { autoo = true }\n", 16,
                  "unknown key 'autoo' (did you mean 'auto'?)", 2);
 }
+
+TEST_CASE("segment = { column, max }") {
+  CHECK_FALSE(monitor_with("").segment);
+  auto m = monitor_with("segment = { column = \"country\" }\n");
+  REQUIRE(m.segment);
+  CHECK(m.segment->column == "country");
+  CHECK(m.segment->max == 10);
+  CHECK(m.segment->line == 15);
+  m = monitor_with("[monitors.segment]\ncolumn = \"device\"\nmax = 3\n");
+  REQUIRE(m.segment);
+  CHECK(m.segment->column == "device");
+  CHECK(m.segment->max == 3);
+  CHECK(monitor_with("segment = { column = \"c\", max = 100 }\n").segment->max == 100);
+  CHECK(monitor_with("segment = { column = \"c\", max = 1 }\n").segment->max == 1);
+}
+
+TEST_CASE("segment problems") {
+  expect_problem("segment = { max = 3 }\n", 15, "segment: missing required key 'column'");
+  expect_problem("segment = { column = \"country\", max = 0 }\n", 15,
+                 "segment.max: 0 is out of range (expected 1 to 100)");
+  expect_problem("segment = { column = \"country\", max = 101 }\n", 15,
+                 "segment.max: 101 is out of range (expected 1 to 100)");
+  expect_problem("segment = { column = \"country\", max = \"3\" }\n", 15,
+                 "segment.max: expected an integer, got string \"3\"");
+  expect_problem("[monitors.segment]\ncolumn = \"country\"\nmaxx = 3\n", 17,
+                 "segment: unknown key 'maxx' (did you mean 'max'?)");
+  expect_problem("[monitors.segment]\ncolumn = \"\"\n", 16, "segment.column: \"\" is empty");
+  expect_problem("segment = \"country\"\n", 15,
+                 "segment: expected a table such as { column = \"country\", max = 10 }, got "
+                 "string \"country\"");
+}

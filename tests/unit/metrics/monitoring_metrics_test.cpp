@@ -92,3 +92,79 @@ TEST_CASE("system statistics are exported") {
   m.retain_monitors({});
   CHECK_FALSE(has(m.exposition(), "driftd_system_statistic{"));
 }
+
+namespace {
+
+drift::SegmentResult segment(const std::string& name, double psi) {
+  drift::SegmentResult s;
+  s.segment = name;
+  s.current_rows = 120;
+  s.reference_rows = 300;
+  drift::FeatureResult f;
+  f.name = "amount";
+  f.statistics.values = {{"psi", psi}, {"missing_rate", 0}};
+  s.features.push_back(f);
+  drift::FeatureResult p;
+  p.name = std::string(drift::kPredictionName);
+  p.statistics.values = {{"psi", 0.01}};
+  s.prediction = p;
+  drift::ConfidenceResult c;
+  c.statistics.values = {{"mean", 0.8}};
+  s.confidence = c;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("segment statistics: a new family, series of segments that left the top N removed") {
+  metrics::Metrics m("x");
+  auto e = base("fraud");
+  e.segment_column = "country";
+  e.segments = {segment("DE", 0.4), segment("FR", 0.02), segment("__other__", 0.03)};
+  m.record_evaluation(e, 0.1);
+  std::string t = m.exposition();
+  CHECK(has(t, "# TYPE driftd_segment_statistic gauge\n"));
+  CHECK(has(t,
+            "driftd_segment_statistic{feature=\"amount\",monitor=\"fraud\",segment=\"DE\","
+            "statistic=\"psi\"} 0.4\n"));
+  CHECK(has(t,
+            "driftd_segment_statistic{feature=\"__prediction__\",monitor=\"fraud\","
+            "segment=\"FR\",statistic=\"psi\"} 0.01\n"));
+  CHECK(has(t,
+            "driftd_segment_statistic{feature=\"__confidence__\",monitor=\"fraud\","
+            "segment=\"__other__\",statistic=\"mean\"} 0.8\n"));
+  CHECK(has(t, "driftd_segment_rows{monitor=\"fraud\",segment=\"DE\",window=\"current\"} 120\n"));
+  CHECK(has(t, "driftd_segment_rows{monitor=\"fraud\",segment=\"DE\",window=\"reference\"} 300\n"));
+  // The existing families keep their label sets.
+  CHECK(has(t,
+            "driftd_feature_statistic{feature=\"amount\",monitor=\"fraud\",statistic=\"psi\"} "
+            "0.1\n"));
+
+  // FR left the top N (IT took its place): its series go, the family stays bounded.
+  e.segments = {segment("DE", 0.5), segment("IT", 0.02), segment("__other__", 0.03)};
+  m.record_evaluation(e, 0.1);
+  t = m.exposition();
+  CHECK_FALSE(has(t, "segment=\"FR\""));
+  CHECK(has(t, "segment=\"IT\""));
+  CHECK(has(t,
+            "driftd_segment_statistic{feature=\"amount\",monitor=\"fraud\",segment=\"DE\","
+            "statistic=\"psi\"} 0.5\n"));
+  std::size_t series = 0;
+  for (std::size_t p = t.find("\ndriftd_segment_statistic{"); p != std::string::npos;
+       p = t.find("\ndriftd_segment_statistic{", p + 1)) {
+    ++series;
+  }
+  CHECK(series == 3 * 4);  // 3 segments x (amount psi, missing_rate, prediction psi, mean)
+
+  // An error keeps them; an evaluation without segments removes them; so does retain_monitors.
+  drift::Evaluation failed = base("fraud");
+  failed.status = drift::Status::error;
+  m.record_evaluation(failed, 0.1);
+  CHECK(has(m.exposition(), "driftd_segment_statistic{"));
+  m.record_evaluation(base("fraud"), 0.1);
+  CHECK_FALSE(has(m.exposition(), "driftd_segment_statistic{"));
+  CHECK_FALSE(has(m.exposition(), "driftd_segment_rows{"));
+  m.record_evaluation(e, 0.1);
+  m.retain_monitors({"other"});
+  CHECK_FALSE(has(m.exposition(), "driftd_segment_statistic{"));
+}
