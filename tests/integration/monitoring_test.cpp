@@ -573,3 +573,156 @@ TEST_CASE("learned thresholds: from the reference's variability, stored with it"
                                  ".alerts WHERE feature = 'wobbly' AND statistic = 'psi'")) ==
         Approx(wobbly_level).epsilon(1e-12));
 }
+
+namespace {
+
+// 15 countries. Reference hour 2026-01-01T00..01: 200 rows each plus 50 with no country. Current
+// hour 2026-01-02T00..01: country k has 400 - 20k rows (c01 the largest), plus 50 with no country;
+// x is spread alike everywhere except in c02 of the current hour, shifted by 60.
+void load_countries(TestSchema& s) {
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, x float8, device text, country text)");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-01T00:00:00Z'::timestamptz + (k * 200 + i) * interval '1 s',"
+               " i % 100, CASE WHEN i % 2 = 0 THEN 'ios' ELSE 'android' END,"
+               " 'c' || lpad(k::text, 2, '0')"
+               " FROM generate_series(1, 15) k, generate_series(1, 200) i");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 s', i % 100, 'ios',"
+               " NULL FROM generate_series(1, 50) i");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-02T00:00:00Z'::timestamptz + (k * 400 + i) * interval '0.5 s',"
+               " CASE WHEN k = 2 THEN i % 100 + 60 ELSE i % 100 END,"
+               " CASE WHEN i % 2 = 0 THEN 'ios' ELSE 'android' END, 'c' || lpad(k::text, 2, '0')"
+               " FROM generate_series(1, 15) k, generate_series(1, 400) i WHERE i <= 400 - 20 * k");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT '2026-01-02T00:00:00Z'::timestamptz + i * interval '1 s', i % 100, 'ios',"
+               " NULL FROM generate_series(1, 50) i");
+}
+
+std::string segment_monitor(const std::string& segment) {
+  return "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T01:00:00Z\" }\n"
+         "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" },\n"
+         "            { name = \"device\", column = \"device\", kind = \"categorical\" }]\n"
+         "thresholds = { psi = 0.2 }\n" +
+         segment;
+}
+
+std::vector<std::string> segment_names(const json& e) {
+  std::vector<std::string> out;
+  for (const auto& s : e["segments"]) out.push_back(s["segment"].get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("segments: the largest N by volume, the rest as __other__, drift per segment",
+          "[monitoring][segments]") {
+  TestSchema s("seg");
+  State state{s.name() + "_state"};
+  load_countries(s);
+  std::string path = testing::write_temp_file(
+      "driftd.toml", config(state.name, s.table("p"),
+                            segment_monitor("segment = { column = \"country\", max = 3 }\n")));
+  json e = run_once(path, "2026-01-02T01:00:00Z");
+  INFO(e.dump());
+  CHECK(e["segment_column"] == "country");
+  REQUIRE(segment_names(e) == std::vector<std::string>{"c01", "c02", "c03", "__other__"});
+  const std::string cur = " FROM " + s.table("p") +
+                          " WHERE ts > '2026-01-02T00:00:00Z' AND ts <= '2026-01-02T01:00:00Z'";
+  const std::string ref = " FROM " + s.table("p") +
+                          " WHERE ts > '2026-01-01T00:00:00Z' AND ts <= '2026-01-01T01:00:00Z'";
+  for (int i = 0; i < 3; ++i) {
+    const json& sg = e["segments"][i];
+    const std::string country = sg["segment"];
+    CAPTURE(country);
+    CHECK(sg["current_rows"].get<long long>() ==
+          std::stoll(s.sql().scalar("SELECT count(*)" + cur + " AND country = '" + country + "'")));
+    CHECK(sg["reference_rows"].get<long long>() ==
+          std::stoll(s.sql().scalar("SELECT count(*)" + ref + " AND country = '" + country + "'")));
+    CHECK(sg["features"][0]["name"] == "x");
+    CHECK(sg["features"][1]["name"] == "device");
+  }
+  const json& other = e["segments"][3];
+  CHECK(other["current_rows"].get<long long>() ==
+        std::stoll(s.sql().scalar("SELECT count(*)" + cur +
+                                  " AND country IS DISTINCT FROM 'c01' AND country IS DISTINCT "
+                                  "FROM 'c02' AND country IS DISTINCT FROM 'c03'")));
+  CHECK(other["current_rows"] == 2520 + 50);
+  CHECK(other["reference_rows"] == 12 * 200 + 50);
+  // Only c02 drifts, on x only.
+  CHECK(e["segments"][0]["status"] == "ok");
+  CHECK(e["segments"][1]["status"] == "drift");
+  CHECK(e["segments"][1]["features"][0]["breaches"] == json::array({"psi"}));
+  CHECK(e["segments"][1]["features"][1]["breaches"] == json::array());
+  CHECK(e["segments"][2]["status"] == "ok");
+  CHECK(other["status"] == "ok");
+  // The overall statistics are the whole window's: c02's shift is diluted there.
+  CHECK(e["features"][0]["rows"]["current"] == 3650);
+  CHECK(e["features"][0]["statistics"]["psi"].get<double>() <
+        e["segments"][1]["features"][0]["statistics"]["psi"].get<double>());
+  CHECK(e["status"] == "drift");
+
+  // Stored with the evaluation; the alert names the segment and nothing else fires.
+  CHECK(s.sql().scalar("SELECT jsonb_array_length(body -> 'segments') FROM " + state.name +
+                       ".evaluations") == "4");
+  CHECK(s.sql().scalar("SELECT string_agg(feature || '/' || statistic || '/' || segment || '/' || "
+                       "state, ',') FROM " +
+                       state.name + ".alerts") == "x/psi/c02/firing");
+
+  // Evaluated again, the same segments and statistics, and the alert stays one incident.
+  json again = run_once(path, "2026-01-02T01:00:00Z");
+  CHECK(again["segments"] == e["segments"]);
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state.name + ".alerts") == "1");
+
+  SECTION("max = 1: c01 and everything else") {
+    std::string p1 = testing::write_temp_file(
+        "one.toml", config(state.name, s.table("p"),
+                           segment_monitor("segment = { column = \"country\", max = 1 }\n")));
+    json one = run_once(p1, "2026-01-02T01:00:00Z");
+    CHECK(segment_names(one) == std::vector<std::string>{"c01", "__other__"});
+    CHECK(one["segments"][1]["current_rows"] == 3650 - 380);
+    // c02 left the top N: its alert resolves.
+    CHECK(s.sql().scalar("SELECT state FROM " + state.name + ".alerts WHERE segment = 'c02'") ==
+          "resolved");
+  }
+  SECTION("max = 16: every country and the rows without one (__missing__), no __other__") {
+    std::string p16 = testing::write_temp_file(
+        "all.toml", config(state.name, s.table("p"),
+                           segment_monitor("segment = { column = \"country\", max = 16 }\n")));
+    json all = run_once(p16, "2026-01-02T01:00:00Z");
+    auto names = segment_names(all);
+    REQUIRE(names.size() == 16);
+    CHECK(names.front() == "c01");
+    CHECK(names[14] == "c15");
+    CHECK(names[15] == "__missing__");  // 50 rows, fewer than c15's 100
+    CHECK(std::find(names.begin(), names.end(), "__other__") == names.end());
+    CHECK(all["segments"][15]["current_rows"] == 50);
+    CHECK(all["segments"][15]["reference_rows"] == 50);
+  }
+  SECTION("max = 15: the rows without a country join __other__") {
+    std::string p15 = testing::write_temp_file(
+        "most.toml", config(state.name, s.table("p"),
+                            segment_monitor("segment = { column = \"country\", max = 15 }\n")));
+    json most = run_once(p15, "2026-01-02T01:00:00Z");
+    auto names = segment_names(most);
+    REQUIRE(names.size() == 16);
+    CHECK(names[14] == "c15");
+    CHECK(names[15] == "__other__");
+    CHECK(most["segments"][15]["current_rows"] == 50);
+  }
+}
+
+TEST_CASE("segments: check names a missing segment column", "[monitoring][segments]") {
+  TestSchema s("segc");
+  State state{s.name() + "_state"};
+  load_countries(s);
+  std::string path = testing::write_temp_file(
+      "driftd.toml", config(state.name, s.table("p"),
+                            segment_monitor("segment = { column = \"region\", max = 3 }\n")));
+  auto r = testing::run_driftd({"check", "--config", path});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("\"region\" does not exist in table \"" + s.table("p") + "\"") !=
+        std::string::npos);
+}
