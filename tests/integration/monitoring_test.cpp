@@ -726,3 +726,68 @@ TEST_CASE("segments: check names a missing segment column", "[monitoring][segmen
   CHECK(r.out.find("\"region\" does not exist in table \"" + s.table("p") + "\"") !=
         std::string::npos);
 }
+
+TEST_CASE("segments through the daemon: API, metrics and alerts name the segment",
+          "[monitoring][segments][daemon]") {
+  TestSchema s("segd");
+  State state{s.name() + "_state"};
+  // Around now: the current hour and the same hour a day before (the reference, by offset).
+  // Four countries; "b" drifts; max = 2 keeps a and b, c and d are __other__.
+  s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8, country text)");
+  for (const char* day : {"1 day", "0 days"}) {
+    const std::string shift = std::string(day) == "0 days" ? "60" : "0";
+    s.sql().exec("INSERT INTO " + s.table("p") + " SELECT now() - interval '" + day +
+                 "' - (10 + i) * interval '1 s',"
+                 " CASE WHEN c = 'b' THEN i % 100 + " +
+                 shift +
+                 " ELSE i % 100 END, c"
+                 " FROM unnest(ARRAY['a', 'b', 'c', 'd']) c, generate_series(1, 300) i"
+                 " WHERE i <= CASE c WHEN 'a' THEN 300 WHEN 'b' THEN 250 ELSE 150 END");
+  }
+  std::string daemon_config =
+      "[server]\nlisten = \"127.0.0.1:0\"\n" +
+      config(state.name, s.table("p"),
+             "reference = { offset = \"1d\" }\n"
+             "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n"
+             "thresholds = { psi = 0.2 }\n"
+             "segment = { column = \"country\", max = 2 }\n");
+  daemon_config.replace(daemon_config.find("schedule = \"1h\""), 15, "schedule = \"1d\"");
+  std::string path = testing::write_temp_file("driftd.toml", daemon_config);
+  testing::DaemonProcess d({"--config", path});
+  REQUIRE(d.wait_for_log("driftd started"));
+  INFO(d.log());
+  const int port = d.port();
+  d.wait_for_log("evaluation finished monitor=m", 10);  // the first one, at start
+  auto [code, body] = testing::http_post(port, "/api/v1/monitors/m/run");
+  REQUIRE(code == 200);
+  json run = json::parse(body);
+  REQUIRE(segment_names(run) == std::vector<std::string>{"a", "b", "__other__"});
+  CHECK(run["segments"][1]["status"] == "drift");
+
+  json latest = json::parse(testing::http_get(port, "/api/v1/monitors/m/drift").second);
+  CHECK(latest["segment_column"] == "country");
+  CHECK(latest["segments"] == run["segments"]);
+
+  const std::string metrics = testing::http_get(port, "/metrics").second;
+  for (const char* segment : {"a", "b", "__other__"}) {
+    CAPTURE(segment);
+    CHECK(metrics.find("driftd_segment_statistic{feature=\"x\",monitor=\"m\",segment=\"" +
+                       std::string(segment) + "\",statistic=\"psi\"}") != std::string::npos);
+  }
+  CHECK(metrics.find("segment=\"c\"") == std::string::npos);
+  CHECK(metrics.find("driftd_segment_rows{monitor=\"m\",segment=\"__other__\",window=\"current\"} "
+                     "300") != std::string::npos);
+
+  json alerts = json::parse(testing::http_get(port, "/api/v1/alerts").second)["alerts"];
+  std::vector<std::string> firing;
+  for (const auto& a : alerts) {
+    if (a["state"] == "firing") {
+      firing.push_back(a["feature"].get<std::string>() + "/" + a.value("segment", std::string()));
+    }
+  }
+  INFO(alerts.dump());
+  // The whole window's alert and b's: two incidents; a and __other__ do not fire.
+  CHECK(firing == std::vector<std::string>{"x/", "x/b"});
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit(30) == 0);
+}
