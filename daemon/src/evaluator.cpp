@@ -366,8 +366,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     }
     if (m.segment && cur_rows.segments && ref_rows.segments) {
       drift::add_segments(e, spec, m.segment->column, static_cast<std::size_t>(m.segment->max),
-                          std::move(*cur_rows.segments), std::move(*ref_rows.segments),
-                          frozen->learned, pf);
+                          std::move(*cur_rows.segments), std::move(*ref_rows.segments), pf);
     }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;

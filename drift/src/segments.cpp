@@ -167,7 +167,7 @@ std::vector<std::string> top_segments(const CategoricalColumn& current, std::siz
 
 void add_segments(Evaluation& e, const EvaluationSpec& spec, const std::string& column,
                   std::size_t max, SegmentedRows&& current, SegmentedRows&& reference,
-                  const std::vector<LearnedColumnThreshold>& learned, const ParallelFor& pf) {
+                  const ParallelFor& pf) {
   e.segment_column = column;
   e.segments.clear();
   const std::vector<std::string> top = top_segments(current.segment, max);
@@ -191,7 +191,6 @@ void add_segments(Evaluation& e, const EvaluationSpec& spec, const std::string& 
   run_tasks(pf, used, [&](std::size_t g) {
     FrozenReference frozen =
         freeze(segment_spec, prepare_window(segment_spec, std::move(ref[g]), serial_for));
-    frozen.learned = learned;
     const PreparedWindow prepared = prepare_window(segment_spec, std::move(cur[g]), serial_for);
     Evaluation s = compare(segment_spec, frozen, prepared, e.evaluated_at, serial_for);
     SegmentResult& r = results[g];

@@ -1,7 +1,9 @@
 -- Demo prediction log for scripts/demo: a fraud model logging ~20 predictions a minute from 8 days
 -- ago to 6 hours ahead (future rows come into the window as the clock moves). From 2 days ago the
 -- traffic changes: amounts grow, Brazil appears, `income` goes missing more often, the model gets
--- less confident. age, device, session_length and merchant_category do not change. Labels (the true
+-- less confident. device, session_length and merchant_category do not change; age neither, except
+-- on the web (device 'web', a tenth of the traffic), whose users get 15 years older: a drift the
+-- whole window barely shows and the device segments do. Labels (the true
 -- outcome) are known for the predictions older than 10 minutes; the model's fraud_score separates
 -- frauds less well in the drifted traffic, which the realised AUC shows.
 \set ON_ERROR_STOP on
@@ -30,7 +32,8 @@ INSERT INTO public.predictions
    fraud_score, label, labelled_at, latency_ms, status)
 SELECT ts, 'fraud', 'v2.1.0',
        CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
-       CASE WHEN u5 < 0.01 THEN NULL ELSE round(40 + 12 * z2)::int END,
+       CASE WHEN u5 < 0.01 THEN NULL
+            ELSE round(40 + 12 * z2 + CASE WHEN drifted AND u2 >= 0.90 THEN 15 ELSE 0 END)::int END,
        CASE WHEN drifted THEN
               CASE WHEN u1 < 0.35 THEN 'US' WHEN u1 < 0.55 THEN 'DE' WHEN u1 < 0.70 THEN 'FR'
                    WHEN u1 < 0.80 THEN 'IN' ELSE 'BR' END

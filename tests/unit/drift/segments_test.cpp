@@ -70,8 +70,7 @@ Evaluation evaluate(const std::vector<Row>& current, const std::vector<Row>& ref
   ref.columns.resize(2);
   FrozenReference frozen = freeze(s, prepare_window(s, std::move(ref), serial_for));
   Evaluation e = compare(s, frozen, prepare_window(s, std::move(cur), serial_for), at, serial_for);
-  add_segments(e, s, "country", max, std::move(cur_seg), std::move(ref_seg), frozen.learned,
-               serial_for);
+  add_segments(e, s, "country", max, std::move(cur_seg), std::move(ref_seg), serial_for);
   return e;
 }
 
@@ -230,4 +229,30 @@ TEST_CASE("the segment column must match the window") {
                     Catch::Contains("segment column must be categorical"));
   Column short_column = categorical_column({"de"});
   CHECK_THROWS_WITH(segmented_rows(w, 2, short_column), Catch::Contains("1 values for 2 rows"));
+}
+
+TEST_CASE("learned thresholds apply overall only: a segment has no learned level") {
+  std::vector<Row> current, reference;
+  add_rows(current, "de", 300, 60);
+  add_rows(reference, "de", 300);
+  const Timestamp at = *parse_rfc3339("2026-03-01T12:00:00Z");
+  EvaluationSpec s = spec();
+  ThresholdSpec learned{"psi", false, 0};
+  learned.learned = true;
+  s.thresholds = {learned};
+  WindowData cur = window(current, at);
+  WindowData ref = window(reference, at - 24h);
+  SegmentedRows cur_seg = segmented_rows(cur, 2, cur.columns[2]);
+  SegmentedRows ref_seg = segmented_rows(ref, 2, ref.columns[2]);
+  cur.columns.resize(2);
+  ref.columns.resize(2);
+  FrozenReference frozen = freeze(s, prepare_window(s, std::move(ref), serial_for));
+  frozen.learned.push_back({0, "psi", 3, 20, AppliedThreshold{"psi", 0.05, 0.02, 0.01, 20}});
+  Evaluation e = compare(s, frozen, prepare_window(s, std::move(cur), serial_for), at, serial_for);
+  CHECK(e.features[0].breaches == std::vector<std::string>{"psi"});  // overall: learned level
+  add_segments(e, s, "country", 3, std::move(cur_seg), std::move(ref_seg), serial_for);
+  REQUIRE(e.segments.size() == 1);
+  CHECK(e.segments[0].features[0].thresholds.empty());
+  CHECK(e.segments[0].features[0].breaches.empty());
+  CHECK(e.segments[0].status == Status::ok);
 }

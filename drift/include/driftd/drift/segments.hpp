@@ -37,12 +37,12 @@ std::vector<std::string> top_segments(const CategoricalColumn& current, std::siz
 // Sets e.segment_column and e.segments: one SegmentResult per top segment (in top_segments'
 // order) and, when any row of either window falls outside them, one for kOtherSegment last.
 // Each is `compare` of the segment's current rows against its reference rows with `spec` (without
-// dataset drift) and `learned` (the overall reference's learned thresholds), so min_rows applies
-// per segment (insufficient_data). The overall statistics stay as they are; a segment that drifts
-// makes an `ok` evaluation `drift` (as a breach in any section does). Consumes the rows.
-// Deterministic.
+// dataset drift), so min_rows applies per segment (insufficient_data). Learned (`auto`)
+// thresholds apply to the overall features only: a segment has no learned level, so they never
+// breach there. The overall statistics stay as they are; a segment that drifts makes an `ok`
+// evaluation `drift` (as a breach in any section does). Consumes the rows. Deterministic.
 void add_segments(Evaluation& e, const EvaluationSpec& spec, const std::string& column,
                   std::size_t max, SegmentedRows&& current, SegmentedRows&& reference,
-                  const std::vector<LearnedColumnThreshold>& learned, const ParallelFor& pf);
+                  const ParallelFor& pf);
 
 }  // namespace driftd::drift
