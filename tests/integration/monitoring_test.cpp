@@ -700,6 +700,25 @@ TEST_CASE("segments: the largest N by volume, the rest as __other__, drift per s
     CHECK(all["segments"][15]["current_rows"] == 50);
     CHECK(all["segments"][15]["reference_rows"] == 50);
   }
+  SECTION("a sampled window: the segments partition the sample") {
+    std::string ps = testing::write_temp_file(
+        "sampled.toml",
+        config(state.name, s.table("p"),
+               "max_rows = 1000\n" +
+                   segment_monitor("segment = { column = \"country\", max = 3 }\n")));
+    json sampled = run_once(ps, "2026-01-02T01:00:00Z");
+    CHECK(sampled["current_window"]["sampled"] == true);
+    CHECK(sampled["current_window"]["rows"] == 1000);
+    long long current = 0, reference = 0;
+    for (const auto& sg : sampled["segments"]) {
+      current += sg["current_rows"].get<long long>();
+      reference += sg["reference_rows"].get<long long>();
+    }
+    CHECK(current == 1000);
+    CHECK(reference == sampled["reference_window"]["rows"].get<long long>());
+    CHECK(segment_names(sampled).size() == 4);
+    CHECK(segment_names(sampled)[0] == "c01");  // 380 of 3650 rows: first in any fair sample
+  }
   SECTION("max = 15: the rows without a country join __other__") {
     std::string p15 = testing::write_temp_file(
         "most.toml", config(state.name, s.table("p"),
