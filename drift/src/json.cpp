@@ -152,7 +152,18 @@ int statistic_rank(const std::string& name) {
       "mape_increase",
       // system
       "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
-      "throughput_per_minute", "volume_change"};
+      "throughput_per_minute", "volume_change",
+      // challenger (after the prediction_<statistic> divergence, ranked first below)
+      "paired_rows", "agreement_rate", "champion_confidence_mean", "challenger_confidence_mean",
+      "confidence_difference", "champion_performance", "challenger_performance",
+      "performance_difference", "performance_statistic", "performance_pvalue",
+      "champion_labelled_rows", "challenger_labelled_rows", "challenger_better",
+      "challenger_worse"};
+  // The challenger's prediction divergence: prediction_<statistic>, in the statistics' order.
+  constexpr std::string_view kPrefix = "prediction_";
+  if (name.starts_with(kPrefix)) {
+    return -1000 + statistic_rank(name.substr(kPrefix.size()));
+  }
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -340,6 +351,65 @@ SystemResult system_of(const Json& j) {
   return r;
 }
 
+Json arm_json(const ChallengerArm& a) {
+  Json j = Json::object();
+  j["rows"] = a.rows;
+  j["predictions"] = a.predictions;
+  j["labelled_rows"] = a.labelled;
+  j["performance"] = statistics_json(a.performance);
+  return j;
+}
+
+ChallengerArm arm_of(const Json& j) {
+  ChallengerArm a;
+  a.rows = count(j, "rows");
+  a.predictions = count(j, "predictions");
+  a.labelled = count(j, "labelled_rows");
+  a.performance = statistics_of(member(j, "performance"));
+  return a;
+}
+
+Json challenger_json(const ChallengerResult& r) {
+  Json j = Json::object();
+  j["status"] = to_string(r.status);
+  j["verdict"] = r.verdict;
+  j["significantly_better"] = r.verdict == "better";
+  j["metric"] = r.metric.empty() ? Json(nullptr) : Json(r.metric);
+  j["test"] = r.test.empty() ? Json(nullptr) : Json(r.test);
+  j["paired"] = r.paired;
+  j["alpha"] = r.alpha;
+  j["min_rows"] = r.min_rows;
+  j["champion"] = arm_json(r.champion);
+  j["challenger"] = arm_json(r.challenger);
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+ChallengerResult challenger_of(const Json& j) {
+  ChallengerResult r;
+  r.status = status_of(j);
+  r.verdict = text(j, "verdict");
+  if (r.verdict != "better" && r.verdict != "worse" && r.verdict != "no_difference" &&
+      r.verdict != "unknown") {
+    bad("unknown verdict");
+  }
+  const Json& metric = member(j, "metric");
+  if (!metric.is_null()) r.metric = text(j, "metric");
+  const Json& test = member(j, "test");
+  if (!test.is_null()) r.test = text(j, "test");
+  const Json& paired = member(j, "paired");
+  if (!paired.is_boolean()) bad("\"paired\" is not a boolean");
+  r.paired = paired.get<bool>();
+  r.alpha = number(member(j, "alpha"), "alpha");
+  r.min_rows = count(j, "min_rows");
+  r.champion = arm_of(member(j, "champion"));
+  r.challenger = arm_of(member(j, "challenger"));
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -365,6 +435,7 @@ std::string to_json(const Evaluation& e) {
   if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
   if (e.performance) j["performance"] = performance_json(*e.performance);
   if (e.system) j["system"] = system_json(*e.system);
+  if (e.challenger) j["challenger"] = challenger_json(*e.challenger);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -402,6 +473,7 @@ Evaluation evaluation_from_json(std::string_view json) {
     if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
     if (j.contains("performance")) e.performance = performance_of(member(j, "performance"));
     if (j.contains("system")) e.system = system_of(member(j, "system"));
+    if (j.contains("challenger")) e.challenger = challenger_of(member(j, "challenger"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();
