@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -358,6 +359,15 @@ int cmd_check(const Args& a) {
     std::vector<std::string> found = source.check(current_request(m, now));
     if (m.reference.kind == config::ReferenceConfig::Kind::table) {
       for (auto& p : source.check(reference_request(m, now))) found.push_back("reference: " + p);
+    }
+    // The champion's request holds every column the versions read (their filters' columns
+    // differ only in value): the key and the versions' filter columns.
+    if (auto version = plan_version(m, now, false)) {
+      for (auto& p : source.check(version->request)) {
+        if (std::find(found.begin(), found.end(), p) == found.end()) {
+          found.push_back("challenger: " + p);
+        }
+      }
     }
     for (const auto& p : found) {
       std::printf("monitor %s: %s\n", m.name.c_str(), p.c_str());

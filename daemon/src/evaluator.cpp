@@ -356,6 +356,36 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       drift::add_system(e, *cur_rows.system, ref_req.from.has_value() && ref_req.to.has_value(),
                         spec.thresholds);
     }
+    if (auto cs = challenger_spec(m)) {
+      // The two model versions over the current window, each read on its own connection.
+      auto champion_plan = plan_version(m, at, false);
+      auto challenger_plan = plan_version(m, at, true);
+      drift::WindowData champion_data;
+      std::exception_ptr champion_error;
+      std::jthread champion_reader([&] {
+        try {
+          champion_data = source_.read(champion_plan->request, local.get_token());
+        } catch (...) {
+          champion_error = std::current_exception();
+          local.request_stop();
+        }
+      });
+      drift::WindowData challenger_data;
+      try {
+        challenger_data = source_.read(challenger_plan->request, local.get_token());
+      } catch (...) {
+        local.request_stop();
+        champion_reader.join();
+        if (champion_error) std::rethrow_exception(champion_error);
+        throw;
+      }
+      champion_reader.join();
+      if (champion_error) std::rethrow_exception(champion_error);
+      drift::add_challenger(
+          e, drift::compare_versions(
+                 *cs, challenger_columns(m, champion_data, champion_plan->layout),
+                 challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
+    }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;
       timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();

@@ -113,9 +113,9 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
-  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat, status,
-      window_rows, last_eval, alerts_firing, queue_depth, next_run, build_info, database_up,
-      frozen_cache;
+  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat,
+      challenger_stat, status, window_rows, last_eval, alerts_firing, queue_depth, next_run,
+      build_info, database_up, frozen_cache;
   Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
@@ -154,6 +154,14 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
            .Help(
                "Latest system health of a monitor's service: latency_* (milliseconds), error_rate, "
                "throughput_per_minute, volume_change.")
+           .Register(*m.statistics_registry);
+  m.challenger_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_challenger_statistic")
+           .Help(
+               "Latest champion / challenger comparison of a monitor's two model versions "
+               "(prediction_* divergence, agreement_rate, confidence_difference, "
+               "performance_difference, performance_pvalue, challenger_better, challenger_worse).")
            .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
       .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
@@ -260,6 +268,7 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   }
   put_named(m.performance_stat, e.performance ? &performance : nullptr);
   put_named(m.system_stat, e.system ? &e.system->statistics : nullptr);
+  put_named(m.challenger_stat, e.challenger ? &e.challenger->statistics : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -272,6 +281,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.dataset_stat.remove_if_not(keep);
   m.performance_stat.remove_if_not(keep);
   m.system_stat.remove_if_not(keep);
+  m.challenger_stat.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);
