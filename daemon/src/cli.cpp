@@ -360,12 +360,15 @@ int cmd_check(const Args& a) {
     if (m.reference.kind == config::ReferenceConfig::Kind::table) {
       for (auto& p : source.check(reference_request(m, now))) found.push_back("reference: " + p);
     }
-    // The champion's request holds every column the versions read (their filters' columns
-    // differ only in value): the key and the versions' filter columns.
-    if (auto version = plan_version(m, now, false)) {
+    // The versions of [monitors.challenger]: the key and the versions' filter columns.
+    for (bool challenger : {false, true}) {
+      auto version = plan_version(m, now, challenger);
+      if (!version) break;
       for (auto& p : source.check(version->request)) {
-        if (std::find(found.begin(), found.end(), p) == found.end()) {
-          found.push_back("challenger: " + p);
+        std::string problem = "challenger: " + p;
+        if (std::find(found.begin(), found.end(), p) == found.end() &&
+            std::find(found.begin(), found.end(), problem) == found.end()) {
+          found.push_back(std::move(problem));
         }
       }
     }

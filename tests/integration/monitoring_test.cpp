@@ -762,3 +762,27 @@ TEST_CASE("champion / challenger: a known difference, no difference, too few lab
     CHECK(c["status"] == "ok");  // 1000 rows each: thresholds apply, none is crossed
   }
 }
+
+TEST_CASE("check validates the challenger's key and filter columns", "[monitoring]") {
+  TestSchema s("ccc");
+  State state{s.name() + "_state"};
+  load_versions(s);
+  auto check = [&](const std::string& challenger) {
+    std::string path = testing::write_temp_file(
+        "driftd.toml", config(state.name, s.table("p"), versions_config(challenger)));
+    return testing::run_driftd({"check", "--config", path});
+  };
+  auto ok = check("challenger = { model_version = \"v2\" }\nkey = \"request_id\"\n");
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  auto bad = check("challenger = { model_version = \"v2\", modle = \"x\" }\nkey = \"request\"\n");
+  INFO(bad.out);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("monitor m: challenger: column \"request\" does not exist in table \"" +
+                     s.table("p") + "\"") != std::string::npos);
+  CHECK(bad.out.find("monitor m: challenger: filter column \"modle\" does not exist in table \"" +
+                     s.table("p") + "\"") != std::string::npos);
+  // Each problem once, though both versions' reads would meet it.
+  const auto first = bad.out.find("column \"request\" does not exist");
+  CHECK(bad.out.find("column \"request\" does not exist", first + 1) == std::string::npos);
+}
