@@ -50,17 +50,14 @@ std::vector<std::string> breaches_in(const NamedValues& values,
   return out;
 }
 
+// Summed in ascending order, so that the same values in another row order give the same mean
+// (two versions with equal confidences differ by exactly 0).
 std::optional<double> finite_mean(const Column& c) {
-  const std::vector<double> v = column_numbers(c);
+  const SortedSample s = sort_values(column_numbers(c));
+  if (s.values.empty()) return std::nullopt;
   double sum = 0;
-  std::uint64_t n = 0;
-  for (double x : v) {
-    if (!std::isfinite(x)) continue;
-    sum += x;
-    ++n;
-  }
-  if (n == 0) return std::nullopt;
-  return sum / static_cast<double>(n);
+  for (double x : s.values) sum += x;
+  return sum / static_cast<double>(s.values.size());
 }
 
 // The rows of the two versions that scored the same request: the first row of each key on each

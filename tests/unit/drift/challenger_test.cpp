@@ -346,6 +346,17 @@ TEST_CASE("champion / challenger: paired DeLong by key matches the definition") 
   CHECK(equal.verdict == "no_difference");
   CHECK(*value_of(equal.statistics, "agreement_rate") == 1);
   CHECK(*value_of(equal.statistics, "prediction_psi") == Approx(0).margin(1e-12));
+  // Equal confidences in another row order: a difference of exactly 0, not rounding noise.
+  std::vector<double> conf(240);
+  // (summed in row order, these give means 1.7e-16 apart)
+  for (std::size_t i = 0; i < conf.size(); ++i) conf[i] = 0.05 + 0.9 * ((i * 7919) % 1000) / 1000.0;
+  const Column ca = numerical_column(conf);
+  const Column cb = numerical_column(std::vector<double>(conf.rbegin(), conf.rend()));
+  ChallengerColumns a_conf = a, same_conf = same;
+  a_conf.confidence = &ca;
+  same_conf.confidence = &cb;
+  const auto conf_r = compare_versions(binary_spec(), a_conf, same_conf, {});
+  CHECK(*value_of(conf_r.statistics, "confidence_difference") == 0);
 
   // Too few labelled rows for the verdict (min_rows 300 > 240 pairs): unknown.
   CHECK(compare_versions(binary_spec(300), a, b, {}).verdict == "unknown");
