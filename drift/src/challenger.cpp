@@ -87,7 +87,13 @@ struct Tested {
   std::uint64_t challenger_rows = 0;
   std::optional<double> statistic;
   std::optional<double> p_value;
+  // ROC AUC: the fewest positives or negatives of either side (a verdict needs kMinClassRows).
+  std::optional<std::uint64_t> smallest_class;
 };
+
+// As the groundwork's VerdictOptions::min_class_rows: an AUC from a handful of positives says
+// little, whatever its p-value.
+constexpr std::uint64_t kMinClassRows = 10;
 
 std::vector<double> binary_of(const Column& c, const std::string& positive) {
   return binary_labels(column_texts(c), positive);
@@ -122,6 +128,8 @@ std::optional<Tested> test_auc(const ChallengerSpec& spec, const ChallengerColum
   t.challenger_rows = c->challenger.positives + c->challenger.negatives;
   t.statistic = c->statistic;
   t.p_value = c->p_value;
+  t.smallest_class = std::min({c->champion.positives, c->champion.negatives,
+                               c->challenger.positives, c->challenger.negatives});
   return t;
 }
 
@@ -296,8 +304,9 @@ ChallengerResult compare_versions(const ChallengerSpec& spec, const ChallengerCo
     }
     st.emplace_back("champion_labelled_rows", static_cast<double>(r.champion.labelled));
     st.emplace_back("challenger_labelled_rows", static_cast<double>(r.challenger.labelled));
-    const bool enough =
-        t && t->p_value && std::min(t->champion_rows, t->challenger_rows) >= spec.min_rows;
+    const bool enough = t && t->p_value &&
+                        std::min(t->champion_rows, t->challenger_rows) >= spec.min_rows &&
+                        t->smallest_class.value_or(kMinClassRows) >= kMinClassRows;
     if (enough) {
       const double difference = t->challenger - t->champion;
       if (*t->p_value < spec.alpha && difference != 0) {

@@ -442,3 +442,35 @@ TEST_CASE("champion / challenger: regression, confidence, thresholds and JSON") 
   CHECK(r.metric.empty());
   CHECK_FALSE(value_of(r.statistics, "performance_difference"));
 }
+
+TEST_CASE("champion / challenger: an AUC verdict needs 10 positives and 10 negatives per side") {
+  // 9 positives, 200 negatives on each side, perfectly separated by the challenger only.
+  std::vector<double> labels, champion, challenger;
+  for (int i = 0; i < 209; ++i) {
+    const bool positive = i < 9;
+    labels.push_back(positive ? 1 : 0);
+    champion.push_back(((i * 37) % 100) / 100.0);
+    challenger.push_back(positive ? 0.9 + i / 1000.0 : ((i * 37) % 80) / 100.0);
+  }
+  const Column l = categorical_column(label_texts(labels));
+  const Column sa = numerical_column(champion), sb = numerical_column(challenger);
+  ChallengerColumns a, b;
+  a.prediction = a.performance.score = &sa;
+  a.performance.label = &l;
+  b.prediction = b.performance.score = &sb;
+  b.performance.label = &l;
+  const auto r = compare_versions(binary_spec(), a, b, {});
+  CHECK(*value_of(r.statistics, "challenger_performance") == 1);
+  REQUIRE(value_of(r.statistics, "performance_pvalue"));
+  CHECK(*value_of(r.statistics, "performance_pvalue") < 0.05);  // significant, yet ...
+  CHECK(r.verdict == "unknown");                                // ... 9 positives are too few
+  // One positive more on each side: decided.
+  labels[9] = 1;
+  challenger[9] = 0.95;
+  const Column l10 = categorical_column(label_texts(labels));
+  const Column sb10 = numerical_column(challenger);
+  a.performance.label = &l10;
+  b.performance.label = &l10;
+  b.prediction = b.performance.score = &sb10;
+  CHECK(compare_versions(binary_spec(), a, b, {}).verdict == "better");
+}

@@ -55,7 +55,8 @@ struct ChallengerColumns {
 //      regression: mae, Welch's t-test on the absolute errors |prediction − label|;
 //    performance_difference = challenger − champion (for mae a negative difference is better);
 //    the verdict is "unknown" when either version has fewer than min_rows labelled rows used by
-//    the test (or the p-value is undefined), else "better" / "worse" when p < alpha (by the sign
+//    the test, for roc_auc fewer than 10 positives or 10 negatives on either side, or the p-value
+//    is undefined, else "better" / "worse" when p < alpha (by the sign
 //    of the difference read with the metric's direction), else "no_difference". With a known
 //    verdict, challenger_better and challenger_worse are 1 or 0.
 // `status` is insufficient_data when either version has fewer than min_rows rows; otherwise the
