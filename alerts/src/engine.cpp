@@ -95,6 +95,17 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
     }
     out.push_back(s);
   }
+  if (m.challenger) {
+    // Champion / challenger thresholds apply only where both versions had min_rows rows.
+    Subject s{std::string(drift::kChallengerName)};
+    if (e.challenger && e.challenger->status != drift::Status::insufficient_data) {
+      s.values = &e.challenger->statistics;
+    }
+    // The versions' rows are read apart from the monitor's windows: the section's own status
+    // says whether there were enough.
+    s.judged_without_enough_rows = true;
+    out.push_back(s);
+  }
   if (m.system) {
     Subject s{std::string(drift::kSystemName)};
     if (e.system) s.values = &e.system->statistics;

@@ -53,6 +53,7 @@ std::string feature_label(const std::string& f) {
   if (f == drift::kDatasetName) return "the dataset";
   if (f == drift::kPerformanceName) return "performance";
   if (f == drift::kSystemName) return "system health";
+  if (f == drift::kChallengerName) return "champion / challenger";
   return f;
 }
 

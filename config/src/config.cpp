@@ -137,7 +137,17 @@ const std::vector<std::string>& known_statistics() {
       "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max",
       // [monitors.system]
       "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
-      "throughput_per_minute", "volume_change"};
+      "throughput_per_minute", "volume_change",
+      // [monitors.challenger]
+      "prediction_psi", "prediction_kl_divergence", "prediction_js_distance",
+      "prediction_hellinger", "prediction_ks_statistic", "prediction_ks_pvalue",
+      "prediction_wasserstein_normed", "prediction_mean_shift_sigmas", "prediction_chi2_statistic",
+      "prediction_chi2_pvalue", "prediction_missing_rate", "prediction_out_of_range_rate",
+      "prediction_invalid_rate", "prediction_new_category_rate", "paired_rows", "agreement_rate",
+      "champion_confidence_mean", "challenger_confidence_mean", "confidence_difference",
+      "champion_performance", "challenger_performance", "performance_difference",
+      "performance_statistic", "performance_pvalue", "champion_labelled_rows",
+      "challenger_labelled_rows", "challenger_better", "challenger_worse"};
   return kStatistics;
 }
 

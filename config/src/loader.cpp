@@ -60,8 +60,11 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "dataset_drift",
                                                "labels",
                                                "system",
-                                               "segment"};
+                                               "segment",
+                                               "challenger"};
 const std::vector<std::string> kSegmentKeys = {"column", "max"};
+const std::vector<std::string> kChallengerKeys = {"champion", "challenger", "key",
+                                                  "alpha",    "min_rows",   "tolerance"};
 const std::vector<std::string> kSystemKeys = {"latency_column", "latency_unit", "error_column",
                                               "error_values"};
 const std::vector<std::string> kLatencyUnits = {"ms", "s", "us"};
@@ -564,12 +567,15 @@ class Loader {
   }
 
   // `where = { column = value, ... }`: equality filters, values kept as text.
-  std::vector<WhereFilter> where(const Scope& s) {
+  std::vector<WhereFilter> where(const Scope& s) { return filters(s, "where", Need::optional); }
+
+  // A table of equality filters under `key` (`where`, or a champion / challenger version).
+  std::vector<WhereFilter> filters(const Scope& s, std::string_view key, Need need_it) {
     std::vector<WhereFilter> out;
-    const toml::table* t = get_table(s, "where", Need::optional,
-                                     "a table of column = value, e.g. { model = \"fraud\" }");
+    const toml::table* t =
+        get_table(s, key, need_it, "a table of column = value, e.g. { model = \"fraud\" }");
     if (!t) return out;
-    Scope w{*t, s.at("where")};
+    Scope w{*t, s.at(key)};
     for (const auto& [key, node] : in_file_order(*t)) {
       WhereFilter f;
       f.column = key->str();
@@ -910,6 +916,81 @@ class Loader {
           type_error(v, path, "a string, integer or boolean");
         }
       }
+    }
+    return out;
+  }
+
+  // `[monitors.challenger]`; `mc` is the monitor parsed so far (its where and prediction).
+  std::optional<ChallengerConfig> challenger(const Scope& m, const MonitorConfig& mc) {
+    const toml::table* t = get_table(
+        m, "challenger", Need::optional,
+        "a table such as { champion = { model_version = \"v1\" }, challenger = { model_version = "
+        "\"v2\" } }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("challenger")};
+    check_keys(s, kChallengerKeys);
+    ChallengerConfig out;
+    out.line = s.line();
+    out.champion = filters(s, "champion", Need::required);
+    out.challenger = filters(s, "challenger", Need::required);
+    for (std::string_view side : {"champion", "challenger"}) {
+      const auto& f = side == "champion" ? out.champion : out.challenger;
+      const toml::node* n = s.get(side);
+      if (n && n->is_table() && n->as_table()->empty()) {
+        add(line_of(*n), s.at(side) +
+                             ": is empty; give the filters that select this model version, e.g. "
+                             "{ model_version = \"v1\" }");
+      }
+      for (const auto& w : f) {
+        for (const auto& mw : mc.where) {
+          if (mw.column == w.column) {
+            add(w.line, s.at(side) + "." + w.column + ": the monitor's where already filters " +
+                            quote(w.column) + " (line " + std::to_string(mw.line) +
+                            "); a version's filters are ANDed with it, so leave that column out "
+                            "of the monitor's where");
+          }
+        }
+      }
+    }
+    auto sorted = [](std::vector<WhereFilter> f) {
+      std::vector<std::pair<std::string, std::string>> out;
+      for (auto& w : f) out.emplace_back(std::move(w.column), std::move(w.value));
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    if (!out.champion.empty() && sorted(out.champion) == sorted(out.challenger)) {
+      add(s.line_of_key("challenger"),
+          s.at("challenger") + ": selects the same rows as " + s.at("champion") +
+              "; the two versions must differ in at least one filter value");
+    }
+    if (auto k = get_string(s, "key", Need::optional)) {
+      check_name(s, "key", *k, false);
+      out.key = *k;
+    }
+    if (auto a = get_number(s, "alpha", Need::optional)) {
+      if (*a <= 0 || *a >= 1) {
+        add(s.line_of_key("alpha"), s.at("alpha") + ": " + detail::format_double(*a) +
+                                        " is out of range (expected strictly between 0 and 1)");
+      }
+      out.alpha = *a;
+    }
+    if (auto v = get_integer(s, "min_rows", Need::optional, 1, kNoLimit)) out.min_rows = *v;
+    if (auto tol = get_number(s, "tolerance", Need::optional)) {
+      if (*tol < 0) {
+        add(s.line_of_key("tolerance"),
+            s.at("tolerance") + ": " + detail::format_double(*tol) + " must not be negative");
+      } else if (mc.prediction && mc.prediction->kind == FeatureKind::categorical) {
+        add(s.line_of_key("tolerance"),
+            s.at("tolerance") +
+                ": only for a numerical prediction (categorical predictions "
+                "agree when they are equal)");
+      }
+      out.tolerance = *tol;
+    }
+    if (!m.has("prediction")) {
+      add(s.line(), s.path +
+                        ": compares the predictions of two model versions: add "
+                        "[monitors.prediction]");
     }
     return out;
   }
@@ -1289,6 +1370,7 @@ class Loader {
     out.labels = labels(m, out);
     out.system = system(m);
     out.segment = segment(m);
+    out.challenger = challenger(m, out);
     out.thresholds = thresholds(m, out.reference);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.

@@ -115,6 +115,40 @@ std::string to_json(const RetrainDecision& d) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string challenger_decision_json(const drift::Evaluation& e) {
+  if (!e.challenger) {
+    if (e.status == drift::Status::error) {
+      throw Unavailable("the latest evaluation of monitor \"" + e.monitor +
+                        "\" failed: " + e.error.value_or("unknown error"));
+    }
+    throw NotFound("monitor \"" + e.monitor +
+                   "\" has no champion / challenger comparison (configure [monitors.challenger])");
+  }
+  const drift::ChallengerResult& c = *e.challenger;
+  auto value = [&](const char* name) {
+    auto v = drift::value_of(c.statistics, name);
+    return v ? json(*v) : json(nullptr);
+  };
+  json j;
+  j["monitor"] = e.monitor;
+  j["evaluated_at"] = format_rfc3339(e.evaluated_at);
+  j["verdict"] = c.verdict;
+  j["significantly_better"] = c.verdict == "better";
+  j["significantly_worse"] = c.verdict == "worse";
+  j["metric"] = c.metric.empty() ? json(nullptr) : json(c.metric);
+  j["test"] = c.test.empty() ? json(nullptr) : json(c.test);
+  j["alpha"] = c.alpha;
+  j["champion"] = value("champion_performance");
+  j["challenger"] = value("challenger_performance");
+  j["difference"] = value("performance_difference");
+  j["p_value"] = value("performance_pvalue");
+  j["champion_labelled_rows"] = c.champion.labelled;
+  j["challenger_labelled_rows"] = c.challenger.labelled;
+  j["min_rows"] = c.min_rows;
+  j["status"] = drift::to_string(c.status);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 namespace {
 
 // Messages may quote what the client sent, which need not be UTF-8: replace, never throw.
@@ -347,6 +381,13 @@ struct ApiServer::Impl {
       }
       send_json(res, 200, body);
     });
+    route("GET", R"(/api/v1/monitors/([^/]+)/challenger)", "challenger",
+          [this](const auto&, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            auto e = backend.latest(name);
+            if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
+            send_json(res, 200, challenger_decision_json(*e));
+          });
     route("POST", R"(/api/v1/monitors/([^/]+)/run)", "run", [this](const auto&, auto& res, const auto& c) {
       std::string name = monitor_of(c);
       send_json(res, 200, drift::to_json(backend.run_now(name)));

@@ -98,33 +98,35 @@ std::size_t FrozenCache::bytes() const {
   return used_;
 }
 
-Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options)
+Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store,
+                     EvaluatorOptions options)
     : source_(source), store_(store), options_(options), cache_(options.frozen_cache_bytes) {}
 
-std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(const config::MonitorConfig& m,
-                                                                     const drift::EvaluationSpec& spec,
-                                                                     const std::string& key) {
+std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(
+    const config::MonitorConfig& m, const drift::EvaluationSpec& spec, const std::string& key) {
   if (store_ == nullptr) return nullptr;
   try {
     auto ref = std::make_shared<drift::FrozenReference>();
-    bool found = store_->load_frozen(m.name, reference_fingerprint(m), [&](std::size_t i, std::size_t parts,
-                                                                             std::string_view bytes) {
-      drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
-      if (part.columns.size() != 1 || part.frozen.size() != 1)
-        throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) + " columns");
-      if (i == 0) {
-        ref->info = part.info;
-        ref->bins = part.bins;
-        ref->columns.reserve(parts);
-        ref->frozen.reserve(parts);
-      }
-      ref->columns.push_back(std::move(part.columns.front()));
-      ref->frozen.push_back(std::move(part.frozen.front()));
-      for (auto& l : part.learned) {
-        l.column = i;  // each part holds one column: its thresholds refer to column 0 there
-        ref->learned.push_back(std::move(l));
-      }
-    });
+    bool found = store_->load_frozen(
+        m.name, reference_fingerprint(m),
+        [&](std::size_t i, std::size_t parts, std::string_view bytes) {
+          drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
+          if (part.columns.size() != 1 || part.frozen.size() != 1)
+            throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) +
+                                     " columns");
+          if (i == 0) {
+            ref->info = part.info;
+            ref->bins = part.bins;
+            ref->columns.reserve(parts);
+            ref->frozen.reserve(parts);
+          }
+          ref->columns.push_back(std::move(part.columns.front()));
+          ref->frozen.push_back(std::move(part.frozen.front()));
+          for (auto& l : part.learned) {
+            l.column = i;  // each part holds one column: its thresholds refer to column 0 there
+            ref->learned.push_back(std::move(l));
+          }
+        });
     if (!found || !drift::compatible(*ref, spec)) return nullptr;
     cache_.put(key, ref);
     return ref;
@@ -140,19 +142,20 @@ void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::Frozen
   if (store_ == nullptr) return;
   try {
     // One part per column: a part is serialised only when it is written.
-    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(), [&](std::size_t i) {
-      drift::FrozenReference part;
-      part.info = frozen.info;
-      part.bins = frozen.bins;
-      part.columns = {frozen.columns[i]};
-      part.frozen = {frozen.frozen[i]};
-      for (const auto& l : frozen.learned) {
-        if (l.column != i) continue;
-        part.learned.push_back(l);
-        part.learned.back().column = 0;
-      }
-      return drift::serialize(part);
-    });
+    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(),
+                        [&](std::size_t i) {
+                          drift::FrozenReference part;
+                          part.info = frozen.info;
+                          part.bins = frozen.bins;
+                          part.columns = {frozen.columns[i]};
+                          part.frozen = {frozen.frozen[i]};
+                          for (const auto& l : frozen.learned) {
+                            if (l.column != i) continue;
+                            part.learned.push_back(l);
+                            part.learned.back().column = 0;
+                          }
+                          return drift::serialize(part);
+                        });
   } catch (const std::exception& e) {
     log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
   }
@@ -164,7 +167,7 @@ namespace {
 // consumed): the sections beyond feature drift.
 struct RowResults {
   std::optional<drift::WindowPerformance> performance;
-  std::optional<drift::WindowSystem> system;  // the current window's
+  std::optional<drift::WindowSystem> system;           // the current window's
   std::vector<drift::LearnedColumnThreshold> learned;  // the reference's `auto` thresholds
   std::optional<drift::SegmentedRows> segments;        // monitors with a segment
 };
@@ -259,7 +262,8 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         stored = store_->has_frozen(m.name, reference_fingerprint(m));
       } catch (const std::exception& e) {
-        log::debug("cannot look up the frozen reference", {{"monitor", m.name}, {"error", e.what()}});
+        log::debug("cannot look up the frozen reference",
+                   {{"monitor", m.name}, {"error", e.what()}});
       }
     }
     if (cached || stored) {
@@ -367,6 +371,36 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
     if (m.segment && cur_rows.segments && ref_rows.segments) {
       drift::add_segments(e, spec, m.segment->column, static_cast<std::size_t>(m.segment->max),
                           std::move(*cur_rows.segments), std::move(*ref_rows.segments), pf);
+    }
+    if (auto cs = challenger_spec(m)) {
+      // The two model versions over the current window, each read on its own connection.
+      auto champion_plan = plan_version(m, at, false);
+      auto challenger_plan = plan_version(m, at, true);
+      drift::WindowData champion_data;
+      std::exception_ptr champion_error;
+      std::jthread champion_reader([&] {
+        try {
+          champion_data = source_.read(champion_plan->request, local.get_token());
+        } catch (...) {
+          champion_error = std::current_exception();
+          local.request_stop();
+        }
+      });
+      drift::WindowData challenger_data;
+      try {
+        challenger_data = source_.read(challenger_plan->request, local.get_token());
+      } catch (...) {
+        local.request_stop();
+        champion_reader.join();
+        if (champion_error) std::rethrow_exception(champion_error);
+        throw;
+      }
+      champion_reader.join();
+      if (champion_error) std::rethrow_exception(champion_error);
+      drift::add_challenger(
+          e, drift::compare_versions(
+                 *cs, challenger_columns(m, champion_data, champion_plan->layout),
+                 challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
     }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;

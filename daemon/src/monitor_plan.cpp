@@ -371,6 +371,69 @@ drift::PerformanceColumns performance_columns(const config::MonitorConfig& m,
   return c;
 }
 
+std::optional<PlannedRequest> plan_version(const config::MonitorConfig& m, Timestamp at,
+                                           bool challenger) {
+  if (!m.challenger || !m.prediction) return std::nullopt;
+  PlannedRequest p;
+  drift::WindowRequest& r = p.request;
+  r.table = m.table;
+  r.timestamp_column = m.timestamp_column;
+  r.where = where_of(m.where);
+  for (const auto& w : where_of(challenger ? m.challenger->challenger : m.challenger->champion)) {
+    r.where.push_back(w);
+  }
+  r.from = at - m.window;
+  r.to = at;
+  r.max_rows = static_cast<std::uint64_t>(m.max_rows);
+  r.sample_seed = window_seed(r.from, r.to);
+  const bool keyed = !m.challenger->key.empty();
+  auto main = [keyed](drift::ColumnRequest c) {
+    c.hashed = !keyed;
+    return c;
+  };
+  p.layout.prediction =
+      add_column(r, main(column_of(m.prediction->source, kind_of(m.prediction->kind))));
+  if (m.confidence) {
+    p.layout.confidence =
+        add_column(r, main(column_of(m.confidence->source, drift::FeatureKind::numerical)));
+  }
+  p.layout.main = r.columns.size();
+  add_label_columns(m, r, p.layout);
+  if (keyed) {
+    p.layout.key =
+        add_column(r, auxiliary(m.challenger->key, drift::FeatureKind::categorical, false, true));
+  }
+  return p;
+}
+
+std::optional<drift::ChallengerSpec> challenger_spec(const config::MonitorConfig& m) {
+  if (!m.challenger || !m.prediction) return std::nullopt;
+  drift::ChallengerSpec s;
+  s.prediction_kind = kind_of(m.prediction->kind);
+  s.bins = m.bins;
+  s.performance = performance_spec(m);
+  s.tolerance = m.challenger->tolerance;
+  s.alpha = m.challenger->alpha;
+  s.min_rows = static_cast<std::uint64_t>(m.challenger->min_rows.value_or(m.min_rows));
+  return s;
+}
+
+drift::ChallengerColumns challenger_columns(const config::MonitorConfig& m,
+                                            const drift::WindowData& data,
+                                            const ColumnLayout& layout) {
+  drift::ChallengerColumns c;
+  auto at = [&](int i) -> const drift::Column* {
+    return i >= 0 && static_cast<std::size_t>(i) < data.columns.size()
+               ? &data.columns[static_cast<std::size_t>(i)]
+               : nullptr;
+  };
+  c.prediction = at(layout.prediction);
+  c.confidence = at(layout.confidence);
+  c.key = at(layout.key);
+  if (m.labels) c.performance = performance_columns(m, data, layout);
+  return c;
+}
+
 bool reference_is_stable(const config::MonitorConfig& m) {
   return m.reference.kind != config::ReferenceConfig::Kind::offset;
 }

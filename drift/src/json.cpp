@@ -152,7 +152,18 @@ int statistic_rank(const std::string& name) {
       "mape_increase",
       // system
       "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
-      "throughput_per_minute", "volume_change"};
+      "throughput_per_minute", "volume_change",
+      // challenger (after the prediction_<statistic> divergence, ranked first below)
+      "paired_rows", "agreement_rate", "champion_confidence_mean", "challenger_confidence_mean",
+      "confidence_difference", "champion_performance", "challenger_performance",
+      "performance_difference", "performance_statistic", "performance_pvalue",
+      "champion_labelled_rows", "challenger_labelled_rows", "challenger_better",
+      "challenger_worse"};
+  // The challenger's prediction divergence: prediction_<statistic>, in the statistics' order.
+  constexpr std::string_view kPrefix = "prediction_";
+  if (name.starts_with(kPrefix)) {
+    return -1000 + statistic_rank(name.substr(kPrefix.size()));
+  }
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -391,6 +402,65 @@ SegmentResult segment_of(const Json& j) {
   return s;
 }
 
+Json arm_json(const ChallengerArm& a) {
+  Json j = Json::object();
+  j["rows"] = a.rows;
+  j["predictions"] = a.predictions;
+  j["labelled_rows"] = a.labelled;
+  j["performance"] = statistics_json(a.performance);
+  return j;
+}
+
+ChallengerArm arm_of(const Json& j) {
+  ChallengerArm a;
+  a.rows = count(j, "rows");
+  a.predictions = count(j, "predictions");
+  a.labelled = count(j, "labelled_rows");
+  a.performance = statistics_of(member(j, "performance"));
+  return a;
+}
+
+Json challenger_json(const ChallengerResult& r) {
+  Json j = Json::object();
+  j["status"] = to_string(r.status);
+  j["verdict"] = r.verdict;
+  j["significantly_better"] = r.verdict == "better";
+  j["metric"] = r.metric.empty() ? Json(nullptr) : Json(r.metric);
+  j["test"] = r.test.empty() ? Json(nullptr) : Json(r.test);
+  j["paired"] = r.paired;
+  j["alpha"] = r.alpha;
+  j["min_rows"] = r.min_rows;
+  j["champion"] = arm_json(r.champion);
+  j["challenger"] = arm_json(r.challenger);
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+ChallengerResult challenger_of(const Json& j) {
+  ChallengerResult r;
+  r.status = status_of(j);
+  r.verdict = text(j, "verdict");
+  if (r.verdict != "better" && r.verdict != "worse" && r.verdict != "no_difference" &&
+      r.verdict != "unknown") {
+    bad("unknown verdict");
+  }
+  const Json& metric = member(j, "metric");
+  if (!metric.is_null()) r.metric = text(j, "metric");
+  const Json& test = member(j, "test");
+  if (!test.is_null()) r.test = text(j, "test");
+  const Json& paired = member(j, "paired");
+  if (!paired.is_boolean()) bad("\"paired\" is not a boolean");
+  r.paired = paired.get<bool>();
+  r.alpha = number(member(j, "alpha"), "alpha");
+  r.min_rows = count(j, "min_rows");
+  r.champion = arm_of(member(j, "champion"));
+  r.challenger = arm_of(member(j, "challenger"));
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -415,6 +485,7 @@ std::string to_json(const Evaluation& e) {
     for (const auto& s : e.segments) segments.push_back(segment_json(s));
     j["segments"] = std::move(segments);
   }
+  if (e.challenger) j["challenger"] = challenger_json(*e.challenger);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -447,6 +518,7 @@ Evaluation evaluation_from_json(std::string_view json) {
       if (!segments.is_array()) bad("\"segments\" is not an array");
       for (const auto& s : segments) e.segments.push_back(segment_of(s));
     }
+    if (j.contains("challenger")) e.challenger = challenger_of(member(j, "challenger"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

@@ -5,7 +5,9 @@
 -- on the web (device 'web', a tenth of the traffic), whose users get 15 years older: a drift the
 -- whole window barely shows and the device segments do. Labels (the true
 -- outcome) are known for the predictions older than 10 minutes; the model's fraud_score separates
--- frauds less well in the drifted traffic, which the realised AUC shows.
+-- frauds less well in the drifted traffic, which the realised AUC shows. Since a day ago a challenger,
+-- v2.2.0, scores every request in shadow (same request_id): its score separates frauds better, and
+-- it predicts another class for about 5% of the requests.
 \set ON_ERROR_STOP on
 DROP TABLE IF EXISTS public.predictions;
 CREATE TABLE public.predictions (
@@ -13,6 +15,7 @@ CREATE TABLE public.predictions (
   ts            timestamptz NOT NULL,
   model         text NOT NULL,
   model_version text NOT NULL,
+  request_id    bigint NOT NULL,   -- the request; both versions score it in the shadow deployment
   amount        double precision,
   age           integer,
   country       text,
@@ -28,9 +31,9 @@ CREATE TABLE public.predictions (
 );
 SELECT setseed(0.42);
 INSERT INTO public.predictions
-  (ts, model, model_version, amount, age, country, device, features, prediction, confidence,
-   fraud_score, label, labelled_at, latency_ms, status)
-SELECT ts, 'fraud', 'v2.1.0',
+  (ts, model, model_version, request_id, amount, age, country, device, features, prediction,
+   confidence, fraud_score, label, labelled_at, latency_ms, status)
+SELECT ts, 'fraud', 'v2.1.0', extract(epoch FROM ts)::bigint,
        CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
        CASE WHEN u5 < 0.01 THEN NULL
             ELSE round(40 + 12 * z2 + CASE WHEN drifted AND u2 >= 0.90 THEN 15 ELSE 0 END)::int END,
@@ -70,6 +73,20 @@ FROM (
                        date_trunc('minute', now()) + interval '6 hours',
                        interval '3 seconds') AS ts
 ) g;
+-- The challenger in shadow: the same requests, a better score where the outcome is known (the
+-- future rows, never labelled, keep the champion's score).
+INSERT INTO public.predictions
+  (ts, model, model_version, request_id, amount, age, country, device, features, prediction,
+   confidence, fraud_score, label, labelled_at, latency_ms, status)
+SELECT ts, model, 'v2.2.0', request_id, amount, age, country, device, features,
+       CASE WHEN random() < 0.05 THEN CASE WHEN prediction = 'fraud' THEN 'legit' ELSE 'fraud' END
+            ELSE prediction END,
+       confidence,
+       CASE WHEN label = 'fraud' THEN 1 - 0.55 * random() WHEN label = 'legit' THEN 0.55 * random()
+            ELSE fraud_score END,
+       label, labelled_at, latency_ms + 5, status
+FROM public.predictions
+WHERE model_version = 'v2.1.0' AND ts > now() - interval '1 day';
 CREATE INDEX predictions_ts ON public.predictions USING brin (ts);
 ANALYZE public.predictions;
 SELECT count(*) AS demo_rows, min(ts) AS first, max(ts) AS last FROM public.predictions;

@@ -34,7 +34,8 @@ SELECT e.id, e.monitor, e.evaluated_at, sec.feature, s.key, (s.value #>> '{}')::
   CROSS JOIN (VALUES ('__dataset__', '{dataset,statistics}'::text[]),
                      ('__performance__', '{performance,statistics}'::text[]),
                      ('__performance__', '{performance,changes}'::text[]),
-                     ('__system__', '{system,statistics}'::text[])) sec (feature, path)
+                     ('__system__', '{system,statistics}'::text[]),
+                     ('__challenger__', '{challenger,statistics}'::text[])) sec (feature, path)
   CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body #> sec.path) = 'object'
                                      THEN e.body #> sec.path ELSE '{}'::jsonb END) s
  WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'

@@ -614,6 +614,65 @@ std::vector<std::string> segment_names(const json& e) {
   return out;
 }
 
+// Champion / challenger: one log of a shadow deployment where every request of the hour
+// 2026-01-02T00..01 is scored by four model versions, with its label in the same table.
+//   v1: score 0.3·y + 0.7·u1 (the champion), v2: 0.45·y + 0.55·u2 (clearly better),
+//   v3: v1's scores (the same model again), v4: v2's scores with labels for 1 row in 25 only.
+// u1, u2 are spread deterministically over [0, 1); y = 1 for 40% of the requests. The reference
+// day holds v1 only.
+void load_versions(TestSchema& s) {
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, request_id text, model_version text, x float8, score float8,"
+               " prediction text, label text)");
+  const std::string y = "(((i * 104729) % 1000) / 1000.0 < 0.4)::int";
+  const std::string u1 = "(((i * 7919) % 1000) / 1000.0)";
+  const std::string u2 = "(((i * 3571) % 997) / 997.0)";
+  const std::string v1 = "0.3 * " + y + " + 0.7 * " + u1;
+  const std::string v2 = "0.45 * " + y + " + 0.55 * " + u2;
+  auto insert = [&](const std::string& day, const std::string& version, const std::string& score,
+                    const std::string& labelled) {
+    s.sql().exec("INSERT INTO " + s.table("p") + " SELECT '" + day +
+                 "'::timestamptz + i * interval '3 s', 'r' || i, '" + version +
+                 "', i % 50, sc, CASE WHEN sc >= 0.5 THEN 'yes' ELSE 'no' END,"
+                 " CASE WHEN " +
+                 labelled + " THEN CASE WHEN " + y +
+                 " = 1 THEN 'yes' ELSE 'no' END END"
+                 " FROM (SELECT i, (" +
+                 score + ")::float8 AS sc FROM generate_series(1, 1000) i) q");
+  };
+  insert("2026-01-01T00:00:00Z", "v1", v1, "true");
+  insert("2026-01-02T00:00:00Z", "v1", v1, "true");
+  insert("2026-01-02T00:00:00Z", "v2", v2, "true");
+  insert("2026-01-02T00:00:00Z", "v3", v1, "true");
+  insert("2026-01-02T00:00:00Z", "v4", v2, "i % 25 = 0");
+}
+
+std::string versions_config(const std::string& challenger) {
+  return "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T01:00:00Z\" }\n"
+         "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n"
+         "prediction = { column = \"prediction\", kind = \"categorical\" }\n"
+         "labels = { column = \"label\", task = \"binary\", positive = \"yes\", score = \"score\" "
+         "}\n"
+         "thresholds = { agreement_rate = { below = 0.95 }, psi = 100, roc_auc_drop = 100 }\n"
+         "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n" +
+         challenger + "min_rows = 100\n";
+}
+
+// The rows of one version in the current hour, as SQL.
+std::string version_rows(TestSchema& s, const std::string& version) {
+  return "(SELECT request_id, score, prediction, label FROM " + s.table("p") +
+         " WHERE model_version = '" + version +
+         "' AND ts > '2026-01-02T00:00:00Z' AND ts <= '2026-01-02T01:00:00Z')";
+}
+
+// ROC AUC of a version's labelled rows by comparing every positive with every negative.
+double sql_auc(TestSchema& s, const std::string& version) {
+  return std::stod(s.sql().scalar(
+      "WITH r AS " + version_rows(s, version) +
+      " SELECT avg(CASE WHEN a.score > b.score THEN 1.0 WHEN a.score = b.score THEN 0.5 ELSE 0.0 "
+      "END) FROM r a CROSS JOIN r b WHERE a.label = 'yes' AND b.label = 'no'"));
+}
+
 }  // namespace
 
 TEST_CASE("segments: the largest N by volume, the rest as __other__, drift per segment",
@@ -814,4 +873,154 @@ TEST_CASE("segments through the daemon: API, metrics and alerts name the segment
   CHECK(firing == std::vector<std::string>{"x/", "x/b"});
   d.signal(SIGTERM);
   CHECK(d.wait_exit(30) == 0);
+}
+
+TEST_CASE("champion / challenger: a known difference, no difference, too few labels",
+          "[monitoring]") {
+  TestSchema s("cc");
+  State state{s.name() + "_state"};
+  load_versions(s);
+
+  SECTION("a clearly better challenger in a shadow deployment (paired by request)") {
+    std::string path = testing::write_temp_file(
+        "driftd.toml",
+        config(state.name, s.table("p"),
+               versions_config("challenger = { model_version = \"v2\" }\nkey = \"request_id\"\n")));
+    json e = run_once(path, "2026-01-02T01:00:00Z");
+    INFO(e.dump());
+    REQUIRE(e.contains("challenger"));
+    const json& c = e["challenger"];
+    CHECK(c["champion"]["rows"] == 1000);
+    CHECK(c["challenger"]["rows"] == 1000);
+    CHECK(c["metric"] == "roc_auc");
+    CHECK(c["test"] == "delong_paired");
+    CHECK(c["paired"] == true);
+    const json& st = c["statistics"];
+    const double auc1 = sql_auc(s, "v1"), auc2 = sql_auc(s, "v2");
+    CHECK(auc2 - auc1 > 0.1);
+    CHECK(st["champion_performance"].get<double>() == Approx(auc1).epsilon(1e-12));
+    CHECK(st["challenger_performance"].get<double>() == Approx(auc2).epsilon(1e-12));
+    CHECK(st["performance_difference"].get<double>() == Approx(auc2 - auc1).epsilon(1e-12));
+    // DeLong's paired variance computed by PostgreSQL from the placement values: for each
+    // positive the share of negatives it outranks under each version (and the converse), then
+    // Var(placement_v2 − placement_v1)/P + .../N.
+    const std::string pairs =
+        "(SELECT a.request_id, a.label = 'yes' AS pos, a.score AS s1, b.score AS s2 FROM " +
+        version_rows(s, "v1") + " a JOIN " + version_rows(s, "v2") +
+        " b USING (request_id) WHERE a.label IS NOT NULL)";
+    const std::string psi1 =
+        "CASE WHEN a.s1 > b.s1 THEN 1.0 WHEN a.s1 = b.s1 THEN 0.5 ELSE 0.0 END";
+    const std::string psi2 =
+        "CASE WHEN a.s2 > b.s2 THEN 1.0 WHEN a.s2 = b.s2 THEN 0.5 ELSE 0.0 END";
+    const double variance = std::stod(s.sql().scalar(
+        "WITH r AS " + pairs + ", x AS (SELECT a.request_id AS pi, b.request_id AS ni, " + psi1 +
+        " AS d1, " + psi2 +
+        " AS d2 FROM r a JOIN r b ON a.pos AND NOT b.pos),"
+        " v10 AS (SELECT avg(d2) - avg(d1) AS d FROM x GROUP BY pi),"
+        " v01 AS (SELECT avg(d2) - avg(d1) AS d FROM x GROUP BY ni)"
+        " SELECT (SELECT var_samp(d) / count(*) FROM v10) + (SELECT var_samp(d) / count(*) FROM "
+        "v01)"));
+    const double z = (auc2 - auc1) / std::sqrt(variance);
+    CHECK(st["performance_statistic"].get<double>() == Approx(z).epsilon(1e-9));
+    CHECK(st["performance_pvalue"].get<double>() ==
+          Approx(std::erfc(z / std::sqrt(2.0))).epsilon(1e-6));
+    CHECK(c["verdict"] == "better");
+    CHECK(c["significantly_better"] == true);
+    CHECK(st["challenger_better"] == 1);
+    CHECK(st["champion_labelled_rows"] == 1000);
+    // Agreement of the predicted classes on the same request, counted by PostgreSQL.
+    const double agreement = std::stod(s.sql().scalar(
+        "SELECT avg((a.prediction = b.prediction)::int) FROM " + version_rows(s, "v1") +
+        " a JOIN " + version_rows(s, "v2") + " b USING (request_id)"));
+    CHECK(st["paired_rows"] == 1000);
+    CHECK(st["agreement_rate"].get<double>() == Approx(agreement).epsilon(1e-12));
+    // PSI of the predicted classes, v1's shares the reference.
+    double psi = 0;
+    for (const char* cls : {"yes", "no"}) {
+      auto share = [&](const std::string& v) {
+        return std::stod(s.sql().scalar("SELECT avg((prediction = '" + std::string(cls) +
+                                        "')::int) FROM " + version_rows(s, v) + " r"));
+      };
+      const double r = share("v1"), cu = share("v2");
+      psi += (cu - r) * std::log(cu / r);
+    }
+    CHECK(st["prediction_psi"].get<double>() == Approx(psi).epsilon(1e-12));
+    // agreement_rate below 0.95: a breach, stored, alerting as __challenger__
+    REQUIRE(agreement < 0.95);
+    CHECK(c["breaches"] == json::array({"agreement_rate"}));
+    CHECK(c["status"] == "drift");
+    CHECK(e["status"] == "drift");
+    CHECK(std::stod(s.sql().scalar("SELECT value FROM " + state.name +
+                                   ".statistics WHERE feature = '__challenger__' AND statistic = "
+                                   "'agreement_rate'")) == Approx(agreement).epsilon(1e-12));
+    CHECK(s.sql().scalar("SELECT state FROM " + state.name +
+                         ".alerts WHERE feature = '__challenger__' AND statistic = "
+                         "'agreement_rate'") == "firing");
+    // Evaluated again: the same bytes (the stored evaluation reads back the same).
+    auto again =
+        testing::run_driftd({"run-once", "--config", path, "--at", "2026-01-02T01:00:00Z"});
+    CHECK(lines(again.out).at(0) == e);
+  }
+
+  SECTION("the same model as challenger: no difference") {
+    std::string path = testing::write_temp_file(
+        "driftd.toml",
+        config(state.name, s.table("p"),
+               versions_config("challenger = { model_version = \"v3\" }\nkey = \"request_id\"\n")));
+    json e = run_once(path, "2026-01-02T01:00:00Z");
+    INFO(e.dump());
+    const json& c = e["challenger"];
+    CHECK(c["verdict"] == "no_difference");
+    CHECK(c["significantly_better"] == false);
+    CHECK(c["statistics"]["performance_difference"] == 0);
+    CHECK(c["statistics"]["performance_pvalue"] == 1);
+    CHECK(c["statistics"]["agreement_rate"] == 1);
+    CHECK(c["statistics"]["prediction_psi"] == 0);
+    CHECK(c["statistics"]["challenger_better"] == 0);
+    CHECK(c["statistics"]["challenger_worse"] == 0);
+    CHECK(c["breaches"] == json::array());
+  }
+
+  SECTION("too few labels for the challenger (unpaired): unknown") {
+    std::string path = testing::write_temp_file(
+        "driftd.toml", config(state.name, s.table("p"),
+                              versions_config("challenger = { model_version = \"v4\" }\n")));
+    json e = run_once(path, "2026-01-02T01:00:00Z");
+    INFO(e.dump());
+    const json& c = e["challenger"];
+    CHECK(c["test"] == "delong_unpaired");
+    CHECK(c["paired"] == false);
+    CHECK(c["champion"]["labelled_rows"] == 1000);
+    CHECK(c["challenger"]["labelled_rows"] == 40);
+    CHECK(c["statistics"]["challenger_performance"].get<double>() ==
+          Approx(sql_auc(s, "v4")).epsilon(1e-12));
+    CHECK(c["verdict"] == "unknown");
+    CHECK_FALSE(c["statistics"].contains("challenger_better"));
+    CHECK_FALSE(c["statistics"].contains("agreement_rate"));  // no key
+    CHECK(c["status"] == "ok");  // 1000 rows each: thresholds apply, none is crossed
+  }
+}
+
+TEST_CASE("check validates the challenger's key and filter columns", "[monitoring]") {
+  TestSchema s("ccc");
+  State state{s.name() + "_state"};
+  load_versions(s);
+  auto check = [&](const std::string& challenger) {
+    std::string path = testing::write_temp_file(
+        "driftd.toml", config(state.name, s.table("p"), versions_config(challenger)));
+    return testing::run_driftd({"check", "--config", path});
+  };
+  auto ok = check("challenger = { model_version = \"v2\" }\nkey = \"request_id\"\n");
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  auto bad = check("challenger = { model_version = \"v2\", modle = \"x\" }\nkey = \"request\"\n");
+  INFO(bad.out);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.find("monitor m: challenger: column \"request\" does not exist in table \"" +
+                     s.table("p") + "\"") != std::string::npos);
+  CHECK(bad.out.find("monitor m: challenger: filter column \"modle\" does not exist in table \"" +
+                     s.table("p") + "\"") != std::string::npos);
+  // Each problem once, though both versions' reads would meet it.
+  const auto first = bad.out.find("column \"request\" does not exist");
+  CHECK(bad.out.find("column \"request\" does not exist", first + 1) == std::string::npos);
 }

@@ -275,3 +275,33 @@ TEST_CASE("segment alerts carry a segment label to Alertmanager") {
   }
   CHECK(segments == std::set<std::string>{"DE"});
 }
+
+TEST_CASE("champion / challenger alerts as __challenger__, only with enough rows per version") {
+  Run r;
+  r.monitor.challenger = config::ChallengerConfig{};
+  r.monitor.thresholds.push_back(threshold("challenger_worse", 0.5));
+  r.monitor.thresholds.push_back(threshold("agreement_rate", 0.9, std::nullopt, 1, true));
+  auto with_challenger = [](Timestamp when, double worse, double agreement, drift::Status st,
+                            drift::Status monitor_status = drift::Status::ok) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.01}}}}, monitor_status);
+    drift::ChallengerResult c;
+    c.status = st;
+    c.statistics = {{"agreement_rate", agreement}, {"challenger_worse", worse}};
+    e.challenger = c;
+    return e;
+  };
+  auto res = r.step(with_challenger(kT0, 1, 0.8, drift::Status::drift));
+  CHECK(r.alert("__challenger__", "challenger_worse")->state == AlertState::firing);
+  CHECK(r.alert("__challenger__", "agreement_rate")->state == AlertState::firing);
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["summary"].get<std::string>().find(
+            "challenger_worse of champion / challenger 1 (> 0.5)") != std::string::npos);
+  // Too few rows per version: the alerts keep their state.
+  r.step(with_challenger(kT0 + 5min, 0, 0.99, drift::Status::insufficient_data));
+  CHECK(r.alert("__challenger__", "challenger_worse")->state == AlertState::firing);
+  // The versions are judged on their own rows, also when the monitor's windows had too few.
+  r.step(
+      with_challenger(kT0 + 10min, 0, 0.99, drift::Status::ok, drift::Status::insufficient_data));
+  CHECK(r.alert("__challenger__", "challenger_worse")->state == AlertState::resolved);
+  CHECK(r.alert("__challenger__", "agreement_rate")->state == AlertState::resolved);
+}

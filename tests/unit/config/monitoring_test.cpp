@@ -347,3 +347,101 @@ TEST_CASE("segment problems") {
                  "segment: expected a table such as { column = \"country\", max = 10 }, got "
                  "string \"country\"");
 }
+
+TEST_CASE("[monitors.challenger] with defaults and with every key") {
+  auto m = monitor_with(
+      "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
+      "challenger = { model_version = \"v2\" }\n");
+  REQUIRE(m.challenger);
+  REQUIRE(m.challenger->champion.size() == 1);
+  CHECK(m.challenger->champion[0].column == "model_version");
+  CHECK(m.challenger->champion[0].value == "v1");
+  CHECK(m.challenger->champion[0].line == 16);
+  REQUIRE(m.challenger->challenger.size() == 1);
+  CHECK(m.challenger->challenger[0].value == "v2");
+  CHECK(m.challenger->key.empty());
+  CHECK(m.challenger->alpha == 0.05);
+  CHECK_FALSE(m.challenger->min_rows);
+  CHECK(m.challenger->tolerance == 0);
+  CHECK(m.challenger->line == 15);
+
+  m = monitor_with(
+      "[monitors.challenger]\nchampion = { model = \"fraud\", version = 1 }\n"
+      "challenger = { model = \"fraud\", version = 2 }\nkey = \"request_id\"\nalpha = 0.01\n"
+      "min_rows = 500\n"
+      "[monitors.thresholds]\nagreement_rate = { below = 0.9 }\nchallenger_worse = 0.5\n"
+      "prediction_psi = 0.1\n");
+  CHECK(m.challenger->champion.size() == 2);
+  CHECK(m.challenger->challenger[1].value == "2");
+  CHECK(m.challenger->key == "request_id");
+  CHECK(m.challenger->alpha == 0.01);
+  CHECK(m.challenger->min_rows == 500);
+  const auto has = [&](const std::string& s) {
+    return std::any_of(m.thresholds.begin(), m.thresholds.end(),
+                       [&](const Threshold& t) { return t.statistic == s; });
+  };
+  CHECK(has("agreement_rate"));
+  CHECK(has("challenger_worse"));
+  CHECK(has("prediction_psi"));
+}
+
+TEST_CASE("[monitors.challenger] problems") {
+  const std::string arms =
+      "champion = { model_version = \"v1\" }\nchallenger = { model_version = \"v2\" }\n";
+  expect_problem("[monitors.challenger]\n" + arms + "tolerence = 0.1\n", 18,
+                 "challenger: unknown key 'tolerence' (did you mean 'tolerance'?)");
+  expect_problem("[monitors.challenger]\nchampion = { model_version = \"v1\" }\n", 15,
+                 "challenger: missing required key 'challenger'");
+  expect_problem("[monitors.challenger]\nchallenger = { model_version = \"v1\" }\n", 15,
+                 "challenger: missing required key 'champion'");
+  expect_problem(
+      "[monitors.challenger]\nchampion = \"v1\"\nchallenger = { model_version = \"v2\" }\n", 16,
+      "challenger.champion: expected a table of column = value");
+  expect_problem("[monitors.challenger]\nchampion = {}\nchallenger = { model_version = \"v2\" }\n",
+                 16, "challenger.champion: is empty");
+  expect_problem(
+      "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
+      "challenger = { model_version = \"v1\" }\n",
+      17, "challenger.challenger: selects the same rows as");
+  expect_problem("[monitors.challenger]\n" + arms + "alpha = 1.5\n", 18,
+                 "challenger.alpha: 1.5 is out of range (expected strictly between 0 and 1)");
+  expect_problem("[monitors.challenger]\n" + arms + "min_rows = 0\n", 18,
+                 "challenger.min_rows: 0 is out of range");
+  expect_problem("[monitors.challenger]\n" + arms + "key = \"\"\n", 18,
+                 "challenger.key: \"\" is empty");
+  // The base monitor's prediction is categorical: a tolerance has nothing to apply to.
+  expect_problem("[monitors.challenger]\n" + arms + "tolerance = 0.1\n", 18,
+                 "challenger.tolerance: only for a numerical prediction");
+  expect_problem(
+      "[monitors.where]\nmodel_version = \"v1\"\n[monitors.challenger]\n" + arms, 18,
+      "challenger.champion.model_version: the monitor's where already filters \"model_version\" "
+      "(line 16)",
+      2);
+  expect_problem("thresholds = { agreement_rte = { below = 0.9 } }\n", 15,
+                 "unknown statistic 'agreement_rte' (did you mean 'agreement_rate'?)");
+}
+
+TEST_CASE("[monitors.challenger] needs the prediction") {
+  ScopedEnv env({});
+  const std::string text = R"([database]
+url = "postgresql://driftd@localhost/app"
+
+[[monitors]]
+name = "fraud-v2"
+table = "public.predictions"
+timestamp_column = "ts"
+schedule = "5m"
+window = "1h"
+reference = { from = "2026-01-01T00:00:00Z", to = "2026-01-08T00:00:00Z" }
+features = [{ name = "amount", column = "amount", kind = "numerical" }]
+[monitors.challenger]
+champion = { model_version = "v1" }
+challenger = { model_version = "v2" }
+)";
+  auto problems = problems_of(text);
+  INFO(dump(problems));
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].line == 12);
+  CHECK(problems[0].message.find("challenger: compares the predictions of two model versions: "
+                                 "add [monitors.prediction]") != std::string::npos);
+}

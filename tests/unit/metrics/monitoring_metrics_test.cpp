@@ -168,3 +168,30 @@ TEST_CASE("segment statistics: a new family, series of segments that left the to
   m.retain_monitors({"other"});
   CHECK_FALSE(has(m.exposition(), "driftd_segment_statistic{"));
 }
+
+TEST_CASE("champion / challenger statistics are exported and follow the latest evaluation") {
+  metrics::Metrics m("x");
+  auto e = base("fraud");
+  drift::ChallengerResult c;
+  c.statistics = {{"prediction_psi", 0.12}, {"agreement_rate", 0.875}, {"challenger_better", 1}};
+  e.challenger = c;
+  m.record_evaluation(e, 0.1);
+  std::string t = m.exposition();
+  CHECK(has(t, "# TYPE driftd_challenger_statistic gauge\n"));
+  CHECK(
+      has(t, "driftd_challenger_statistic{monitor=\"fraud\",statistic=\"prediction_psi\"} 0.12\n"));
+  CHECK(has(t,
+            "driftd_challenger_statistic{monitor=\"fraud\",statistic=\"agreement_rate\"} 0.875\n"));
+  CHECK(
+      has(t, "driftd_challenger_statistic{monitor=\"fraud\",statistic=\"challenger_better\"} 1\n"));
+  // The next evaluation without a verdict drops the verdict's series.
+  c.statistics = {{"prediction_psi", 0.2}};
+  e.challenger = c;
+  m.record_evaluation(e, 0.1);
+  t = m.exposition();
+  CHECK(
+      has(t, "driftd_challenger_statistic{monitor=\"fraud\",statistic=\"prediction_psi\"} 0.2\n"));
+  CHECK_FALSE(has(t, "statistic=\"challenger_better\""));
+  m.retain_monitors({});
+  CHECK_FALSE(has(m.exposition(), "driftd_challenger_statistic{"));
+}

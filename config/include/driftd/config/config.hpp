@@ -154,6 +154,18 @@ struct SegmentConfig {
   int line = 0;
 };
 
+// `[monitors.challenger]`: two model versions of the monitor's table compared over the current
+// window (champion / challenger). Each version is the monitor's `where` ANDed with its own filters.
+struct ChallengerConfig {
+  std::vector<WhereFilter> champion;    // e.g. { model_version = "v1" }
+  std::vector<WhereFilter> challenger;  // e.g. { model_version = "v2" }
+  std::string key;      // optional: the column identifying a request both versions scored
+  double alpha = 0.05;  // significance level of the performance test
+  std::optional<std::int64_t> min_rows;  // rows (and labelled rows) per version; default min_rows
+  double tolerance = 0;                  // numerical predictions agree when |a - b| <= tolerance
+  int line = 0;
+};
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -173,6 +185,7 @@ struct MonitorConfig {
   std::optional<LabelsConfig> labels;
   std::optional<SystemConfig> system;
   std::optional<SegmentConfig> segment;
+  std::optional<ChallengerConfig> challenger;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert

@@ -122,6 +122,13 @@ RetrainDecision decide_retrain(const std::string& monitor,
 
 std::string to_json(const RetrainDecision& d);
 
+// The answer of GET /api/v1/monitors/{name}/challenger from the monitor's latest evaluation:
+// {"monitor", "evaluated_at", "verdict", "significantly_better", "significantly_worse", "metric",
+//  "test", "alpha", "champion", "challenger", "difference", "p_value", "champion_labelled_rows",
+//  "challenger_labelled_rows", "min_rows", "status"}. Throws Unavailable when that evaluation
+// failed and NotFound when it has no champion / challenger section.
+std::string challenger_decision_json(const drift::Evaluation& e);
+
 // Splits "host:port" / "[v6]:port"; throws std::invalid_argument.
 std::pair<std::string, int> split_listen(const std::string& listen);
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "driftd/config/config.hpp"
+#include "driftd/drift/challenger.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/monitoring.hpp"
 #include "driftd/drift/sources.hpp"
@@ -28,6 +29,7 @@ struct ColumnLayout {
   int error = -1;
   int time = -1;     // the reference's timestamps (Unix seconds), to learn `auto` thresholds
   int segment = -1;  // the monitor's segment column (categorical), both windows
+  int key = -1;      // [monitors.challenger] key: pairs the rows of two model versions
 };
 
 struct PlannedRequest {
@@ -57,6 +59,18 @@ std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConf
 drift::PerformanceColumns performance_columns(const config::MonitorConfig& m,
                                               const drift::WindowData& data,
                                               const ColumnLayout& layout);
+
+// The current window of one model version of [monitors.challenger] (`challenger` false: the
+// champion): the monitor's where ANDed with the version's filters; the prediction, the
+// confidence, the labels (as for the current window) and the key. With a key, only the key
+// decides the sample of a large window, so both versions keep the same requests. nullopt without
+// [monitors.challenger].
+std::optional<PlannedRequest> plan_version(const config::MonitorConfig& m, Timestamp at,
+                                           bool challenger);
+std::optional<drift::ChallengerSpec> challenger_spec(const config::MonitorConfig& m);
+drift::ChallengerColumns challenger_columns(const config::MonitorConfig& m,
+                                            const drift::WindowData& data,
+                                            const ColumnLayout& layout);
 
 // Current window: (at - window, at] (plan_current's request).
 drift::WindowRequest current_request(const config::MonitorConfig& m, Timestamp at);

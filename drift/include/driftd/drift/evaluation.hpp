@@ -28,6 +28,7 @@ inline constexpr std::string_view kPerformanceName = "__performance__";
 inline constexpr std::string_view kSystemName = "__system__";
 // The segment that gathers every value beyond a monitor's `segment.max`.
 inline constexpr std::string_view kOtherSegment = "__other__";
+inline constexpr std::string_view kChallengerName = "__challenger__";
 
 // Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
 using NamedValues = std::vector<std::pair<std::string, double>>;
@@ -120,6 +121,37 @@ struct SegmentResult {
   std::optional<ConfidenceResult> confidence;
 };
 
+// One model version's side of a champion / challenger comparison (challenger.hpp).
+struct ChallengerArm {
+  std::uint64_t rows = 0;         // rows read for this version over the current window
+  std::uint64_t predictions = 0;  // rows with a prediction
+  std::uint64_t labelled = 0;     // rows the headline metric is computed on (with labels)
+  NamedValues performance;        // the version's realised performance (with labels)
+};
+
+// Champion / challenger: two model versions compared over the same current window.
+struct ChallengerResult {
+  // ok | drift (a threshold on a statistic below is crossed) | insufficient_data (either version
+  // has fewer than min_rows rows: no thresholds apply)
+  Status status = Status::ok;
+  // "better", "worse" (significantly, at `alpha`), "no_difference" (enough labelled rows, not
+  // significant) or "unknown" (no labels, too few labelled rows, or the test is undefined)
+  std::string verdict = "unknown";
+  std::string metric;  // the headline metric compared: roc_auc, accuracy or mae ("" without labels)
+  std::string test;    // delong_paired, delong_unpaired, two_proportion_z, welch_t ("" without)
+  bool paired = false;  // the AUC test paired the two versions' rows by key
+  double alpha = 0.05;
+  std::uint64_t min_rows = 100;
+  ChallengerArm champion;
+  ChallengerArm challenger;
+  // prediction_<drift statistic> (challenger against the champion as reference), agreement_rate,
+  // paired_rows, champion_/challenger_confidence_mean, confidence_difference, and with labels
+  // champion_/challenger_performance, performance_difference, performance_statistic,
+  // performance_pvalue, champion_/challenger_labelled_rows, challenger_better, challenger_worse
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -134,6 +166,7 @@ struct Evaluation {
   std::optional<SystemResult> system;            // monitors with [monitors.system] only
   std::string segment_column;                    // monitors with a segment only
   std::vector<SegmentResult> segments;           // largest first, then "__other__"
+  std::optional<ChallengerResult> challenger;    // monitors with [monitors.challenger] only
   std::optional<std::string> error;
 };
 
