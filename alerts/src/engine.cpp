@@ -28,11 +28,26 @@ struct Work {
 // A feature, the prediction or the confidence: something thresholds apply to.
 struct Subject {
   std::string name;
+  std::string segment{};                                    // "" for the whole window
   const drift::FeatureStatistics* features = nullptr;       // feature or prediction
   const drift::ConfidenceStatistics* confidence = nullptr;  // the confidence
+  const drift::NamedValues* values = nullptr;               // a monitor-level section
+  // Levels learned from the reference (`auto` thresholds), carried by the evaluation.
+  const std::vector<drift::AppliedThreshold>* learned = nullptr;
+  std::optional<double> learned_level(const std::string& statistic) const {
+    if (learned == nullptr) return std::nullopt;
+    for (const auto& t : *learned) {
+      if (t.statistic == statistic) return t.value;
+    }
+    return std::nullopt;
+  }
+  // System health is judged on evaluations with too few rows for drift too (a traffic collapse
+  // is news); other subjects only on `ok` / `drift` evaluations.
+  bool judged_without_enough_rows = false;
   std::optional<double> get(const std::string& statistic) const {
     if (features) return features->get(statistic);
     if (confidence) return confidence->get(statistic);
+    if (values) return drift::value_of(*values, statistic);
     return std::nullopt;  // configured but absent from this evaluation: undefined
   }
   std::vector<drift::Contributor> top() const {
@@ -40,24 +55,97 @@ struct Subject {
   }
 };
 
-std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e) {
+std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e,
+                                 drift::NamedValues& performance) {
   std::vector<Subject> out;
   for (const auto& f : m.features) {
     Subject s{f.name};
     for (const auto& r : e.features) {
-      if (r.name == f.name) s.features = &r.statistics;
+      if (r.name == f.name) {
+        s.features = &r.statistics;
+        s.learned = &r.thresholds;
+      }
     }
     out.push_back(s);
   }
   if (m.prediction) {
     Subject s{std::string(drift::kPredictionName)};
-    if (e.prediction) s.features = &e.prediction->statistics;
+    if (e.prediction) {
+      s.features = &e.prediction->statistics;
+      s.learned = &e.prediction->thresholds;
+    }
     out.push_back(s);
   }
   if (m.confidence) {
     Subject s{std::string(kConfidenceFeature)};
     if (e.confidence) s.confidence = &e.confidence->statistics;
     out.push_back(s);
+  }
+  if (m.dataset_drift) {
+    Subject s{std::string(drift::kDatasetName)};
+    if (e.dataset) s.values = &e.dataset->statistics;
+    out.push_back(s);
+  }
+  if (m.labels) {
+    // Performance thresholds apply only where the section had enough labelled rows on each side.
+    Subject s{std::string(drift::kPerformanceName)};
+    if (e.performance && e.performance->status != drift::Status::insufficient_data) {
+      performance = e.performance->alertable();
+      s.values = &performance;
+    }
+    out.push_back(s);
+  }
+  if (m.challenger) {
+    // Champion / challenger thresholds apply only where both versions had min_rows rows.
+    Subject s{std::string(drift::kChallengerName)};
+    if (e.challenger && e.challenger->status != drift::Status::insufficient_data) {
+      s.values = &e.challenger->statistics;
+    }
+    // The versions' rows are read apart from the monitor's windows: the section's own status
+    // says whether there were enough.
+    s.judged_without_enough_rows = true;
+    out.push_back(s);
+  }
+  if (m.system) {
+    Subject s{std::string(drift::kSystemName)};
+    if (e.system) s.values = &e.system->statistics;
+    s.judged_without_enough_rows = true;
+    out.push_back(s);
+  }
+  return out;
+}
+
+// The features, prediction and confidence of every segment of the evaluation. A segment with too
+// few rows (insufficient_data) keeps its alerts as they are, like the whole window.
+std::vector<Subject> segment_subjects_of(const config::MonitorConfig& m,
+                                         const drift::Evaluation& e) {
+  std::vector<Subject> out;
+  if (!m.segment) return out;
+  for (const auto& sg : e.segments) {
+    if (sg.status != drift::Status::ok && sg.status != drift::Status::drift) {
+      // Listed without values: its alerts stay ruled, nothing changes.
+      for (const auto& r : sg.features) out.push_back(Subject{r.name, sg.segment});
+      if (sg.prediction) out.push_back(Subject{std::string(drift::kPredictionName), sg.segment});
+      if (sg.confidence) out.push_back(Subject{std::string(kConfidenceFeature), sg.segment});
+      continue;
+    }
+    for (const auto& r : sg.features) {
+      Subject s{r.name, sg.segment};
+      s.features = &r.statistics;
+      s.learned = &r.thresholds;
+      out.push_back(s);
+    }
+    if (sg.prediction) {
+      Subject s{std::string(drift::kPredictionName), sg.segment};
+      s.features = &sg.prediction->statistics;
+      s.learned = &sg.prediction->thresholds;
+      out.push_back(s);
+    }
+    if (sg.confidence) {
+      Subject s{std::string(kConfidenceFeature), sg.segment};
+      s.confidence = &sg.confidence->statistics;
+      out.push_back(s);
+    }
   }
   return out;
 }
@@ -214,16 +302,31 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   // evaluation that saw enough data may fire or resolve them.
   const bool data_ok = e.status == drift::Status::ok || e.status == drift::Status::drift;
   int rank = 0;
-  for (const auto& subject : subjects_of(monitor, e)) {
-    for (const auto& t : monitor.thresholds) {
-      AlertKey key{monitor.name, subject.name, t.statistic};
+  drift::NamedValues performance;
+  std::vector<Subject> subjects = subjects_of(monitor, e, performance);
+  for (auto& s : segment_subjects_of(monitor, e)) subjects.push_back(std::move(s));
+  for (const auto& subject : subjects) {
+    for (const auto& configured : monitor.thresholds) {
+      AlertKey key{monitor.name, subject.name, configured.statistic, subject.segment};
       Work* w = find(key);
       const int my_rank = rank++;
       if (w) {
         w->ruled = true;
         w->rank = my_rank;
       }
-      if (!data_ok) continue;
+      const bool judged = subject.segment.empty()
+                              ? data_ok || (subject.judged_without_enough_rows &&
+                                            e.status == drift::Status::insufficient_data)
+                              : subject.features || subject.confidence;
+      if (!judged) continue;
+      // A learned threshold's level is the one the evaluation learned for this subject; without
+      // one (nothing learned here) the rule does not apply, as an undefined statistic.
+      Threshold t = configured;
+      if (t.learned) {
+        const auto level = subject.learned_level(t.statistic);
+        if (!level) continue;
+        t.level = t.resolve_level = *level;
+      }
       const auto v = subject.get(t.statistic);
       if (!v) continue;  // undefined in this evaluation: no transition
       if (!w) {
@@ -259,7 +362,15 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
     w->rank = -1;  // a broken monitor is the first thing to read
   }
 
-  // Alerts whose threshold or feature left the config: nothing will ever resolve them otherwise.
+  // A failed evaluation has no segments: their alerts stay as they are, as the whole window's.
+  if (e.status == drift::Status::error && monitor.segment) {
+    for (auto& w : works) {
+      if (!w.alert.key.segment.empty()) w.ruled = true;
+    }
+  }
+
+  // Alerts whose threshold or feature left the config, and those of a segment no longer among the
+  // largest: nothing will ever resolve them otherwise.
   for (auto& w : works) {
     if (w.ruled) continue;
     if (w.alert.state == AlertState::firing) {

@@ -29,6 +29,7 @@ Json alert_json(const Alert& a) {
   j["monitor"] = a.key.monitor;
   j["feature"] = a.key.feature;
   j["statistic"] = a.key.statistic;
+  if (!a.key.segment.empty()) j["segment"] = a.key.segment;
   j["state"] = to_string(a.state);
   j["severity"] = config::to_string(a.severity);
   j["value"] = number(a.value);

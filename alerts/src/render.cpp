@@ -50,7 +50,18 @@ std::string statistic_label(const std::string& s) { return s == "psi" ? "PSI" : 
 std::string feature_label(const std::string& f) {
   if (f == drift::kPredictionName) return "the prediction";
   if (f == kConfidenceFeature) return "confidence";
+  if (f == drift::kDatasetName) return "the dataset";
+  if (f == drift::kPerformanceName) return "performance";
+  if (f == drift::kSystemName) return "system health";
+  if (f == drift::kChallengerName) return "champion / challenger";
   return f;
+}
+
+// What the statistic was measured on: the feature, then the segment for a segment's alert.
+std::string subject_label(const AlertKey& k) {
+  std::string s = feature_label(k.feature);
+  if (!k.segment.empty()) s += " in segment " + k.segment;
+  return s;
 }
 
 std::string alert_sentence(const Alert& a) {
@@ -60,7 +71,7 @@ std::string alert_sentence(const Alert& a) {
     }
     return "evaluations succeed again";
   }
-  std::string s = statistic_label(a.key.statistic) + " of " + feature_label(a.key.feature) + " ";
+  std::string s = statistic_label(a.key.statistic) + " of " + subject_label(a.key) + " ";
   if (a.state == AlertState::firing) {
     return s + short_number(a.value) + " (" + (a.below ? "< " : "> ") + short_number(a.threshold) +
            ")";
@@ -93,6 +104,7 @@ Json alert_json(const GroupedAlert& g) {
   Json j = Json::object();
   j["feature"] = a.key.feature;
   j["statistic"] = a.key.statistic;
+  if (!a.key.segment.empty()) j["segment"] = a.key.segment;
   j["status"] = a.state == AlertState::firing ? "firing" : "resolved";
   j["value"] = number(a.value);
   j["threshold"] = number(a.threshold);
@@ -357,14 +369,15 @@ std::string render_alertmanager(const NotificationGroup& g) {
     // An empty label is the same as no label to Alertmanager; leave it out.
     if (!a.key.feature.empty()) labels["feature"] = a.key.feature;
     labels["statistic"] = a.key.statistic;
+    if (!a.key.segment.empty()) labels["segment"] = a.key.segment;
     labels["severity"] = config::to_string(a.severity);
     Json ann = Json::object();
     ann["summary"] = g.monitor + ": " + alert_sentence(a);
-    ann["description"] =
-        failing ? a.message
-                : statistic_label(a.key.statistic) + " of " + feature_label(a.key.feature) +
-                      " is " + exact_number(a.value) + ", threshold " + (a.below ? "< " : "> ") +
-                      exact_number(a.threshold) + " (" + windows_line(g) + ")";
+    ann["description"] = failing ? a.message
+                                 : statistic_label(a.key.statistic) + " of " +
+                                       subject_label(a.key) + " is " + exact_number(a.value) +
+                                       ", threshold " + (a.below ? "< " : "> ") +
+                                       exact_number(a.threshold) + " (" + windows_line(g) + ")";
     ann["value"] = exact_number(a.value);
     ann["threshold"] = exact_number(a.threshold);
     Json j = Json::object();

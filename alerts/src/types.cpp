@@ -50,7 +50,11 @@ std::optional<DeliveryState> parse_delivery_state(std::string_view s) {
   return std::nullopt;
 }
 
-std::string AlertKey::to_string() const { return monitor + "/" + feature + "/" + statistic; }
+std::string AlertKey::to_string() const {
+  std::string s = monitor + "/" + feature + "/" + statistic;
+  if (!segment.empty()) s += "/" + segment;
+  return s;
+}
 
 bool Silence::matches(const AlertKey& k) const {
   return k.monitor == monitor && (!feature || *feature == k.feature) &&

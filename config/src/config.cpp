@@ -61,6 +61,32 @@ std::string_view to_string(SinkConfig::Type t) {
   return "webhook";
 }
 
+std::string_view to_string(DatasetDriftConfig::Correction c) {
+  switch (c) {
+    case DatasetDriftConfig::Correction::none:
+      return "none";
+    case DatasetDriftConfig::Correction::bonferroni:
+      return "bonferroni";
+    case DatasetDriftConfig::Correction::holm:
+      return "holm";
+    case DatasetDriftConfig::Correction::benjamini_hochberg:
+      return "benjamini_hochberg";
+  }
+  return "none";
+}
+
+std::string_view to_string(LabelsConfig::Task t) {
+  switch (t) {
+    case LabelsConfig::Task::binary:
+      return "binary";
+    case LabelsConfig::Task::multiclass:
+      return "multiclass";
+    case LabelsConfig::Task::regression:
+      return "regression";
+  }
+  return "binary";
+}
+
 const MonitorConfig* Config::find_monitor(std::string_view name) const {
   for (const auto& m : monitors) {
     if (m.name == name) return &m;
@@ -96,26 +122,49 @@ ConfigError::ConfigError(std::vector<Problem> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
 const std::vector<std::string>& known_statistics() {
-  static const std::vector<std::string> kStatistics = {"psi",
-                                                       "kl_divergence",
-                                                       "js_distance",
-                                                       "hellinger",
-                                                       "ks_statistic",
-                                                       "ks_pvalue",
-                                                       "wasserstein_normed",
-                                                       "mean_shift_sigmas",
-                                                       "missing_rate",
-                                                       "out_of_range_rate",
-                                                       "invalid_rate",
-                                                       "chi2_statistic",
-                                                       "chi2_pvalue",
-                                                       "new_category_rate",
-                                                       "mean",
-                                                       "p10",
-                                                       "p50",
-                                                       "p90",
-                                                       "low_confidence_rate"};
+  static const std::vector<std::string> kStatistics = {
+      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
+      "wasserstein_normed", "mean_shift_sigmas", "missing_rate", "out_of_range_rate",
+      "invalid_rate", "chi2_statistic", "chi2_pvalue", "new_category_rate", "mean", "p10", "p50",
+      "p90", "low_confidence_rate",
+      // [monitors.dataset_drift]
+      "drifted_feature_share", "drifted_features", "tested_features",
+      // [monitors.labels]: realised performance, its change against the reference, the labels
+      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
+      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
+      "mean_error", "accuracy_drop", "precision_drop", "recall_drop", "f1_drop", "roc_auc_drop",
+      "log_loss_increase", "mae_increase", "rmse_increase", "mape_increase", "label_coverage",
+      "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max",
+      // [monitors.system]
+      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
+      "throughput_per_minute", "volume_change",
+      // [monitors.challenger]
+      "prediction_psi", "prediction_kl_divergence", "prediction_js_distance",
+      "prediction_hellinger", "prediction_ks_statistic", "prediction_ks_pvalue",
+      "prediction_wasserstein_normed", "prediction_mean_shift_sigmas", "prediction_chi2_statistic",
+      "prediction_chi2_pvalue", "prediction_missing_rate", "prediction_out_of_range_rate",
+      "prediction_invalid_rate", "prediction_new_category_rate", "paired_rows", "agreement_rate",
+      "champion_confidence_mean", "challenger_confidence_mean", "confidence_difference",
+      "champion_performance", "challenger_performance", "performance_difference",
+      "performance_statistic", "performance_pvalue", "champion_labelled_rows",
+      "challenger_labelled_rows", "challenger_better", "challenger_worse"};
   return kStatistics;
+}
+
+const std::vector<std::string>& learnable_statistics() {
+  static const std::vector<std::string> kLearnable = {"psi",
+                                                      "kl_divergence",
+                                                      "js_distance",
+                                                      "hellinger",
+                                                      "ks_statistic",
+                                                      "wasserstein_normed",
+                                                      "mean_shift_sigmas",
+                                                      "missing_rate",
+                                                      "out_of_range_rate",
+                                                      "invalid_rate",
+                                                      "chi2_statistic",
+                                                      "new_category_rate"};
+  return kLearnable;
 }
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {

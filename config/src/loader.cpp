@@ -40,17 +40,49 @@ const std::vector<std::string> kDatabaseKeys = {"url", "state_schema", "statemen
 const std::vector<std::string> kSchedulerKeys = {"workers", "shutdown_grace"};
 const std::vector<std::string> kAlertingKeys = {"initial_backoff", "max_backoff", "give_up_after",
                                                 "allowed_hosts", "allow_loopback"};
-const std::vector<std::string> kMonitorKeys = {
-    "name",       "table",     "timestamp_column", "where",           "schedule",     "window",
-    "jitter",     "reference", "min_rows",         "max_rows",        "bins",         "prediction",
-    "confidence", "features",  "thresholds",       "repeat_interval", "failing_after"};
+const std::vector<std::string> kMonitorKeys = {"name",
+                                               "table",
+                                               "timestamp_column",
+                                               "where",
+                                               "schedule",
+                                               "window",
+                                               "jitter",
+                                               "reference",
+                                               "min_rows",
+                                               "max_rows",
+                                               "bins",
+                                               "prediction",
+                                               "confidence",
+                                               "features",
+                                               "thresholds",
+                                               "repeat_interval",
+                                               "failing_after",
+                                               "dataset_drift",
+                                               "labels",
+                                               "system",
+                                               "segment",
+                                               "challenger"};
+const std::vector<std::string> kSegmentKeys = {"column", "max"};
+const std::vector<std::string> kChallengerKeys = {"champion", "challenger", "key",
+                                                  "alpha",    "min_rows",   "tolerance"};
+const std::vector<std::string> kSystemKeys = {"latency_column", "latency_unit", "error_column",
+                                              "error_values"};
+const std::vector<std::string> kLatencyUnits = {"ms", "s", "us"};
+const std::vector<std::string> kLabelsKeys = {
+    "column",   "table", "key",       "prediction_key", "timestamp_column",  "task",
+    "positive", "score", "threshold", "lookback",       "lookback_per_tick", "min_rows"};
+const std::vector<std::string> kScoreKeys = {"column", "json", "key"};
+const std::vector<std::string> kTasks = {"binary", "multiclass", "regression"};
+const std::vector<std::string> kDatasetDriftKeys = {"correction", "alpha", "statistic"};
+const std::vector<std::string> kCorrections = {"benjamini_hochberg", "bonferroni", "holm", "none"};
+const std::vector<std::string> kDatasetPValues = {"auto", "ks_pvalue", "chi2_pvalue"};
 const std::vector<std::string> kReferenceKeys = {"from",  "to",    "offset",
                                                  "table", "where", "timestamp_column"};
 const std::vector<std::string> kFeatureKeys = {"name", "column", "json", "key", "kind"};
 const std::vector<std::string> kPredictionKeys = {"column", "json", "key", "kind"};
 const std::vector<std::string> kConfidenceKeys = {"column", "json", "key", "low"};
-const std::vector<std::string> kThresholdKeys = {"above",         "below", "resolve_below",
-                                                 "resolve_above", "for",   "severity"};
+const std::vector<std::string> kThresholdKeys = {
+    "above", "below", "resolve_below", "resolve_above", "for", "severity", "auto", "k", "chunks"};
 const std::vector<std::string> kSinkKeys = {"name",         "type",    "url",     "secret_env",
                                             "min_severity", "timeout", "monitors"};
 const std::vector<std::string> kKinds = {"numerical", "categorical"};
@@ -63,6 +95,9 @@ struct DefaultThreshold {
 };
 constexpr DefaultThreshold kDefaultThresholds[] = {
     {"psi", 0.2}, {"missing_rate", 0.05}, {"low_confidence_rate", 0.2}};
+
+// Default threshold of roc_auc_drop (binary) / accuracy_drop (multiclass) with labels.
+constexpr double kDefaultPerformanceDrop = 0.02;
 
 enum class Need { optional, required };
 
@@ -532,12 +567,15 @@ class Loader {
   }
 
   // `where = { column = value, ... }`: equality filters, values kept as text.
-  std::vector<WhereFilter> where(const Scope& s) {
+  std::vector<WhereFilter> where(const Scope& s) { return filters(s, "where", Need::optional); }
+
+  // A table of equality filters under `key` (`where`, or a champion / challenger version).
+  std::vector<WhereFilter> filters(const Scope& s, std::string_view key, Need need_it) {
     std::vector<WhereFilter> out;
-    const toml::table* t = get_table(s, "where", Need::optional,
-                                     "a table of column = value, e.g. { model = \"fraud\" }");
+    const toml::table* t =
+        get_table(s, key, need_it, "a table of column = value, e.g. { model = \"fraud\" }");
     if (!t) return out;
-    Scope w{*t, s.at("where")};
+    Scope w{*t, s.at(key)};
     for (const auto& [key, node] : in_file_order(*t)) {
       WhereFilter f;
       f.column = key->str();
@@ -703,7 +741,292 @@ class Loader {
     return out;
   }
 
-  std::vector<Threshold> thresholds(const Scope& m) {
+  // `[monitors.labels]`; `mc` is the monitor parsed so far (its prediction and confidence).
+  std::optional<LabelsConfig> labels(const Scope& m, const MonitorConfig& mc) {
+    const toml::table* t = get_table(m, "labels", Need::optional,
+                                     "a table such as { column = \"label\", task = \"binary\" }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("labels")};
+    check_keys(s, kLabelsKeys);
+    LabelsConfig out;
+    out.line = s.line();
+    if (auto task = get_choice(s, "task", Need::required, kTasks)) {
+      using T = LabelsConfig::Task;
+      out.task = *task == "multiclass"   ? T::multiclass
+                 : *task == "regression" ? T::regression
+                                         : T::binary;
+    }
+    if (auto c = get_string(s, "column", Need::required, "the column that holds the label")) {
+      check_name(s, "column", *c, false);
+      out.column = *c;
+    }
+    if (auto table = get_string(s, "table", Need::optional)) {
+      check_name(s, "table", *table, true);
+      out.table = *table;
+    }
+    auto key = get_string(s, "key", Need::optional);
+    auto prediction_key = get_string(s, "prediction_key", Need::optional);
+    if (key) check_name(s, "key", *key, false);
+    if (prediction_key) check_name(s, "prediction_key", *prediction_key, false);
+    if (s.has("table")) {
+      if (!s.has("key")) {
+        add(s.line(), s.path +
+                          ": missing required key 'key' (the label table's column that "
+                          "identifies the prediction)");
+      }
+      if (!s.has("prediction_key")) {
+        add(s.line(), s.path + ": missing required key 'prediction_key' (the column of " +
+                          quote(mc.table) + " that '" + (key ? *key : std::string("key")) +
+                          "' matches)");
+      }
+    } else {
+      for (std::string_view k : {"key", "prediction_key"}) {
+        if (s.has(k)) {
+          add(s.line_of_key(k), s.at(k) +
+                                    ": only labels in another table ('table') are joined "
+                                    "by a key");
+        }
+      }
+    }
+    if (key) out.key = *key;
+    if (prediction_key) out.prediction_key = *prediction_key;
+    if (auto ts = get_string(s, "timestamp_column", Need::optional)) {
+      check_name(s, "timestamp_column", *ts, false);
+      out.timestamp_column = *ts;
+    }
+    const bool binary = out.task == LabelsConfig::Task::binary;
+    auto binary_only = [&](std::string_view k) {
+      if (s.has(k) && !binary && s.has("task")) {
+        add(s.line_of_key(k), s.at(k) + ": only for task = \"binary\"");
+      }
+    };
+    binary_only("positive");
+    binary_only("threshold");
+    binary_only("score");
+    if (auto p = get_string(s, "positive", Need::optional)) out.positive = *p;
+    if (auto th = get_number(s, "threshold", Need::optional)) out.threshold = *th;
+    if (const toml::node* n = s.get("score")) {
+      if (n->is_string()) {
+        ValueSource v;
+        v.column = n->as_string()->get();
+        check_name(s, "score", v.column, false);
+        out.score = v;
+      } else if (n->is_table()) {
+        Scope ss{*n->as_table(), s.at("score")};
+        check_keys(ss, kScoreKeys);
+        out.score = source(ss);
+      } else {
+        type_error(*n, s.at("score"), "a column name or a table such as { column = \"score\" }");
+      }
+    }
+    if (auto d = get_duration(s, "lookback", Need::optional)) out.lookback = *d;
+    if (auto v = get_integer(s, "lookback_per_tick", Need::optional, 1, 1000)) {
+      out.lookback_per_tick = static_cast<int>(*v);
+    }
+    if (auto v = get_integer(s, "min_rows", Need::optional, 1, kNoLimit)) out.min_rows = *v;
+    // What the task needs from the monitor's prediction.
+    if (s.has("task") && m.has("prediction") && mc.prediction) {
+      const bool categorical = mc.prediction->kind == FeatureKind::categorical;
+      if (out.task == LabelsConfig::Task::multiclass && !categorical) {
+        add(s.line_of_key("task"), s.at("task") +
+                                       ": \"multiclass\" compares the predicted class with the "
+                                       "label: [monitors.prediction] must be categorical");
+      } else if (out.task == LabelsConfig::Task::regression && categorical) {
+        add(s.line_of_key("task"), s.at("task") +
+                                       ": \"regression\" compares the predicted value with the "
+                                       "label: [monitors.prediction] must be numerical");
+      }
+    } else if (s.has("task") && !m.has("prediction")) {
+      const bool has_score = s.has("score") || m.has("confidence");
+      if (!binary || !has_score) {
+        add(s.line_of_key("task"),
+            s.at("task") +
+                ": the labels are compared with the prediction: add "
+                "[monitors.prediction]" +
+                (binary ? std::string(" (or a score: labels.score or [monitors.confidence])")
+                        : ""));
+      }
+    }
+    return out;
+  }
+
+  std::optional<SegmentConfig> segment(const Scope& m) {
+    const toml::table* t = get_table(m, "segment", Need::optional,
+                                     "a table such as { column = \"country\", max = 10 }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("segment")};
+    check_keys(s, kSegmentKeys);
+    SegmentConfig out;
+    out.line = s.line();
+    if (auto c = get_string(s, "column", Need::required, "the column whose values are segments")) {
+      check_name(s, "column", *c, false);
+      out.column = *c;
+    }
+    if (auto v = get_integer(s, "max", Need::optional, 1, 100)) out.max = static_cast<int>(*v);
+    return out;
+  }
+
+  std::optional<SystemConfig> system(const Scope& m) {
+    const toml::table* t =
+        get_table(m, "system", Need::optional,
+                  "a table such as { latency_column = \"latency_ms\", error_column = \"status\" }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("system")};
+    check_keys(s, kSystemKeys);
+    SystemConfig out;
+    out.line = s.line();
+    if (auto c = get_string(s, "latency_column", Need::optional)) {
+      check_name(s, "latency_column", *c, false);
+      out.latency_column = *c;
+    }
+    if (auto u = get_choice(s, "latency_unit", Need::optional, kLatencyUnits)) {
+      out.latency_unit = *u;
+      out.latency_to_ms = *u == "s" ? 1000.0 : *u == "us" ? 0.001 : 1.0;
+      if (!s.has("latency_column")) {
+        add(s.line_of_key("latency_unit"),
+            s.at("latency_unit") + ": goes with 'latency_column' (the column it describes)");
+      }
+    }
+    if (auto c = get_string(s, "error_column", Need::optional)) {
+      check_name(s, "error_column", *c, false);
+      out.error_column = *c;
+    }
+    if (const toml::array* values =
+            get_array(s, "error_values", Need::optional,
+                      "an array of values meaning an error, e.g. [\"error\", \"timeout\"]")) {
+      out.error_values.clear();
+      if (!s.has("error_column")) {
+        add(s.line_of_key("error_values"),
+            s.at("error_values") + ": goes with 'error_column' (the column they are values of)");
+      }
+      if (values->empty()) {
+        add(s.line_of_key("error_values"),
+            s.at("error_values") + ": is empty (leave it out for a boolean column: true = error)");
+      }
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        const toml::node& v = *values->get(i);
+        const std::string path = s.at("error_values") + "[" + std::to_string(i) + "]";
+        if (v.is_string()) {
+          out.error_values.push_back(v.as_string()->get());
+        } else if (v.is_integer()) {
+          out.error_values.push_back(std::to_string(v.as_integer()->get()));  // HTTP status codes
+        } else if (v.is_boolean()) {
+          out.error_values.push_back(v.as_boolean()->get() ? "true" : "false");
+        } else {
+          type_error(v, path, "a string, integer or boolean");
+        }
+      }
+    }
+    return out;
+  }
+
+  // `[monitors.challenger]`; `mc` is the monitor parsed so far (its where and prediction).
+  std::optional<ChallengerConfig> challenger(const Scope& m, const MonitorConfig& mc) {
+    const toml::table* t = get_table(
+        m, "challenger", Need::optional,
+        "a table such as { champion = { model_version = \"v1\" }, challenger = { model_version = "
+        "\"v2\" } }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("challenger")};
+    check_keys(s, kChallengerKeys);
+    ChallengerConfig out;
+    out.line = s.line();
+    out.champion = filters(s, "champion", Need::required);
+    out.challenger = filters(s, "challenger", Need::required);
+    for (std::string_view side : {"champion", "challenger"}) {
+      const auto& f = side == "champion" ? out.champion : out.challenger;
+      const toml::node* n = s.get(side);
+      if (n && n->is_table() && n->as_table()->empty()) {
+        add(line_of(*n), s.at(side) +
+                             ": is empty; give the filters that select this model version, e.g. "
+                             "{ model_version = \"v1\" }");
+      }
+      for (const auto& w : f) {
+        for (const auto& mw : mc.where) {
+          if (mw.column == w.column) {
+            add(w.line, s.at(side) + "." + w.column + ": the monitor's where already filters " +
+                            quote(w.column) + " (line " + std::to_string(mw.line) +
+                            "); a version's filters are ANDed with it, so leave that column out "
+                            "of the monitor's where");
+          }
+        }
+      }
+    }
+    auto sorted = [](std::vector<WhereFilter> f) {
+      std::vector<std::pair<std::string, std::string>> out;
+      for (auto& w : f) out.emplace_back(std::move(w.column), std::move(w.value));
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    if (!out.champion.empty() && sorted(out.champion) == sorted(out.challenger)) {
+      add(s.line_of_key("challenger"),
+          s.at("challenger") + ": selects the same rows as " + s.at("champion") +
+              "; the two versions must differ in at least one filter value");
+    }
+    if (auto k = get_string(s, "key", Need::optional)) {
+      check_name(s, "key", *k, false);
+      out.key = *k;
+    }
+    if (auto a = get_number(s, "alpha", Need::optional)) {
+      if (*a <= 0 || *a >= 1) {
+        add(s.line_of_key("alpha"), s.at("alpha") + ": " + detail::format_double(*a) +
+                                        " is out of range (expected strictly between 0 and 1)");
+      }
+      out.alpha = *a;
+    }
+    if (auto v = get_integer(s, "min_rows", Need::optional, 1, kNoLimit)) out.min_rows = *v;
+    if (auto tol = get_number(s, "tolerance", Need::optional)) {
+      if (*tol < 0) {
+        add(s.line_of_key("tolerance"),
+            s.at("tolerance") + ": " + detail::format_double(*tol) + " must not be negative");
+      } else if (mc.prediction && mc.prediction->kind == FeatureKind::categorical) {
+        add(s.line_of_key("tolerance"),
+            s.at("tolerance") +
+                ": only for a numerical prediction (categorical predictions "
+                "agree when they are equal)");
+      }
+      out.tolerance = *tol;
+    }
+    if (!m.has("prediction")) {
+      add(s.line(), s.path +
+                        ": compares the predictions of two model versions: add "
+                        "[monitors.prediction]");
+    }
+    return out;
+  }
+
+  std::optional<DatasetDriftConfig> dataset_drift(const Scope& m) {
+    const toml::table* t =
+        get_table(m, "dataset_drift", Need::optional,
+                  "a table such as { correction = \"benjamini_hochberg\", alpha = 0.05 }");
+    if (!t) return std::nullopt;
+    Scope s{*t, m.at("dataset_drift")};
+    check_keys(s, kDatasetDriftKeys);
+    DatasetDriftConfig out;
+    out.line = s.line();
+    if (auto c = get_choice(s, "correction", Need::optional, kCorrections)) {
+      using C = DatasetDriftConfig::Correction;
+      for (C x : {C::none, C::bonferroni, C::holm, C::benjamini_hochberg}) {
+        if (to_string(x) == *c) out.correction = x;
+      }
+    }
+    if (auto a = get_number(s, "alpha", Need::optional)) {
+      if (*a <= 0 || *a >= 1) {
+        add(s.line_of_key("alpha"), s.at("alpha") + ": " + detail::format_double(*a) +
+                                        " is out of range (expected strictly between 0 and 1)");
+      }
+      out.alpha = *a;
+    }
+    if (auto p = get_choice(s, "statistic", Need::optional, kDatasetPValues)) {
+      using P = DatasetDriftConfig::PValue;
+      out.statistic = *p == "ks_pvalue"     ? P::ks_pvalue
+                      : *p == "chi2_pvalue" ? P::chi2_pvalue
+                                            : P::automatic;
+    }
+    return out;
+  }
+
+  std::vector<Threshold> thresholds(const Scope& m, const ReferenceConfig& reference) {
     std::vector<Threshold> out;
     const toml::table* t = get_table(m, "thresholds", Need::optional,
                                      "a table of statistic = threshold, e.g. { psi = 0.2 }");
@@ -719,7 +1042,16 @@ class Loader {
                                                 : " (did you mean '" + match + "'?)"));
           continue;
         }
-        if (auto th = threshold(ts, stat, *node)) out.push_back(std::move(*th));
+        if (auto th = threshold(ts, stat, *node)) {
+          if (th->learned && reference.kind == ReferenceConfig::Kind::offset &&
+              m.has("reference")) {
+            add(th->line, ts.at(stat) +
+                              ": a learned (auto) threshold needs a reference that does not move "
+                              "(from/to or a table): an offset reference is a new window at every "
+                              "evaluation, too short to split into chunks");
+          }
+          out.push_back(std::move(*th));
+        }
       }
     }
     for (const auto& d : kDefaultThresholds) {
@@ -741,6 +1073,24 @@ class Loader {
     const std::string path = ts.at(stat);
     constexpr std::string_view kExpected =
         "a number or a table such as { above = 0.1, resolve_below = 0.08, for = 2 }";
+    auto learnable = [&](int line) {
+      const auto& l = learnable_statistics();
+      if (std::find(l.begin(), l.end(), stat) != l.end()) return true;
+      add(line, path + ": no threshold can be learned for '" + stat +
+                    "' (auto works for statistics where higher means more drift: " +
+                    join(l, false) + ")");
+      return false;
+    };
+    if (node.is_string()) {
+      if (node.as_string()->get() != "auto") {
+        add(line_of(node), path + ": expected " + std::string(kExpected) + ", got " +
+                               describe(node) + " (or \"auto\" to learn it from the reference)");
+        return std::nullopt;
+      }
+      out.learned = true;
+      if (!learnable(out.line)) return std::nullopt;
+      return out;
+    }
     if (!node.is_table()) {
       if (!node.is_integer() && !node.is_floating_point()) {
         type_error(node, path, kExpected);
@@ -753,6 +1103,51 @@ class Loader {
     }
     Scope s{*node.as_table(), path};
     check_keys(s, kThresholdKeys);
+    if (const toml::node* a = s.get("auto")) {
+      if (!a->is_boolean()) {
+        type_error(*a, s.at("auto"), "true");
+        return std::nullopt;
+      }
+      if (!a->as_boolean()->get()) {
+        add(line_of(*a), s.at("auto") + ": false; give 'above' or 'below' instead");
+        return std::nullopt;
+      }
+      out.learned = true;
+      bool ok = learnable(s.line());
+      for (std::string_view k : {"above", "below", "resolve_below", "resolve_above"}) {
+        if (s.has(k)) {
+          add(s.line_of_key(k), s.at(k) +
+                                    ": a learned threshold has no fixed level (leave out "
+                                    "'" +
+                                    std::string(k) + "' or 'auto')");
+          ok = false;
+        }
+      }
+      if (auto k = get_number(s, "k", Need::optional)) {
+        if (*k < 0) {
+          add(s.line_of_key("k"), s.at("k") + ": " + detail::format_double(*k) +
+                                      " is out of range (expected at least 0)");
+          ok = false;
+        }
+        out.k = *k;
+      }
+      if (auto c = get_integer(s, "chunks", Need::optional, 2, 1000)) {
+        out.chunks = static_cast<int>(*c);
+      }
+      if (auto v = get_integer(s, "for", Need::optional, 1, 1000000)) {
+        out.for_count = static_cast<int>(*v);
+      }
+      if (auto sev = get_choice(s, "severity", Need::optional, kSeverities)) {
+        out.severity = parse_severity(*sev);
+      }
+      if (!ok) return std::nullopt;
+      return out;
+    }
+    for (std::string_view k : {"k", "chunks"}) {
+      if (s.has(k)) {
+        add(s.line_of_key(k), s.at(k) + ": goes with 'auto = true' (a learned threshold)");
+      }
+    }
     const bool has_above = s.has("above");
     const bool has_below = s.has("below");
     auto above = get_number(s, "above", Need::optional);
@@ -971,7 +1366,27 @@ class Loader {
       add(m.line(),
           m.path + ": nothing to monitor: add [[monitors.features]] or [monitors.prediction]");
     }
-    out.thresholds = thresholds(m);
+    out.dataset_drift = dataset_drift(m);
+    out.labels = labels(m, out);
+    out.system = system(m);
+    out.segment = segment(m);
+    out.challenger = challenger(m, out);
+    out.thresholds = thresholds(m, out.reference);
+    if (out.labels) {
+      // Realised performance alerts by default on a fall of the headline metric.
+      const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"
+                             : out.labels->task == LabelsConfig::Task::multiclass ? "accuracy_drop"
+                                                                                  : nullptr;
+      const bool given =
+          headline && std::any_of(out.thresholds.begin(), out.thresholds.end(),
+                                  [&](const Threshold& t) { return t.statistic == headline; });
+      if (headline && !given) {
+        Threshold th;
+        th.statistic = headline;
+        th.level = th.resolve_level = kDefaultPerformanceDrop;
+        out.thresholds.push_back(std::move(th));
+      }
+    }
     if (auto d = get_duration(m, "repeat_interval", Need::optional)) out.repeat_interval = *d;
     if (auto v = get_integer(m, "failing_after", Need::optional, 1, 1000000)) {
       out.failing_after = static_cast<int>(*v);

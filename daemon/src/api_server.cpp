@@ -47,29 +47,52 @@ bool constant_time_equals(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(ha, hb, SHA256_DIGEST_LENGTH) == 0;
 }
 
-RetrainDecision decide_retrain(const std::string& monitor, const std::optional<drift::Evaluation>& e,
+RetrainDecision decide_retrain(const std::string& monitor,
+                               const std::optional<drift::Evaluation>& e,
                                const std::vector<drift::ThresholdSpec>& thresholds,
-                               const std::vector<std::string>& statistics) {
+                               const std::vector<std::string>& statistics,
+                               const std::optional<drift::Evaluation>& performance) {
   RetrainDecision d;
   d.monitor = monitor;
   d.status = "pending";
   if (!e) return d;
   d.evaluated_at = e->evaluated_at;
   d.status = std::string(drift::to_string(e->status));
-  if (e->status != drift::Status::ok && e->status != drift::Status::drift) return d;
+  // Drift reasons need an evaluation that saw enough rows; performance has its own sufficiency
+  // (labelled rows) and may come from an earlier evaluation whose labels have arrived since.
+  const bool drift_usable = e->status == drift::Status::ok || e->status == drift::Status::drift;
   auto consider = [&](const drift::FeatureResult& f) {
     for (const auto& stat : statistics) {
       auto v = f.statistics.get(stat);
       if (!v) continue;
       for (const auto& t : thresholds) {
         if (t.statistic != stat) continue;
-        bool breach = t.below ? *v < t.level : *v > t.level;
-        if (breach) d.reasons.push_back({f.name, stat, *v, t.level});
+        // A learned threshold has the level the evaluation learned for this feature.
+        const auto level = t.learned ? f.learned_level(stat) : std::optional<double>(t.level);
+        if (!level) continue;
+        bool breach = t.below ? *v < *level : *v > *level;
+        if (breach) d.reasons.push_back({f.name, stat, *v, *level, std::nullopt});
       }
     }
   };
-  for (const auto& f : e->features) consider(f);
-  if (e->prediction) consider(*e->prediction);
+  if (drift_usable) {
+    for (const auto& f : e->features) consider(f);
+    if (e->prediction) consider(*e->prediction);
+  }
+  if (performance && performance->performance &&
+      performance->performance->status != drift::Status::insufficient_data) {
+    const drift::NamedValues values = performance->performance->alertable();
+    for (const auto& t : thresholds) {
+      if (t.learned) continue;  // learned thresholds are for feature drift only
+      auto v = drift::value_of(values, t.statistic);
+      if (!v) continue;
+      bool breach = t.below ? *v < t.level : *v > t.level;
+      if (breach) {
+        d.reasons.push_back({std::string(drift::kPerformanceName), t.statistic, *v, t.level,
+                             performance->evaluated_at});
+      }
+    }
+  }
   d.should_retrain = !d.reasons.empty();
   return d;
 }
@@ -79,10 +102,50 @@ std::string to_json(const RetrainDecision& d) {
   j["monitor"] = d.monitor;
   j["should_retrain"] = d.should_retrain;
   j["reasons"] = json::array();
-  for (const auto& r : d.reasons)
-    j["reasons"].push_back({{"feature", r.feature}, {"statistic", r.statistic}, {"value", r.value}, {"threshold", r.threshold}});
+  for (const auto& r : d.reasons) {
+    json reason = {{"feature", r.feature},
+                   {"statistic", r.statistic},
+                   {"value", r.value},
+                   {"threshold", r.threshold}};
+    if (r.evaluated_at) reason["evaluated_at"] = format_rfc3339(*r.evaluated_at);
+    j["reasons"].push_back(std::move(reason));
+  }
   j["evaluated_at"] = d.evaluated_at ? json(format_rfc3339(*d.evaluated_at)) : json(nullptr);
   j["status"] = d.status;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string challenger_decision_json(const drift::Evaluation& e) {
+  if (!e.challenger) {
+    if (e.status == drift::Status::error) {
+      throw Unavailable("the latest evaluation of monitor \"" + e.monitor +
+                        "\" failed: " + e.error.value_or("unknown error"));
+    }
+    throw NotFound("monitor \"" + e.monitor +
+                   "\" has no champion / challenger comparison (configure [monitors.challenger])");
+  }
+  const drift::ChallengerResult& c = *e.challenger;
+  auto value = [&](const char* name) {
+    auto v = drift::value_of(c.statistics, name);
+    return v ? json(*v) : json(nullptr);
+  };
+  json j;
+  j["monitor"] = e.monitor;
+  j["evaluated_at"] = format_rfc3339(e.evaluated_at);
+  j["verdict"] = c.verdict;
+  j["significantly_better"] = c.verdict == "better";
+  j["significantly_worse"] = c.verdict == "worse";
+  j["metric"] = c.metric.empty() ? json(nullptr) : json(c.metric);
+  j["test"] = c.test.empty() ? json(nullptr) : json(c.test);
+  j["alpha"] = c.alpha;
+  j["champion"] = value("champion_performance");
+  j["challenger"] = value("challenger_performance");
+  j["difference"] = value("performance_difference");
+  j["p_value"] = value("performance_pvalue");
+  j["champion_labelled_rows"] = c.champion.labelled;
+  j["challenger_labelled_rows"] = c.challenger.labelled;
+  j["min_rows"] = c.min_rows;
+  j["status"] = drift::to_string(c.status);
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -318,6 +381,13 @@ struct ApiServer::Impl {
       }
       send_json(res, 200, body);
     });
+    route("GET", R"(/api/v1/monitors/([^/]+)/challenger)", "challenger",
+          [this](const auto&, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            auto e = backend.latest(name);
+            if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
+            send_json(res, 200, challenger_decision_json(*e));
+          });
     route("POST", R"(/api/v1/monitors/([^/]+)/run)", "run", [this](const auto&, auto& res, const auto& c) {
       std::string name = monitor_of(c);
       send_json(res, 200, drift::to_json(backend.run_now(name)));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -358,6 +359,18 @@ int cmd_check(const Args& a) {
     std::vector<std::string> found = source.check(current_request(m, now));
     if (m.reference.kind == config::ReferenceConfig::Kind::table) {
       for (auto& p : source.check(reference_request(m, now))) found.push_back("reference: " + p);
+    }
+    // The versions of [monitors.challenger]: the key and the versions' filter columns.
+    for (bool challenger : {false, true}) {
+      auto version = plan_version(m, now, challenger);
+      if (!version) break;
+      for (auto& p : source.check(version->request)) {
+        std::string problem = "challenger: " + p;
+        if (std::find(found.begin(), found.end(), p) == found.end() &&
+            std::find(found.begin(), found.end(), problem) == found.end()) {
+          found.push_back(std::move(problem));
+        }
+      }
     }
     for (const auto& p : found) {
       std::printf("monitor %s: %s\n", m.name.c_str(), p.c_str());

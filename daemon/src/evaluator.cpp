@@ -8,6 +8,7 @@
 
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/drift/segments.hpp"
 
 namespace driftd::daemon {
 
@@ -97,29 +98,35 @@ std::size_t FrozenCache::bytes() const {
   return used_;
 }
 
-Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options)
+Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store,
+                     EvaluatorOptions options)
     : source_(source), store_(store), options_(options), cache_(options.frozen_cache_bytes) {}
 
-std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(const config::MonitorConfig& m,
-                                                                     const drift::EvaluationSpec& spec,
-                                                                     const std::string& key) {
+std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(
+    const config::MonitorConfig& m, const drift::EvaluationSpec& spec, const std::string& key) {
   if (store_ == nullptr) return nullptr;
   try {
     auto ref = std::make_shared<drift::FrozenReference>();
-    bool found = store_->load_frozen(m.name, reference_fingerprint(m), [&](std::size_t i, std::size_t parts,
-                                                                             std::string_view bytes) {
-      drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
-      if (part.columns.size() != 1 || part.frozen.size() != 1)
-        throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) + " columns");
-      if (i == 0) {
-        ref->info = part.info;
-        ref->bins = part.bins;
-        ref->columns.reserve(parts);
-        ref->frozen.reserve(parts);
-      }
-      ref->columns.push_back(std::move(part.columns.front()));
-      ref->frozen.push_back(std::move(part.frozen.front()));
-    });
+    bool found = store_->load_frozen(
+        m.name, reference_fingerprint(m),
+        [&](std::size_t i, std::size_t parts, std::string_view bytes) {
+          drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
+          if (part.columns.size() != 1 || part.frozen.size() != 1)
+            throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) +
+                                     " columns");
+          if (i == 0) {
+            ref->info = part.info;
+            ref->bins = part.bins;
+            ref->columns.reserve(parts);
+            ref->frozen.reserve(parts);
+          }
+          ref->columns.push_back(std::move(part.columns.front()));
+          ref->frozen.push_back(std::move(part.frozen.front()));
+          for (auto& l : part.learned) {
+            l.column = i;  // each part holds one column: its thresholds refer to column 0 there
+            ref->learned.push_back(std::move(l));
+          }
+        });
     if (!found || !drift::compatible(*ref, spec)) return nullptr;
     cache_.put(key, ref);
     return ref;
@@ -135,17 +142,82 @@ void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::Frozen
   if (store_ == nullptr) return;
   try {
     // One part per column: a part is serialised only when it is written.
-    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(), [&](std::size_t i) {
-      drift::FrozenReference part;
-      part.info = frozen.info;
-      part.bins = frozen.bins;
-      part.columns = {frozen.columns[i]};
-      part.frozen = {frozen.frozen[i]};
-      return drift::serialize(part);
-    });
+    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(),
+                        [&](std::size_t i) {
+                          drift::FrozenReference part;
+                          part.info = frozen.info;
+                          part.bins = frozen.bins;
+                          part.columns = {frozen.columns[i]};
+                          part.frozen = {frozen.frozen[i]};
+                          for (const auto& l : frozen.learned) {
+                            if (l.column != i) continue;
+                            part.learned.push_back(l);
+                            part.learned.back().column = 0;
+                          }
+                          return drift::serialize(part);
+                        });
   } catch (const std::exception& e) {
     log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
   }
+}
+
+namespace {
+
+// What is computed from the rows of a window before its feature columns are prepared (and
+// consumed): the sections beyond feature drift.
+struct RowResults {
+  std::optional<drift::WindowPerformance> performance;
+  std::optional<drift::WindowSystem> system;           // the current window's
+  std::vector<drift::LearnedColumnThreshold> learned;  // the reference's `auto` thresholds
+  std::optional<drift::SegmentedRows> segments;        // monitors with a segment
+};
+
+// Computes the row-level sections of `data` and drops the columns only they needed, leaving the
+// evaluation spec's columns. System health is the current window's only.
+RowResults take_rows(const config::MonitorConfig& m, const drift::EvaluationSpec& spec,
+                     const std::optional<drift::PerformanceSpec>& ps, drift::WindowData& data,
+                     const ColumnLayout& layout, bool current) {
+  RowResults r;
+  if (!current && layout.time >= 0) {
+    r.learned = drift::learn_reference_thresholds(
+        spec, data, data.columns[static_cast<std::size_t>(layout.time)]);
+  }
+  if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
+  if (auto ss = system_spec(m); ss && current) {
+    r.system = drift::window_system(*ss, system_columns(data, layout));
+  }
+  if (layout.segment >= 0) {
+    r.segments = drift::segmented_rows(data, layout.main,
+                                       data.columns[static_cast<std::size_t>(layout.segment)]);
+  }
+  data.columns.resize(layout.main);
+  return r;
+}
+
+// A cache key for the reference's performance: the frozen reference's, plus what turns its rows
+// into metrics.
+std::string performance_key(const std::string& frozen_key, const drift::PerformanceSpec& ps) {
+  return frozen_key + "/" + std::string(drift::to_string(ps.task)) + "/" + ps.positive + "/" +
+         std::to_string(ps.threshold);
+}
+
+}  // namespace
+
+std::optional<drift::WindowPerformance> Evaluator::cached_reference_performance(
+    const std::string& key) {
+  std::lock_guard lock(performance_mutex_);
+  auto it = reference_performance_.find(key);
+  if (it == reference_performance_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Evaluator::remember_reference_performance(const std::string& key,
+                                               const drift::WindowPerformance& p) {
+  // Only a reference whose labels have all arrived is final; until then it is measured again.
+  if (p.statistics.unlabelled > 0) return;
+  std::lock_guard lock(performance_mutex_);
+  if (reference_performance_.size() > 1000) reference_performance_.clear();
+  reference_performance_[key] = p;
 }
 
 drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp at,
@@ -153,10 +225,16 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
   using clock = std::chrono::steady_clock;
   auto started = clock::now();
   drift::EvaluationSpec spec = evaluation_spec(m);
-  drift::WindowRequest cur_req = current_request(m, at);
-  drift::WindowRequest ref_req = reference_request(m, at);
-  bool stable = reference_is_stable(m);
+  PlannedRequest cur_plan = plan_current(m, at);
+  PlannedRequest ref_plan = plan_reference(m, at);
+  drift::WindowRequest& cur_req = cur_plan.request;
+  drift::WindowRequest& ref_req = ref_plan.request;
+  const std::optional<drift::PerformanceSpec> perf = performance_spec(m);
+  // A monitor with a segment reads its reference window every time: the segments need the
+  // reference's rows, which a frozen reference does not keep.
+  bool stable = reference_is_stable(m) && !m.segment;
   std::string key = m.name + "/" + reference_fingerprint(m);
+  const std::string perf_key = perf ? performance_key(key, *perf) : "";
 
   drift::Evaluation failed;
   failed.monitor = m.name;
@@ -176,38 +254,65 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
   try {
     std::shared_ptr<const drift::FrozenReference> frozen;
     drift::PreparedWindow current;
+    RowResults cur_rows;
+    RowResults ref_rows;
     std::shared_ptr<const drift::FrozenReference> cached = stable ? cache_.get(key) : nullptr;
     bool stored = false;
     if (stable && !cached && store_ != nullptr) {
       try {
         stored = store_->has_frozen(m.name, reference_fingerprint(m));
       } catch (const std::exception& e) {
-        log::debug("cannot look up the frozen reference", {{"monitor", m.name}, {"error", e.what()}});
+        log::debug("cannot look up the frozen reference",
+                   {{"monitor", m.name}, {"error", e.what()}});
       }
     }
     if (cached || stored) {
       // Only the current window to read, split over the read connections, while the frozen
-      // reference loads from the state schema on the side.
+      // reference loads from the state schema on the side (and, with labels still arriving, the
+      // reference's label columns are read again).
       std::shared_ptr<const drift::FrozenReference> loaded = cached;
       std::jthread loader;
       if (!cached) loader = std::jthread([&] { loaded = load_stored(m, spec, key); });
+      std::jthread performance_reader;
+      std::exception_ptr performance_error;
+      if (perf) ref_rows.performance = cached_reference_performance(perf_key);
+      if (perf && !ref_rows.performance) {
+        performance_reader = std::jthread([&] {
+          try {
+            auto narrow = plan_reference_performance(m, at);
+            drift::WindowData data = source_.read(narrow->request, local.get_token());
+            ref_rows = take_rows(m, spec, perf, data, narrow->layout, false);
+          } catch (...) {
+            performance_error = std::current_exception();
+            local.request_stop();
+          }
+        });
+      }
       cur_req.parallelism = options_.read_connections;
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), pf);
       } catch (...) {
         local.request_stop();
+        if (performance_reader.joinable()) performance_reader.join();
+        if (performance_error) std::rethrow_exception(performance_error);
         throw;
       }
       if (loader.joinable()) loader.join();
+      if (performance_reader.joinable()) performance_reader.join();
+      if (performance_error) std::rethrow_exception(performance_error);
       frozen = loaded;
       used_frozen = frozen != nullptr;
     }
     if (!frozen && (cached || stored)) {
       // The stored reference was unusable: read the reference window after all.
       drift::WindowData data = source_.read(ref_req, local.get_token());
-      auto built = std::make_shared<drift::FrozenReference>(drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
+      ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
+      auto built = std::make_shared<drift::FrozenReference>(
+          drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
+      built->learned = std::move(ref_rows.learned);
       cache_.put(key, built);
       store_frozen(m, *built);
       frozen = built;
@@ -220,8 +325,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       std::jthread ref_thread([&] {
         try {
           drift::WindowData data = source_.read(ref_req, local.get_token());
+          ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
           built = std::make_shared<drift::FrozenReference>(
               drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
+          built->learned = std::move(ref_rows.learned);
         } catch (...) {
           int none = 0;
           first_failure.compare_exchange_strong(none, 1);
@@ -232,6 +339,7 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       try {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), drift::serial_for);
       } catch (...) {
         int none = 0;
@@ -251,6 +359,49 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       }
     }
     drift::Evaluation e = drift::compare(spec, *frozen, current, at, pf);
+    if (perf && cur_rows.performance && ref_rows.performance) {
+      if (stable) remember_reference_performance(perf_key, *ref_rows.performance);
+      drift::add_performance(e, *perf, *cur_rows.performance, *ref_rows.performance,
+                             spec.thresholds);
+    }
+    if (m.system && cur_rows.system) {
+      drift::add_system(e, *cur_rows.system, ref_req.from.has_value() && ref_req.to.has_value(),
+                        spec.thresholds);
+    }
+    if (m.segment && cur_rows.segments && ref_rows.segments) {
+      drift::add_segments(e, spec, m.segment->column, static_cast<std::size_t>(m.segment->max),
+                          std::move(*cur_rows.segments), std::move(*ref_rows.segments), pf);
+    }
+    if (auto cs = challenger_spec(m)) {
+      // The two model versions over the current window, each read on its own connection.
+      auto champion_plan = plan_version(m, at, false);
+      auto challenger_plan = plan_version(m, at, true);
+      drift::WindowData champion_data;
+      std::exception_ptr champion_error;
+      std::jthread champion_reader([&] {
+        try {
+          champion_data = source_.read(champion_plan->request, local.get_token());
+        } catch (...) {
+          champion_error = std::current_exception();
+          local.request_stop();
+        }
+      });
+      drift::WindowData challenger_data;
+      try {
+        challenger_data = source_.read(challenger_plan->request, local.get_token());
+      } catch (...) {
+        local.request_stop();
+        champion_reader.join();
+        if (champion_error) std::rethrow_exception(champion_error);
+        throw;
+      }
+      champion_reader.join();
+      if (champion_error) std::rethrow_exception(champion_error);
+      drift::add_challenger(
+          e, drift::compare_versions(
+                 *cs, challenger_columns(m, champion_data, champion_plan->layout),
+                 challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
+    }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;
       timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();

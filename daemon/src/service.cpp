@@ -61,6 +61,9 @@ struct Service::Impl {
   std::map<std::string, drift::Evaluation> last;       // latest of any status
   std::map<std::string, drift::Evaluation> last_good;  // latest that is not `error`
   std::map<std::string, std::string> last_error;       // for logging once per transition
+  // Per monitor with labels: the newest evaluation whose performance had enough labelled rows
+  // (labels arrive late, so it is often older than `last`); the retrain decision reads it.
+  std::map<std::string, drift::Evaluation> last_performance;
   std::set<std::string> store_failing;                 // monitors whose results cannot be stored
   std::map<std::string, std::size_t> skipped_ticks;    // ticks skipped since the running one began
 
@@ -93,7 +96,12 @@ struct Service::Impl {
 
   void dispatch(const std::string& name, Timestamp at) {
     boost::asio::post(workers, [this, name, at] {
-      evaluate_and_record(name, at);
+      try {
+        evaluate_and_record(name, at);
+        reevaluate_lookback(name, at);
+      } catch (const std::exception& e) {
+        log::error("evaluation task failed", {{"monitor", name}, {"error", e.what()}});
+      }
       scheduler.finished(name);
       std::size_t skips = 0;
       {
@@ -106,6 +114,63 @@ struct Service::Impl {
       if (skips > 1)
         log::info("evaluation no longer running late", {{"monitor", name}, {"skipped", skips}});
     });
+  }
+
+  // Keeps the newest evaluation whose performance can be trusted (enough labelled rows).
+  void note_performance(const drift::Evaluation& e) {
+    if (!e.performance || e.performance->status == drift::Status::insufficient_data) return;
+    std::lock_guard lock(results_mutex);
+    auto it = last_performance.find(e.monitor);
+    if (it == last_performance.end() || it->second.evaluated_at <= e.evaluated_at)
+      last_performance[e.monitor] = e;
+  }
+
+  // Labels arrive after their predictions: at each tick of a monitor with a look-back, re-evaluate
+  // up to lookback_per_tick earlier instants within it whose labels were incomplete, the least
+  // recently evaluated first, and replace their stored evaluations (history fills in). Alerts and
+  // metrics follow the latest instant only, so they are left alone.
+  void reevaluate_lookback(const std::string& name, Timestamp at) {
+    auto cfg = snapshot();
+    const config::MonitorConfig* m = cfg->find_monitor(name);
+    if (m == nullptr || !m->labels || m->labels->lookback <= Duration::zero() || !schema_ready)
+      return;
+    std::vector<Timestamp> instants;
+    try {
+      instants =
+          store.instants_missing_labels(name, at - m->labels->lookback, at,
+                                        static_cast<std::size_t>(m->labels->lookback_per_tick));
+    } catch (const std::exception& e) {
+      log::debug("cannot look up instants waiting for labels",
+                 {{"monitor", name}, {"error", e.what()}});
+      return;
+    }
+    for (Timestamp t : instants) {
+      if (stopping.stop_requested() || stopped) return;
+      EvaluationTimings timings;
+      drift::Evaluation e = evaluator.evaluate(*m, t, stopping.get_token(), &timings);
+      if (e.status == drift::Status::error) {
+        // The stored evaluation stays; the next tick tries again.
+        log::debug("re-evaluation failed",
+                   {{"monitor", name}, {"at", format_rfc3339(t)}, {"error", e.error.value_or("")}});
+        continue;
+      }
+      try {
+        store.save(e);
+      } catch (const std::exception& ex) {
+        log::debug("cannot store the re-evaluation", {{"monitor", name}, {"error", ex.what()}});
+        return;
+      }
+      note_performance(e);
+      metrics.count_reevaluation(name);
+      log::info(
+          "re-evaluated as labels arrive",
+          {{"monitor", name},
+           {"at", format_rfc3339(t)},
+           {"label_coverage",
+            e.performance ? drift::value_of(e.performance->statistics, "label_coverage").value_or(0)
+                          : 0.0},
+           {"duration_s", timings.total_seconds}});
+    }
   }
 
   // Counted every time; logged as a warning once per run of skips (a stalled database would
@@ -146,6 +211,9 @@ struct Service::Impl {
           std::lock_guard lock(results_mutex);
           if (!last.count(m.name)) last[m.name] = *e;
           if (e->status != drift::Status::error && !last_good.count(m.name)) last_good[m.name] = *e;
+        }
+        if (m.labels) {
+          if (auto e = store.latest_with_performance(m.name, Timestamp{})) note_performance(*e);
         }
       } catch (const std::exception& e) {
         log::debug("cannot load the latest evaluation", {{"monitor", m.name}, {"error", e.what()}});
@@ -190,6 +258,7 @@ struct Service::Impl {
     }
     log_store_outcome(e.monitor, store_error);
     if (stored) alerting.on_evaluation(*cfg, *m, e);
+    note_performance(e);
     if (auto next = scheduler.next_run(name)) metrics.set_next_run(name, to_unix_seconds(*next));
     return e;
   }
@@ -392,6 +461,10 @@ void Service::reload(config::Config next) {
       it = fresh->find_monitor(it->first) == nullptr ? m.last.erase(it) : std::next(it);
     for (auto it = m.last_good.begin(); it != m.last_good.end();)
       it = fresh->find_monitor(it->first) == nullptr ? m.last_good.erase(it) : std::next(it);
+    for (auto it = m.last_performance.begin(); it != m.last_performance.end();) {
+      const auto* mon = fresh->find_monitor(it->first);
+      it = mon == nullptr || !mon->labels ? m.last_performance.erase(it) : std::next(it);
+    }
   }
   m.apply_schedule(*fresh);
   m.alerting.reload(*fresh);
@@ -473,7 +546,18 @@ RetrainDecision Service::retrain(const std::string& name) {
     std::lock_guard lock(impl_->results_mutex);
     if (auto it = impl_->last_good.find(name); it != impl_->last_good.end()) e = it->second;
   }
-  return decide_retrain(name, e, evaluation_spec(*m).thresholds);
+  // Performance counts while it is recent: within the labels' look-back of the latest evaluation
+  // (without a look-back, only the latest evaluation's own).
+  std::optional<drift::Evaluation> performance;
+  if (m->labels && e) {
+    std::lock_guard lock(impl_->results_mutex);
+    if (auto it = impl_->last_performance.find(name);
+        it != impl_->last_performance.end() &&
+        it->second.evaluated_at >= e->evaluated_at - m->labels->lookback) {
+      performance = it->second;
+    }
+  }
+  return decide_retrain(name, e, evaluation_spec(*m).thresholds, {"psi"}, performance);
 }
 
 drift::Evaluation Service::run_now(const std::string& name) {

@@ -41,10 +41,24 @@ bool crossed(const ThresholdSpec& t, double value) {
   return t.below ? value < t.level : value > t.level;
 }
 
+// `learned`: the learned levels of the column (none for the confidence and the sections); a
+// learned threshold without a level there does not apply.
 template <typename Values>
-std::vector<std::string> breaches_of(const Values& values, const std::vector<ThresholdSpec>& ts) {
+std::vector<std::string> breaches_of(const Values& values, const std::vector<ThresholdSpec>& ts,
+                                     const std::vector<AppliedThreshold>* learned = nullptr) {
   std::vector<std::string> out;
-  for (const auto& t : ts) {
+  for (const auto& spec : ts) {
+    ThresholdSpec t = spec;
+    if (t.learned) {
+      const AppliedThreshold* a = nullptr;
+      if (learned != nullptr) {
+        for (const auto& x : *learned) {
+          if (x.statistic == t.statistic) a = &x;
+        }
+      }
+      if (a == nullptr) continue;
+      t.level = a->value;
+    }
     for (const auto& [name, value] : values) {
       if (name == t.statistic && crossed(t, value) &&
           std::find(out.begin(), out.end(), name) == out.end()) {
@@ -55,7 +69,45 @@ std::vector<std::string> breaches_of(const Values& values, const std::vector<Thr
   return out;
 }
 
+DatasetResult dataset_result(const DatasetDriftSpec& spec,
+                             const std::vector<FeatureResult>& features, std::size_t count) {
+  std::vector<std::optional<double>> p(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& f = features[i];
+    const char* wanted = f.kind == FeatureKind::numerical ? "ks_pvalue" : "chi2_pvalue";
+    if (!spec.statistic.empty() && spec.statistic != wanted) continue;
+    p[i] = f.statistics.get(wanted);
+  }
+  const DatasetDrift d = dataset_drift(p, spec.correction, spec.alpha);
+  DatasetResult r;
+  r.correction = spec.correction;
+  r.alpha = spec.alpha;
+  r.tested = d.tested;
+  r.drifted = d.drifted;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (d.feature_drifted[i]) r.drifted_features.push_back(features[i].name);
+  }
+  if (d.share) r.statistics.emplace_back("drifted_feature_share", *d.share);
+  r.statistics.emplace_back("drifted_features", static_cast<double>(d.drifted));
+  r.statistics.emplace_back("tested_features", static_cast<double>(d.tested));
+  return r;
+}
+
 }  // namespace
+
+std::optional<double> FeatureResult::learned_level(std::string_view statistic) const {
+  for (const auto& t : thresholds) {
+    if (t.statistic == statistic) return t.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> value_of(const NamedValues& values, std::string_view name) {
+  for (const auto& [n, v] : values) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
 
 std::string_view to_string(Status s) {
   switch (s) {
@@ -187,6 +239,9 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
     FeatureResult& r = results[i];
     r.name = i < features ? col.name : std::string(kPredictionName);
     r.kind = col.kind;
+    for (const auto& l : reference.learned) {
+      if (l.column == i) r.thresholds.push_back(l.threshold);
+    }
     if (col.kind == FeatureKind::numerical) {
       const auto* s = std::get_if<SortedSample>(&cur);
       if (!s) throw std::invalid_argument("column " + col.name + " is not numerical");
@@ -208,7 +263,7 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
       current.info.rows >= spec.min_rows && reference.info.rows >= spec.min_rows;
   bool any_breach = false;
   for (auto& r : results) {
-    if (sufficient) r.breaches = breaches_of(r.statistics.values, spec.thresholds);
+    if (sufficient) r.breaches = breaches_of(r.statistics.values, spec.thresholds, &r.thresholds);
     any_breach = any_breach || !r.breaches.empty();
     if (!sufficient) {
       r.status = Status::insufficient_data;
@@ -221,6 +276,13 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
   if (confidence && sufficient) {
     confidence->breaches = breaches_of(confidence->statistics.values, spec.thresholds);
     any_breach = any_breach || !confidence->breaches.empty();
+  }
+  if (spec.dataset_drift) {
+    e.dataset = dataset_result(*spec.dataset_drift, results, features);
+    if (sufficient) {
+      e.dataset->breaches = breaches_of(e.dataset->statistics, spec.thresholds);
+      any_breach = any_breach || !e.dataset->breaches.empty();
+    }
   }
   if (spec.has_prediction) {
     e.prediction = std::move(results.back());

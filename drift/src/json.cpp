@@ -44,6 +44,8 @@ Json breaches_json(const std::vector<std::string>& breaches) {
   return j;
 }
 
+int statistic_rank(const std::string& name);
+
 Json feature_json(const FeatureResult& f, bool with_name) {
   Json j = Json::object();
   if (with_name) j["name"] = f.name;
@@ -61,6 +63,22 @@ Json feature_json(const FeatureResult& f, bool with_name) {
                    {"psi", c.psi}});
   }
   j["top_contributors"] = std::move(top);
+  if (!f.thresholds.empty()) {
+    // In the canonical order, as they are read back.
+    auto sorted = f.thresholds;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return statistic_rank(a.statistic) < statistic_rank(b.statistic);
+    });
+    Json th = Json::object();
+    for (const auto& t : sorted) {
+      th[t.statistic] = {{"value", t.value},
+                         {"learned", true},
+                         {"mean", t.mean},
+                         {"stddev", t.stddev},
+                         {"chunks", t.chunks}};
+    }
+    j["thresholds"] = std::move(th);
+  }
   return j;
 }
 
@@ -118,25 +136,34 @@ WindowInfo window_of(const Json& j) {
 // The order the statistics functions produce; JSON read back from a store that reorders keys
 // (PostgreSQL's jsonb does) is put back in it, so it serialises to the same bytes again.
 int statistic_rank(const std::string& name) {
-  static const char* const kOrder[] = {"psi",
-                                       "kl_divergence",
-                                       "js_distance",
-                                       "hellinger",
-                                       "ks_statistic",
-                                       "ks_pvalue",
-                                       "wasserstein_normed",
-                                       "mean_shift_sigmas",
-                                       "chi2_statistic",
-                                       "chi2_pvalue",
-                                       "missing_rate",
-                                       "out_of_range_rate",
-                                       "invalid_rate",
-                                       "new_category_rate",
-                                       "mean",
-                                       "p10",
-                                       "p50",
-                                       "p90",
-                                       "low_confidence_rate"};
+  static const char* const kOrder[] = {
+      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
+      "wasserstein_normed", "mean_shift_sigmas", "chi2_statistic", "chi2_pvalue", "missing_rate",
+      "out_of_range_rate", "invalid_rate", "new_category_rate", "mean", "p10", "p50", "p90",
+      "low_confidence_rate",
+      // dataset
+      "drifted_feature_share", "drifted_features", "tested_features",
+      // performance
+      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
+      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
+      "mean_error", "label_coverage", "labelled_rows", "label_delay_mean", "label_delay_p50",
+      "label_delay_p90", "label_delay_max", "accuracy_drop", "precision_drop", "recall_drop",
+      "f1_drop", "roc_auc_drop", "log_loss_increase", "mae_increase", "rmse_increase",
+      "mape_increase",
+      // system
+      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
+      "throughput_per_minute", "volume_change",
+      // challenger (after the prediction_<statistic> divergence, ranked first below)
+      "paired_rows", "agreement_rate", "champion_confidence_mean", "challenger_confidence_mean",
+      "confidence_difference", "champion_performance", "challenger_performance",
+      "performance_difference", "performance_statistic", "performance_pvalue",
+      "champion_labelled_rows", "challenger_labelled_rows", "challenger_better",
+      "challenger_worse"};
+  // The challenger's prediction divergence: prediction_<statistic>, in the statistics' order.
+  constexpr std::string_view kPrefix = "prediction_";
+  if (name.starts_with(kPrefix)) {
+    return -1000 + statistic_rank(name.substr(kPrefix.size()));
+  }
   for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
     if (name == kOrder[i]) return i;
   return static_cast<int>(std::size(kOrder));
@@ -188,6 +215,22 @@ FeatureResult feature_of(const Json& j, bool with_name) {
   }
   f.statistics.distribution_defined =
       f.statistics.reference_count > 0 && f.statistics.current_count > 0;
+  if (j.contains("thresholds")) {
+    const Json& th = member(j, "thresholds");
+    if (!th.is_object()) bad("\"thresholds\" is not an object");
+    for (const auto& [name, t] : th.items()) {
+      AppliedThreshold a;
+      a.statistic = name;
+      a.value = number(member(t, "value"), "value");
+      a.mean = number(member(t, "mean"), "mean");
+      a.stddev = number(member(t, "stddev"), "stddev");
+      a.chunks = count(t, "chunks");
+      f.thresholds.push_back(std::move(a));
+    }
+    std::stable_sort(f.thresholds.begin(), f.thresholds.end(), [](const auto& a, const auto& b) {
+      return statistic_rank(a.statistic) < statistic_rank(b.statistic);
+    });
+  }
   if (j.contains("top_contributors")) {
     const Json& top = member(j, "top_contributors");
     if (!top.is_array()) bad("\"top_contributors\" is not an array");
@@ -198,6 +241,224 @@ FeatureResult feature_of(const Json& j, bool with_name) {
     }
   }
   return f;
+}
+
+Json dataset_json(const DatasetResult& d) {
+  Json j = Json::object();
+  j["drifted_features"] = d.drifted;
+  j["tested_features"] = d.tested;
+  j["share"] = d.tested > 0 ? Json(static_cast<double>(d.drifted) / static_cast<double>(d.tested))
+                            : Json(nullptr);
+  j["correction"] = to_string(d.correction);
+  j["alpha"] = d.alpha;
+  Json names = Json::array();
+  for (const auto& n : d.drifted_features) names.push_back(n);
+  j["drifted"] = std::move(names);
+  j["statistics"] = statistics_json(d.statistics);
+  j["breaches"] = breaches_json(d.breaches);
+  return j;
+}
+
+std::vector<std::string> strings_of(const Json& j, const char* key) {
+  const Json& a = member(j, key);
+  if (!a.is_array()) bad(std::string("\"") + key + "\" is not an array");
+  std::vector<std::string> out;
+  for (const auto& x : a) {
+    if (!x.is_string()) bad(std::string("an element of \"") + key + "\" is not a string");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+double number_of(const Json& j, const char* key) { return number(member(j, key), key); }
+
+DatasetResult dataset_of(const Json& j) {
+  DatasetResult d;
+  d.drifted = count(j, "drifted_features");
+  d.tested = count(j, "tested_features");
+  const auto c = parse_p_value_correction(text(j, "correction"));
+  if (!c) bad("unknown correction");
+  d.correction = *c;
+  d.alpha = number_of(j, "alpha");
+  d.drifted_features = strings_of(j, "drifted");
+  d.statistics = statistics_of(member(j, "statistics"));
+  d.breaches = breaches_of(j);
+  return d;
+}
+
+Json performance_json(const PerformanceResult& p) {
+  Json j = Json::object();
+  j["task"] = p.task;
+  j["status"] = to_string(p.status);
+  j["rows"] = p.rows;
+  j["labelled_rows"] = p.labelled;
+  j["unlabelled_rows"] = p.unlabelled;
+  j["skipped_rows"] = p.skipped;
+  const auto coverage = value_of(p.statistics, "label_coverage");
+  j["label_coverage"] = coverage ? Json(*coverage) : Json(nullptr);
+  Json delay = Json::object();
+  for (const char* q : {"mean", "p50", "p90", "max"}) {
+    if (auto v = value_of(p.statistics, std::string("label_delay_") + q)) delay[q] = *v;
+  }
+  j["label_delay_seconds"] = delay.empty() ? Json(nullptr) : std::move(delay);
+  j["statistics"] = statistics_json(p.statistics);
+  Json ref = Json::object();
+  ref["rows"] = p.reference_rows;
+  ref["labelled_rows"] = p.reference_labelled;
+  ref["statistics"] = statistics_json(p.reference);
+  j["reference"] = std::move(ref);
+  j["changes"] = statistics_json(p.changes);
+  j["breaches"] = breaches_json(p.breaches);
+  return j;
+}
+
+PerformanceResult performance_of(const Json& j) {
+  PerformanceResult p;
+  p.task = text(j, "task");
+  if (p.task != "binary" && p.task != "multiclass" && p.task != "regression") bad("unknown task");
+  p.status = status_of(j);
+  p.rows = count(j, "rows");
+  p.labelled = count(j, "labelled_rows");
+  p.unlabelled = count(j, "unlabelled_rows");
+  p.skipped = count(j, "skipped_rows");
+  p.statistics = statistics_of(member(j, "statistics"));
+  const Json& ref = member(j, "reference");
+  p.reference_rows = count(ref, "rows");
+  p.reference_labelled = count(ref, "labelled_rows");
+  p.reference = statistics_of(member(ref, "statistics"));
+  p.changes = statistics_of(member(j, "changes"));
+  p.breaches = breaches_of(j);
+  return p;
+}
+
+Json system_json(const SystemResult& r) {
+  Json j = Json::object();
+  j["latency_rows"] = r.latencies;
+  j["requests"] = r.requests;
+  j["errors"] = r.errors;
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+SystemResult system_of(const Json& j) {
+  SystemResult r;
+  r.latencies = count(j, "latency_rows");
+  r.requests = count(j, "requests");
+  r.errors = count(j, "errors");
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
+}
+
+Json confidence_json(const ConfidenceResult& r) {
+  Json c = statistics_json(r.statistics.values);
+  c["rows"] = r.statistics.count;
+  c["breaches"] = breaches_json(r.breaches);
+  return c;
+}
+
+ConfidenceResult confidence_of(const Json& confidence) {
+  if (!confidence.is_object()) bad("\"confidence\" is not an object");
+  ConfidenceResult c;
+  for (const auto& [k, v] : confidence.items()) {
+    if (k == "breaches" || k == "rows") continue;
+    c.statistics.values.emplace_back(k, number(v, k));
+  }
+  canonical_order(c.statistics.values);
+  if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
+  c.breaches = breaches_of(confidence);
+  return c;
+}
+
+Json segment_json(const SegmentResult& s) {
+  Json j = Json::object();
+  j["segment"] = s.segment;
+  j["status"] = to_string(s.status);
+  j["current_rows"] = s.current_rows;
+  j["reference_rows"] = s.reference_rows;
+  Json features = Json::array();
+  for (const auto& f : s.features) features.push_back(feature_json(f, true));
+  j["features"] = std::move(features);
+  j["prediction"] = s.prediction ? feature_json(*s.prediction, false) : Json(nullptr);
+  j["confidence"] = s.confidence ? confidence_json(*s.confidence) : Json(nullptr);
+  return j;
+}
+
+SegmentResult segment_of(const Json& j) {
+  if (!j.is_object()) bad("a segment is not an object");
+  SegmentResult s;
+  s.segment = text(j, "segment");
+  s.status = status_of(j);
+  s.current_rows = count(j, "current_rows");
+  s.reference_rows = count(j, "reference_rows");
+  const Json& features = member(j, "features");
+  if (!features.is_array()) bad("\"features\" of a segment is not an array");
+  for (const auto& f : features) s.features.push_back(feature_of(f, true));
+  const Json& prediction = member(j, "prediction");
+  if (!prediction.is_null()) s.prediction = feature_of(prediction, false);
+  const Json& confidence = member(j, "confidence");
+  if (!confidence.is_null()) s.confidence = confidence_of(confidence);
+  return s;
+}
+
+Json arm_json(const ChallengerArm& a) {
+  Json j = Json::object();
+  j["rows"] = a.rows;
+  j["predictions"] = a.predictions;
+  j["labelled_rows"] = a.labelled;
+  j["performance"] = statistics_json(a.performance);
+  return j;
+}
+
+ChallengerArm arm_of(const Json& j) {
+  ChallengerArm a;
+  a.rows = count(j, "rows");
+  a.predictions = count(j, "predictions");
+  a.labelled = count(j, "labelled_rows");
+  a.performance = statistics_of(member(j, "performance"));
+  return a;
+}
+
+Json challenger_json(const ChallengerResult& r) {
+  Json j = Json::object();
+  j["status"] = to_string(r.status);
+  j["verdict"] = r.verdict;
+  j["significantly_better"] = r.verdict == "better";
+  j["metric"] = r.metric.empty() ? Json(nullptr) : Json(r.metric);
+  j["test"] = r.test.empty() ? Json(nullptr) : Json(r.test);
+  j["paired"] = r.paired;
+  j["alpha"] = r.alpha;
+  j["min_rows"] = r.min_rows;
+  j["champion"] = arm_json(r.champion);
+  j["challenger"] = arm_json(r.challenger);
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+ChallengerResult challenger_of(const Json& j) {
+  ChallengerResult r;
+  r.status = status_of(j);
+  r.verdict = text(j, "verdict");
+  if (r.verdict != "better" && r.verdict != "worse" && r.verdict != "no_difference" &&
+      r.verdict != "unknown") {
+    bad("unknown verdict");
+  }
+  const Json& metric = member(j, "metric");
+  if (!metric.is_null()) r.metric = text(j, "metric");
+  const Json& test = member(j, "test");
+  if (!test.is_null()) r.test = text(j, "test");
+  const Json& paired = member(j, "paired");
+  if (!paired.is_boolean()) bad("\"paired\" is not a boolean");
+  r.paired = paired.get<bool>();
+  r.alpha = number(member(j, "alpha"), "alpha");
+  r.min_rows = count(j, "min_rows");
+  r.champion = arm_of(member(j, "champion"));
+  r.challenger = arm_of(member(j, "challenger"));
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
 }
 
 }  // namespace
@@ -213,14 +474,18 @@ std::string to_json(const Evaluation& e) {
   for (const auto& f : e.features) features.push_back(feature_json(f, true));
   j["features"] = std::move(features);
   j["prediction"] = e.prediction ? feature_json(*e.prediction, false) : Json(nullptr);
-  if (e.confidence) {
-    Json c = statistics_json(e.confidence->statistics.values);
-    c["rows"] = e.confidence->statistics.count;
-    c["breaches"] = breaches_json(e.confidence->breaches);
-    j["confidence"] = std::move(c);
-  } else {
-    j["confidence"] = nullptr;
+  j["confidence"] = e.confidence ? confidence_json(*e.confidence) : Json(nullptr);
+  // Sections of the extensions are present only for monitors that configure them.
+  if (e.dataset) j["dataset"] = dataset_json(*e.dataset);
+  if (e.performance) j["performance"] = performance_json(*e.performance);
+  if (e.system) j["system"] = system_json(*e.system);
+  if (!e.segment_column.empty()) {
+    j["segment_column"] = e.segment_column;
+    Json segments = Json::array();
+    for (const auto& s : e.segments) segments.push_back(segment_json(s));
+    j["segments"] = std::move(segments);
   }
+  if (e.challenger) j["challenger"] = challenger_json(*e.challenger);
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -243,18 +508,17 @@ Evaluation evaluation_from_json(std::string_view json) {
     const Json& prediction = member(j, "prediction");
     if (!prediction.is_null()) e.prediction = feature_of(prediction, false);
     const Json& confidence = member(j, "confidence");
-    if (!confidence.is_null()) {
-      if (!confidence.is_object()) bad("\"confidence\" is not an object");
-      ConfidenceResult c;
-      for (const auto& [k, v] : confidence.items()) {
-        if (k == "breaches" || k == "rows") continue;
-        c.statistics.values.emplace_back(k, number(v, k));
-      }
-      canonical_order(c.statistics.values);
-      if (confidence.contains("rows")) c.statistics.count = count(confidence, "rows");
-      c.breaches = breaches_of(confidence);
-      e.confidence = std::move(c);
+    if (!confidence.is_null()) e.confidence = confidence_of(confidence);
+    if (j.contains("dataset")) e.dataset = dataset_of(member(j, "dataset"));
+    if (j.contains("performance")) e.performance = performance_of(member(j, "performance"));
+    if (j.contains("system")) e.system = system_of(member(j, "system"));
+    if (j.contains("segment_column")) {
+      e.segment_column = text(j, "segment_column");
+      const Json& segments = member(j, "segments");
+      if (!segments.is_array()) bad("\"segments\" is not an array");
+      for (const auto& s : segments) e.segments.push_back(segment_of(s));
     }
+    if (j.contains("challenger")) e.challenger = challenger_of(member(j, "challenger"));
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

@@ -220,6 +220,53 @@ std::optional<ProportionComparison> two_proportion_test(std::uint64_t champion_s
   return c;
 }
 
+std::optional<MeanComparison> welch_t_test(std::span<const double> champion,
+                                           std::span<const double> challenger) {
+  auto finite = [](std::span<const double> x) {
+    std::vector<double> out;
+    out.reserve(x.size());
+    for (double v : x) {
+      if (std::isfinite(v)) out.push_back(v);
+    }
+    return out;
+  };
+  const std::vector<double> a = finite(champion), b = finite(challenger);
+  if (a.size() < 2 || b.size() < 2) return std::nullopt;
+  auto mean_of = [](const std::vector<double>& x) {
+    return detail::pairwise_sum(0, x.size(), [&](std::size_t i) { return x[i]; }) /
+           static_cast<double>(x.size());
+  };
+  MeanComparison c;
+  c.champion_rows = a.size();
+  c.challenger_rows = b.size();
+  c.champion_mean = mean_of(a);
+  c.challenger_mean = mean_of(b);
+  c.difference = c.challenger_mean - c.champion_mean;
+  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+  const double va = sample_variance(a, c.champion_mean) / na;
+  const double vb = sample_variance(b, c.challenger_mean) / nb;
+  c.standard_error = std::sqrt(va + vb);
+  if (c.standard_error > 0 && std::isfinite(c.standard_error)) {
+    const double t = c.difference / c.standard_error;
+    const double df = (va + vb) * (va + vb) / (va * va / (na - 1) + vb * vb / (nb - 1));
+    if (std::isfinite(t) && std::isfinite(df) && df > 0) {
+      c.statistic = t;
+      c.degrees_of_freedom = df;
+      c.p_value = students_t_two_sided_p(t, df);
+    } else {
+      c.p_value = std::isfinite(t) ? normal_two_sided_p(t) : 0.0;
+      if (std::isfinite(t)) c.statistic = t;
+    }
+  } else if (c.difference == 0) {
+    c.standard_error = 0;
+    c.statistic = 0.0;
+    c.p_value = 1;
+  } else {
+    c.p_value = 0;  // a difference without any sampling variance
+  }
+  return c;
+}
+
 std::string_view to_string(Verdict v) {
   switch (v) {
     case Verdict::challenger_better:

@@ -4,14 +4,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <map>
-#include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace driftd::metrics {
@@ -33,7 +33,8 @@ struct Series {
   std::map<std::vector<std::string>, T*> items;
 
   template <typename... Args>
-  T& get(const std::vector<std::string>& names, const std::vector<std::string>& values, Args&&... args) {
+  T& get(const std::vector<std::string>& names, const std::vector<std::string>& values,
+         Args&&... args) {
     auto it = items.find(values);
     if (it != items.end()) return *it->second;
     Labels labels;
@@ -86,7 +87,11 @@ ProcessStats read_process_stats() {
     std::string x;
     while (s >> x) f.push_back(x);
     // f[0] is field 3 (state); utime=14, stime=15, num_threads=20, starttime=22, vsize=23, rss=24
-    auto field = [&](int n) { return static_cast<std::size_t>(n - 3) < f.size() ? std::stod(f[static_cast<std::size_t>(n - 3)]) : 0.0; };
+    auto field = [&](int n) {
+      return static_cast<std::size_t>(n - 3) < f.size()
+                 ? std::stod(f[static_cast<std::size_t>(n - 3)])
+                 : 0.0;
+    };
     p.cpu_seconds = (field(14) + field(15)) / ticks;
     p.threads = field(20);
     double boot = read_first_number("/proc/stat", "btime ");
@@ -110,12 +115,15 @@ struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   // The per-feature statistics (monitors x features x statistics series: tens of thousands) change
   // only when an evaluation finishes; their text is rendered then, not at every scrape.
-  std::shared_ptr<prometheus::Registry> statistics_registry = std::make_shared<prometheus::Registry>();
+  std::shared_ptr<prometheus::Registry> statistics_registry =
+      std::make_shared<prometheus::Registry>();
   std::string statistics_text;
   bool statistics_dirty = true;
-  Series<Gauge> feature_stat, confidence, status, window_rows, last_eval, alerts_firing, queue_depth,
-      next_run, build_info, database_up, frozen_cache;
-  Series<Counter> evaluations, notifications, skipped, http_requests;
+  Series<Gauge> segment_stat, segment_rows;  // bounded by the monitors' segment.max
+  Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat,
+      challenger_stat, status, window_rows, last_eval, alerts_firing, queue_depth, next_run,
+      build_info, database_up, frozen_cache;
+  Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
   Series<Counter> process_cpu;
@@ -124,50 +132,146 @@ struct Metrics::Impl {
   bool restricted = false;  // after retain_monitors(): only those monitors get series
   // A late update for a monitor a reload removed (an evaluation still finishing) must not bring
   // its series back.
-  bool unknown(const std::string& monitor) const { return restricted && monitors.count(monitor) == 0; }
+  bool unknown(const std::string& monitor) const {
+    return restricted && monitors.count(monitor) == 0;
+  }
 };
 
 Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
   auto& r = *impl_->registry;
   auto& m = *impl_;
-  m.feature_stat.family = &prometheus::BuildGauge().Name("driftd_feature_statistic")
-      .Help("Latest value of a drift or data-quality statistic of a feature (the prediction is __prediction__).").Register(*m.statistics_registry);
-  m.confidence.family = &prometheus::BuildGauge().Name("driftd_confidence")
-      .Help("Latest confidence statistics of a monitor's predictions.").Register(*m.statistics_registry);
-  m.status.family = &prometheus::BuildGauge().Name("driftd_monitor_status")
-      .Help("1 for the monitor's current status (ok, drift, insufficient_data, error), 0 for the others.").Register(r);
-  m.window_rows.family = &prometheus::BuildGauge().Name("driftd_window_rows")
-      .Help("Rows in the current and reference windows of the latest evaluation.").Register(r);
-  m.last_eval.family = &prometheus::BuildGauge().Name("driftd_last_evaluation_timestamp_seconds")
-      .Help("Unix time of the latest evaluation's instant.").Register(r);
-  m.alerts_firing.family = &prometheus::BuildGauge().Name("driftd_alerts_firing")
-      .Help("Alerts of the monitor currently firing.").Register(r);
-  m.queue_depth.family = &prometheus::BuildGauge().Name("driftd_notification_queue_depth")
-      .Help("Notifications waiting for delivery to the sink.").Register(r);
-  m.next_run.family = &prometheus::BuildGauge().Name("driftd_next_evaluation_timestamp_seconds")
-      .Help("Unix time of the monitor's next scheduled evaluation.").Register(r);
-  m.build_info.family = &prometheus::BuildGauge().Name("driftd_build_info")
-      .Help("Always 1; the version label says which driftd runs.").Register(r);
-  m.database_up.family = &prometheus::BuildGauge().Name("driftd_database_up")
-      .Help("1 when the database answered the latest check, else 0.").Register(r);
-  m.frozen_cache.family = &prometheus::BuildGauge().Name("driftd_frozen_reference_cache_bytes")
-      .Help("Memory held by frozen references kept for reuse.").Register(r);
-  m.evaluations.family = &prometheus::BuildCounter().Name("driftd_evaluations_total")
-      .Help("Evaluations by result (ok, drift, insufficient_data, error).").Register(r);
-  m.notifications.family = &prometheus::BuildCounter().Name("driftd_notifications_total")
-      .Help("Notification delivery attempts by outcome (delivered, retried, failed, dropped).").Register(r);
-  m.skipped.family = &prometheus::BuildCounter().Name("driftd_scheduler_skipped_total")
-      .Help("Scheduled evaluations skipped because the previous one of the monitor was still running.").Register(r);
-  m.http_requests.family = &prometheus::BuildCounter().Name("driftd_http_requests_total")
-      .Help("HTTP requests served, by handler and status code.").Register(r);
-  m.duration.family = &prometheus::BuildHistogram().Name("driftd_evaluation_duration_seconds")
-      .Help("Time to evaluate a monitor: reading both windows and computing every statistic.").Register(r);
-  m.http_duration.family = &prometheus::BuildHistogram().Name("driftd_http_request_duration_seconds")
-      .Help("Time to answer HTTP requests, by handler.").Register(r);
-  m.process.family = &prometheus::BuildGauge().Name("process_resident_memory_bytes")
-      .Help("Resident memory size in bytes.").Register(r);
-  m.process_cpu.family = &prometheus::BuildCounter().Name("process_cpu_seconds_total")
-      .Help("Total user and system CPU time spent in seconds.").Register(r);
+  m.feature_stat.family = &prometheus::BuildGauge()
+                               .Name("driftd_feature_statistic")
+                               .Help(
+                                   "Latest value of a drift or data-quality statistic of a feature "
+                                   "(the prediction is __prediction__).")
+                               .Register(*m.statistics_registry);
+  m.confidence.family = &prometheus::BuildGauge()
+                             .Name("driftd_confidence")
+                             .Help("Latest confidence statistics of a monitor's predictions.")
+                             .Register(*m.statistics_registry);
+  m.dataset_stat.family = &prometheus::BuildGauge()
+                               .Name("driftd_dataset_statistic")
+                               .Help(
+                                   "Latest dataset-level drift statistics of a monitor "
+                                   "(drifted_feature_share, drifted_features, tested_features).")
+                               .Register(*m.statistics_registry);
+  m.performance_stat.family = &prometheus::BuildGauge()
+                                   .Name("driftd_performance_statistic")
+                                   .Help(
+                                       "Latest realised performance of a monitor's labelled "
+                                       "predictions (metrics, label coverage and delay, changes "
+                                       "against the reference; reference_* for the reference's).")
+                                   .Register(*m.statistics_registry);
+  m.system_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_system_statistic")
+           .Help(
+               "Latest system health of a monitor's service: latency_* (milliseconds), error_rate, "
+               "throughput_per_minute, volume_change.")
+           .Register(*m.statistics_registry);
+  m.segment_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_segment_statistic")
+           .Help(
+               "Latest drift statistic of a feature (__prediction__, __confidence__) within one "
+               "segment of a monitor: the largest segment.max values of its segment column, the "
+               "rest as __other__.")
+           .Register(*m.statistics_registry);
+  m.segment_rows.family = &prometheus::BuildGauge()
+                               .Name("driftd_segment_rows")
+                               .Help(
+                                   "Rows of one segment of a monitor in the latest evaluation's "
+                                   "current or reference window (after sampling).")
+                               .Register(*m.statistics_registry);
+  m.challenger_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_challenger_statistic")
+           .Help(
+               "Latest champion / challenger comparison of a monitor's two model versions "
+               "(prediction_* divergence, agreement_rate, confidence_difference, "
+               "performance_difference, performance_pvalue, challenger_better, challenger_worse).")
+           .Register(*m.statistics_registry);
+  m.status.family = &prometheus::BuildGauge()
+                         .Name("driftd_monitor_status")
+                         .Help(
+                             "1 for the monitor's current status (ok, drift, insufficient_data, "
+                             "error), 0 for the others.")
+                         .Register(r);
+  m.window_rows.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_window_rows")
+           .Help("Rows in the current and reference windows of the latest evaluation.")
+           .Register(r);
+  m.last_eval.family = &prometheus::BuildGauge()
+                            .Name("driftd_last_evaluation_timestamp_seconds")
+                            .Help("Unix time of the latest evaluation's instant.")
+                            .Register(r);
+  m.alerts_firing.family = &prometheus::BuildGauge()
+                                .Name("driftd_alerts_firing")
+                                .Help("Alerts of the monitor currently firing.")
+                                .Register(r);
+  m.queue_depth.family = &prometheus::BuildGauge()
+                              .Name("driftd_notification_queue_depth")
+                              .Help("Notifications waiting for delivery to the sink.")
+                              .Register(r);
+  m.next_run.family = &prometheus::BuildGauge()
+                           .Name("driftd_next_evaluation_timestamp_seconds")
+                           .Help("Unix time of the monitor's next scheduled evaluation.")
+                           .Register(r);
+  m.build_info.family = &prometheus::BuildGauge()
+                             .Name("driftd_build_info")
+                             .Help("Always 1; the version label says which driftd runs.")
+                             .Register(r);
+  m.database_up.family = &prometheus::BuildGauge()
+                              .Name("driftd_database_up")
+                              .Help("1 when the database answered the latest check, else 0.")
+                              .Register(r);
+  m.frozen_cache.family = &prometheus::BuildGauge()
+                               .Name("driftd_frozen_reference_cache_bytes")
+                               .Help("Memory held by frozen references kept for reuse.")
+                               .Register(r);
+  m.evaluations.family = &prometheus::BuildCounter()
+                              .Name("driftd_evaluations_total")
+                              .Help("Evaluations by result (ok, drift, insufficient_data, error).")
+                              .Register(r);
+  m.notifications.family =
+      &prometheus::BuildCounter()
+           .Name("driftd_notifications_total")
+           .Help("Notification delivery attempts by outcome (delivered, retried, failed, dropped).")
+           .Register(r);
+  m.skipped.family = &prometheus::BuildCounter()
+                          .Name("driftd_scheduler_skipped_total")
+                          .Help(
+                              "Scheduled evaluations skipped because the previous one of the "
+                              "monitor was still running.")
+                          .Register(r);
+  m.reevaluations.family =
+      &prometheus::BuildCounter()
+           .Name("driftd_reevaluations_total")
+           .Help("Past instants evaluated again because their labels arrived (labels look-back).")
+           .Register(r);
+  m.http_requests.family = &prometheus::BuildCounter()
+                                .Name("driftd_http_requests_total")
+                                .Help("HTTP requests served, by handler and status code.")
+                                .Register(r);
+  m.duration.family =
+      &prometheus::BuildHistogram()
+           .Name("driftd_evaluation_duration_seconds")
+           .Help("Time to evaluate a monitor: reading both windows and computing every statistic.")
+           .Register(r);
+  m.http_duration.family = &prometheus::BuildHistogram()
+                                .Name("driftd_http_request_duration_seconds")
+                                .Help("Time to answer HTTP requests, by handler.")
+                                .Register(r);
+  m.process.family = &prometheus::BuildGauge()
+                          .Name("process_resident_memory_bytes")
+                          .Help("Resident memory size in bytes.")
+                          .Register(r);
+  m.process_cpu.family = &prometheus::BuildCounter()
+                              .Name("process_cpu_seconds_total")
+                              .Help("Total user and system CPU time spent in seconds.")
+                              .Register(r);
   m.build_info.get({"version"}, {version}).Set(1);
   m.database_up.get({}, {}).Set(0);
   m.frozen_cache.get({}, {}).Set(0);
@@ -182,15 +286,19 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   if (m.unknown(mon)) return;
   std::string status(drift::to_string(e.status));
   m.evaluations.get({"monitor", "result"}, {mon, status}).Increment();
-  static const Histogram::BucketBoundaries kBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+  static const Histogram::BucketBoundaries kBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                       2.5,  5,     10,   30,  60,   120, 300};
   m.duration.get({"monitor"}, {mon}, kBuckets).Observe(duration_seconds);
-  for (const char* s : kStatuses) m.status.get({"monitor", "status"}, {mon, s}).Set(status == s ? 1 : 0);
+  for (const char* s : kStatuses)
+    m.status.get({"monitor", "status"}, {mon, s}).Set(status == s ? 1 : 0);
   m.last_eval.get({"monitor"}, {mon}).Set(to_unix_seconds(e.evaluated_at));
   if (e.status == drift::Status::error) return;  // keep the latest known values
   m.statistics_dirty = true;
 
-  m.window_rows.get({"monitor", "window"}, {mon, "current"}).Set(static_cast<double>(e.current_window.rows));
-  m.window_rows.get({"monitor", "window"}, {mon, "reference"}).Set(static_cast<double>(e.reference_window.rows));
+  m.window_rows.get({"monitor", "window"}, {mon, "current"})
+      .Set(static_cast<double>(e.current_window.rows));
+  m.window_rows.get({"monitor", "window"}, {mon, "reference"})
+      .Set(static_cast<double>(e.reference_window.rows));
   // The monitor's statistic series become exactly those of this evaluation.
   std::set<std::vector<std::string>> present;
   auto put = [&](const std::string& feature, const drift::FeatureStatistics& st) {
@@ -202,7 +310,8 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   };
   for (const auto& f : e.features) put(f.name, f.statistics);
   if (e.prediction) put(std::string(drift::kPredictionName), e.prediction->statistics);
-  m.feature_stat.remove_if_not([&](const std::vector<std::string>& k) { return k[0] != mon || present.count(k) > 0; });
+  m.feature_stat.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || present.count(k) > 0; });
   std::set<std::vector<std::string>> conf;
   if (e.confidence) {
     for (const auto& [name, value] : e.confidence->statistics.values) {
@@ -211,7 +320,58 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
       conf.insert(std::move(key));
     }
   }
-  m.confidence.remove_if_not([&](const std::vector<std::string>& k) { return k[0] != mon || conf.count(k) > 0; });
+  m.confidence.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || conf.count(k) > 0; });
+  // Monitor-level statistic families: exactly the statistics of this evaluation.
+  auto put_named = [&](Series<Gauge>& series, const drift::NamedValues* values) {
+    std::set<std::vector<std::string>> keys;
+    if (values != nullptr) {
+      for (const auto& [name, value] : *values) {
+        std::vector<std::string> key{mon, name};
+        series.get({"monitor", "statistic"}, key).Set(value);
+        keys.insert(std::move(key));
+      }
+    }
+    series.remove_if_not(
+        [&](const std::vector<std::string>& k) { return k[0] != mon || keys.count(k) > 0; });
+  };
+  put_named(m.dataset_stat, e.dataset ? &e.dataset->statistics : nullptr);
+  drift::NamedValues performance;
+  if (e.performance) {
+    performance = e.performance->alertable();
+    for (const auto& [name, value] : e.performance->reference)
+      performance.emplace_back("reference_" + name, value);
+  }
+  put_named(m.performance_stat, e.performance ? &performance : nullptr);
+  put_named(m.system_stat, e.system ? &e.system->statistics : nullptr);
+  // Segments: exactly those of this evaluation, so a value that left the top segment.max loses
+  // its series and the family stays bounded.
+  std::set<std::vector<std::string>> seg_keys, seg_rows;
+  for (const auto& sg : e.segments) {
+    auto put_segment = [&](const std::string& feature, const drift::NamedValues& values) {
+      for (const auto& [name, value] : values) {
+        std::vector<std::string> key{mon, sg.segment, feature, name};
+        m.segment_stat.get({"monitor", "segment", "feature", "statistic"}, key).Set(value);
+        seg_keys.insert(std::move(key));
+      }
+    };
+    for (const auto& f : sg.features) put_segment(f.name, f.statistics.values);
+    if (sg.prediction)
+      put_segment(std::string(drift::kPredictionName), sg.prediction->statistics.values);
+    if (sg.confidence) put_segment("__confidence__", sg.confidence->statistics.values);
+    for (const auto& [window, rows] :
+         {std::pair<const char*, std::uint64_t>{"current", sg.current_rows},
+          {"reference", sg.reference_rows}}) {
+      std::vector<std::string> key{mon, sg.segment, window};
+      m.segment_rows.get({"monitor", "segment", "window"}, key).Set(static_cast<double>(rows));
+      seg_rows.insert(std::move(key));
+    }
+  }
+  m.segment_stat.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || seg_keys.count(k) > 0; });
+  m.segment_rows.remove_if_not(
+      [&](const std::vector<std::string>& k) { return k[0] != mon || seg_rows.count(k) > 0; });
+  put_named(m.challenger_stat, e.challenger ? &e.challenger->statistics : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {
@@ -221,6 +381,12 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.statistics_dirty = true;
   m.feature_stat.remove_if_not(keep);
   m.confidence.remove_if_not(keep);
+  m.dataset_stat.remove_if_not(keep);
+  m.performance_stat.remove_if_not(keep);
+  m.system_stat.remove_if_not(keep);
+  m.segment_stat.remove_if_not(keep);
+  m.segment_rows.remove_if_not(keep);
+  m.challenger_stat.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);
@@ -228,6 +394,7 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.next_run.remove_if_not(keep);
   m.evaluations.remove_if_not(keep);
   m.skipped.remove_if_not(keep);
+  m.reevaluations.remove_if_not(keep);
   m.duration.remove_if_not(keep);
   m.monitors = monitors;
   m.restricted = true;
@@ -268,6 +435,11 @@ void Metrics::count_skipped_tick(const std::string& monitor) {
   impl_->skipped.get({"monitor"}, {monitor}).Increment();
 }
 
+void Metrics::count_reevaluation(const std::string& monitor) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->reevaluations.get({"monitor"}, {monitor}).Increment();
+}
+
 void Metrics::set_next_run(const std::string& monitor, double unix_seconds) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->unknown(monitor)) return;
@@ -282,7 +454,8 @@ void Metrics::set_database_up(bool up) {
 void Metrics::count_http_request(const std::string& handler, int status, double seconds) {
   std::lock_guard lock(impl_->mutex);
   impl_->http_requests.get({"handler", "code"}, {handler, std::to_string(status)}).Increment();
-  static const Histogram::BucketBoundaries kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+  static const Histogram::BucketBoundaries kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                       0.025,  0.05,  0.1,    0.25,  1};
   impl_->http_duration.get({"handler"}, {handler}, kBuckets).Observe(seconds);
 }
 
@@ -325,7 +498,8 @@ std::string Metrics::exposition() {
   gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", p.virtual_bytes);
   gauge("process_open_fds", "Number of open file descriptors.", p.open_fds);
   gauge("process_max_fds", "Maximum number of open file descriptors.", p.max_fds);
-  gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", p.start_time_seconds);
+  gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+        p.start_time_seconds);
   gauge("process_threads", "Number of OS threads in the process.", p.threads);
   return out.str();
 }

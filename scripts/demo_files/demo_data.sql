@@ -1,7 +1,13 @@
 -- Demo prediction log for scripts/demo: a fraud model logging ~20 predictions a minute from 8 days
 -- ago to 6 hours ahead (future rows come into the window as the clock moves). From 2 days ago the
 -- traffic changes: amounts grow, Brazil appears, `income` goes missing more often, the model gets
--- less confident. age, device, session_length and merchant_category do not change.
+-- less confident. device, session_length and merchant_category do not change; age neither, except
+-- on the web (device 'web', a tenth of the traffic), whose users get 15 years older: a drift the
+-- whole window barely shows and the device segments do. Labels (the true
+-- outcome) are known for the predictions older than 10 minutes; the model's fraud_score separates
+-- frauds less well in the drifted traffic, which the realised AUC shows. Since a day ago a challenger,
+-- v2.2.0, scores every request in shadow (same request_id): its score separates frauds better, and
+-- it predicts another class for about 5% of the requests.
 \set ON_ERROR_STOP on
 DROP TABLE IF EXISTS public.predictions;
 CREATE TABLE public.predictions (
@@ -9,20 +15,28 @@ CREATE TABLE public.predictions (
   ts            timestamptz NOT NULL,
   model         text NOT NULL,
   model_version text NOT NULL,
+  request_id    bigint NOT NULL,   -- the request; both versions score it in the shadow deployment
   amount        double precision,
   age           integer,
   country       text,
   device        text,
   features      jsonb,
   prediction    text,
-  confidence    double precision
+  confidence    double precision,
+  fraud_score   double precision,  -- the model's score of the fraud class
+  label         text,              -- the true outcome, known 10 minutes after the prediction
+  labelled_at   timestamptz,       -- when it became known
+  latency_ms    double precision,  -- time to answer the request
+  status        text               -- 'ok', or 'timeout' for the slowest requests
 );
 SELECT setseed(0.42);
 INSERT INTO public.predictions
-  (ts, model, model_version, amount, age, country, device, features, prediction, confidence)
-SELECT ts, 'fraud', 'v2.1.0',
+  (ts, model, model_version, request_id, amount, age, country, device, features, prediction,
+   confidence, fraud_score, label, labelled_at, latency_ms, status)
+SELECT ts, 'fraud', 'v2.1.0', extract(epoch FROM ts)::bigint,
        CASE WHEN drifted THEN exp(3.5 + 0.9 * z1) ELSE exp(3.0 + 0.8 * z1) END,
-       CASE WHEN u5 < 0.01 THEN NULL ELSE round(40 + 12 * z2)::int END,
+       CASE WHEN u5 < 0.01 THEN NULL
+            ELSE round(40 + 12 * z2 + CASE WHEN drifted AND u2 >= 0.90 THEN 15 ELSE 0 END)::int END,
        CASE WHEN drifted THEN
               CASE WHEN u1 < 0.35 THEN 'US' WHEN u1 < 0.55 THEN 'DE' WHEN u1 < 0.70 THEN 'FR'
                    WHEN u1 < 0.80 THEN 'IN' ELSE 'BR' END
@@ -37,9 +51,18 @@ SELECT ts, 'fraud', 'v2.1.0',
          'income', CASE WHEN u4 < (CASE WHEN drifted THEN 0.12 ELSE 0.01 END) THEN NULL
                         ELSE round((50000 + 15000 * z4)::numeric, 0) END)),
        CASE WHEN u6 < (CASE WHEN drifted THEN 0.08 ELSE 0.03 END) THEN 'fraud' ELSE 'legit' END,
-       CASE WHEN drifted THEN 0.2 + 0.8 * sqrt(u7) ELSE 0.55 + 0.45 * sqrt(u7) END
+       CASE WHEN drifted THEN 0.2 + 0.8 * sqrt(u7) ELSE 0.55 + 0.45 * sqrt(u7) END,
+       -- the score separates frauds from the rest less well once the traffic has drifted
+       CASE WHEN fraud THEN 1 - (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9
+            ELSE (CASE WHEN drifted THEN 0.8 ELSE 0.45 END) * u9 END,
+       CASE WHEN ts < now() - interval '10 minutes' THEN CASE WHEN fraud THEN 'fraud' ELSE 'legit' END END,
+       CASE WHEN ts < now() - interval '10 minutes' THEN ts + interval '10 minutes' END,
+       round((15 + 400 * u10 ^ 6)::numeric, 1),
+       CASE WHEN u10 > 0.997 THEN 'timeout' ELSE 'ok' END
 FROM (
   SELECT ts, ts > now() - interval '2 days' AS drifted,
+         random() < (CASE WHEN ts > now() - interval '2 days' THEN 0.05 ELSE 0.03 END) AS fraud,
+         random() AS u9, random() AS u10,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
          sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,
@@ -50,6 +73,20 @@ FROM (
                        date_trunc('minute', now()) + interval '6 hours',
                        interval '3 seconds') AS ts
 ) g;
+-- The challenger in shadow: the same requests, a better score where the outcome is known (the
+-- future rows, never labelled, keep the champion's score).
+INSERT INTO public.predictions
+  (ts, model, model_version, request_id, amount, age, country, device, features, prediction,
+   confidence, fraud_score, label, labelled_at, latency_ms, status)
+SELECT ts, model, 'v2.2.0', request_id, amount, age, country, device, features,
+       CASE WHEN random() < 0.05 THEN CASE WHEN prediction = 'fraud' THEN 'legit' ELSE 'fraud' END
+            ELSE prediction END,
+       confidence,
+       CASE WHEN label = 'fraud' THEN 1 - 0.55 * random() WHEN label = 'legit' THEN 0.55 * random()
+            ELSE fraud_score END,
+       label, labelled_at, latency_ms + 5, status
+FROM public.predictions
+WHERE model_version = 'v2.1.0' AND ts > now() - interval '1 day';
 CREATE INDEX predictions_ts ON public.predictions USING brin (ts);
 ANALYZE public.predictions;
 SELECT count(*) AS demo_rows, min(ts) AS first, max(ts) AS last FROM public.predictions;

@@ -246,6 +246,7 @@ struct WindowBuilder::Impl {
   std::uint64_t row_hash() const {
     std::uint64_t h = mix(seed ^ 0x243f6a8885a308d3ULL);
     for (std::size_t c = 0; c < requests.size(); ++c) {
+      if (!requests[c].hashed) continue;
       std::uint64_t v;
       if (requests[c].kind == drift::FeatureKind::numerical) {
         v = value_bits(row_num[c]);

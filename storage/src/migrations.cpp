@@ -111,6 +111,12 @@ CREATE TABLE {schema}.silences (
   created_at timestamptz NOT NULL
 );
 )sql"},
+    {3, "alerts per segment", R"sql(
+ALTER TABLE {schema}.alerts ADD COLUMN segment text NOT NULL DEFAULT '';
+ALTER TABLE {schema}.alerts DROP CONSTRAINT alerts_monitor_feature_statistic_key;
+ALTER TABLE {schema}.alerts ADD CONSTRAINT alerts_monitor_feature_statistic_segment_key
+  UNIQUE (monitor, feature, statistic, segment);
+)sql"},
 };
 
 }  // namespace

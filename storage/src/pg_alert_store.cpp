@@ -19,7 +19,7 @@ constexpr const char* kAlertColumns =
     " (extract(epoch from resolved_at) * 1000000)::int8,"
     " (extract(epoch from last_notified_at) * 1000000)::int8,"
     " (extract(epoch from last_evaluated_at) * 1000000)::int8,"
-    " top_contributors::text, message";
+    " top_contributors::text, message, segment";
 
 constexpr const char* kNotificationColumns =
     "id, sink, monitor, status, body, (extract(epoch from created_at) * 1000000)::int8, state, attempts,"
@@ -85,6 +85,7 @@ alerts::Alert alert_from(const pqxx::row& r) {
   a.last_evaluated_at = ts_of(r[14]).value_or(Timestamp{});
   a.top_contributors = contributors_from(r[15].as<std::string>());
   a.message = r[16].as<std::string>();
+  a.key.segment = r[17].as<std::string>();
   return a;
 }
 
@@ -138,7 +139,8 @@ std::vector<alerts::Alert> PgAlertStore::load_alerts(const std::string& monitor)
 }
 
 std::vector<alerts::Alert> PgAlertStore::all_alerts() {
-  std::string q = impl_->sql(std::string("SELECT ") + kAlertColumns + " FROM {schema}.alerts ORDER BY monitor, feature, statistic");
+  std::string q = impl_->sql(std::string("SELECT ") + kAlertColumns +
+                             " FROM {schema}.alerts ORDER BY monitor, feature, statistic, segment");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec(q); });
   std::vector<alerts::Alert> out;
   for (const auto& r : rows) out.push_back(alert_from(r));
@@ -147,17 +149,23 @@ std::vector<alerts::Alert> PgAlertStore::all_alerts() {
 
 void PgAlertStore::commit(std::vector<alerts::Alert>& changed, const std::vector<alerts::Notification>& queued) {
   std::string upsert = impl_->sql(
-      "INSERT INTO {schema}.alerts (monitor, feature, statistic, state, severity, value, threshold, below,"
-      " consecutive, started_at, fired_at, resolved_at, last_notified_at, last_evaluated_at, top_contributors,"
-      " message, updated_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12::timestamptz,"
-      " $13::timestamptz, $14::timestamptz, $15::jsonb, $16, now())"
-      " ON CONFLICT (monitor, feature, statistic) DO UPDATE SET state = EXCLUDED.state,"
+      "INSERT INTO {schema}.alerts (monitor, feature, statistic, state, severity, value, "
+      "threshold, below,"
+      " consecutive, started_at, fired_at, resolved_at, last_notified_at, last_evaluated_at, "
+      "top_contributors,"
+      " message, segment, updated_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, "
+      "$12::timestamptz,"
+      " $13::timestamptz, $14::timestamptz, $15::jsonb, $16, $17, now())"
+      " ON CONFLICT (monitor, feature, statistic, segment) DO UPDATE SET state = EXCLUDED.state,"
       " severity = EXCLUDED.severity, value = EXCLUDED.value, threshold = EXCLUDED.threshold,"
-      " below = EXCLUDED.below, consecutive = EXCLUDED.consecutive, started_at = EXCLUDED.started_at,"
+      " below = EXCLUDED.below, consecutive = EXCLUDED.consecutive, started_at = "
+      "EXCLUDED.started_at,"
       " fired_at = EXCLUDED.fired_at, resolved_at = EXCLUDED.resolved_at,"
-      " last_notified_at = EXCLUDED.last_notified_at, last_evaluated_at = EXCLUDED.last_evaluated_at,"
-      " top_contributors = EXCLUDED.top_contributors, message = EXCLUDED.message, updated_at = now()"
+      " last_notified_at = EXCLUDED.last_notified_at, last_evaluated_at = "
+      "EXCLUDED.last_evaluated_at,"
+      " top_contributors = EXCLUDED.top_contributors, message = EXCLUDED.message, updated_at = "
+      "now()"
       " RETURNING id");
   std::string insert = impl_->sql(
       "INSERT INTO {schema}.notifications (id, sink, monitor, status, body, created_at, state, attempts,"
@@ -168,10 +176,11 @@ void PgAlertStore::commit(std::vector<alerts::Alert>& changed, const std::vector
     for (const auto& a : changed) {
       OptText started(a.started_at), fired(a.fired_at), resolved(a.resolved_at), notified(a.last_notified_at);
       auto r = tx.exec_params1(upsert, a.key.monitor, a.key.feature, a.key.statistic,
-                               std::string(alerts::to_string(a.state)), std::string(config::to_string(a.severity)),
-                               a.value, a.threshold, a.below, a.consecutive, started.get(), fired.get(),
-                               resolved.get(), notified.get(), text(a.last_evaluated_at),
-                               contributors_json(a.top_contributors), a.message);
+                               std::string(alerts::to_string(a.state)),
+                               std::string(config::to_string(a.severity)), a.value, a.threshold,
+                               a.below, a.consecutive, started.get(), fired.get(), resolved.get(),
+                               notified.get(), text(a.last_evaluated_at),
+                               contributors_json(a.top_contributors), a.message, a.key.segment);
       out.push_back(r[0].as<long long>());
     }
     for (const auto& n : queued) {

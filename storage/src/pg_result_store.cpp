@@ -28,6 +28,17 @@ SELECT e.id, e.monitor, e.evaluated_at, '__confidence__', s.key, (s.value #>> '{
   CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'confidence') = 'object'
                                      THEN e.body->'confidence' ELSE '{}'::jsonb END) s
  WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number' AND s.key <> 'rows'
+UNION ALL
+SELECT e.id, e.monitor, e.evaluated_at, sec.feature, s.key, (s.value #>> '{}')::float8
+  FROM {schema}.evaluations e
+  CROSS JOIN (VALUES ('__dataset__', '{dataset,statistics}'::text[]),
+                     ('__performance__', '{performance,statistics}'::text[]),
+                     ('__performance__', '{performance,changes}'::text[]),
+                     ('__system__', '{system,statistics}'::text[]),
+                     ('__challenger__', '{challenger,statistics}'::text[])) sec (feature, path)
+  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body #> sec.path) = 'object'
+                                     THEN e.body #> sec.path ELSE '{}'::jsonb END) s
+ WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
 )sql";
 
 }  // namespace
@@ -89,6 +100,45 @@ std::vector<drift::Evaluation> PgResultStore::history(const std::string& monitor
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(drift::evaluation_from_json(row[0].c_str()));
   return out;
+}
+
+std::vector<Timestamp> PgResultStore::instants_missing_labels(const std::string& monitor,
+                                                              Timestamp from, Timestamp to,
+                                                              std::size_t limit) {
+  std::string schema = impl_->db.schema();
+  auto rows = impl_->db.transact([&](pqxx::work& tx) {
+    return tx.exec_params(
+        with_schema(
+            "SELECT (extract(epoch from evaluated_at) * 1000000)::int8 FROM {schema}.evaluations"
+            " WHERE monitor = $1 AND evaluated_at >= $2::timestamptz AND evaluated_at < "
+            "$3::timestamptz"
+            " AND status <> 'error'"
+            " AND (jsonb_typeof(body->'performance') IS DISTINCT FROM 'object'"
+            "      OR (coalesce((body->'performance'->>'rows')::bigint, 0) > 0"
+            "          AND coalesce((body->'performance'->>'label_coverage')::float8, 0) < 1))"
+            " ORDER BY created_at, evaluated_at LIMIT $4",
+            schema),
+        monitor, format_rfc3339(from), format_rfc3339(to), static_cast<long long>(limit));
+  });
+  std::vector<Timestamp> out;
+  for (const auto& r : rows) out.emplace_back(Duration(r[0].as<long long>()));
+  return out;
+}
+
+std::optional<drift::Evaluation> PgResultStore::latest_with_performance(const std::string& monitor,
+                                                                        Timestamp since) {
+  std::string schema = impl_->db.schema();
+  auto rows = impl_->db.transact([&](pqxx::work& tx) {
+    return tx.exec_params(
+        with_schema("SELECT body::text FROM {schema}.evaluations WHERE monitor = $1"
+                    " AND evaluated_at >= $2::timestamptz"
+                    " AND body->'performance'->>'status' IN ('ok', 'drift')"
+                    " ORDER BY evaluated_at DESC LIMIT 1",
+                    schema),
+        monitor, format_rfc3339(since));
+  });
+  if (rows.empty()) return std::nullopt;
+  return drift::evaluation_from_json(rows[0][0].c_str());
 }
 
 bool PgResultStore::has_frozen(const std::string& monitor, const std::string& fingerprint) {

@@ -115,19 +115,42 @@ struct PgWindowSource::Impl {
   Plan plan(PgConnection& conn, const drift::WindowRequest& req, std::stop_token stop) {
     Plan p;
     std::vector<ColumnInfo> cols = describe(conn, req.table, stop);
-    const std::string table = req.table;
-    auto missing = [&](const std::string& what, const std::string& col) {
-      p.problems.push_back(what + " \"" + col + "\" does not exist in table \"" + table + "\"");
+    std::vector<ColumnInfo> joined_cols;
+    if (req.join) {
+      try {
+        joined_cols = describe(conn, req.join->table, stop);
+      } catch (const SourceError& e) {
+        p.problems.push_back(std::string("labels: ") + e.what());
+        return p;
+      }
+    }
+    // The window's table is `m`, a joined table `l`: every column is qualified.
+    auto ident_of = [&](bool joined, const std::string& col) {
+      return std::string(joined ? "l." : "m.") + conn.quote_identifier(col);
+    };
+    auto missing = [&](const std::string& what, const std::string& col, bool joined = false) {
+      p.problems.push_back(what + " \"" + col + "\" does not exist in table \"" +
+                           (joined ? req.join->table : req.table) + "\"");
+    };
+    auto is_timestamp = [](const ColumnInfo& c) {
+      return c.type == "timestamp with time zone" || c.type == "timestamp without time zone";
     };
     std::vector<std::string> exprs;
     for (const auto& c : req.columns) {
-      const ColumnInfo* info = find(cols, c.column);
+      const ColumnInfo* info = find(c.joined ? joined_cols : cols, c.column);
       if (info == nullptr) {
-        missing(c.is_json() ? "json column" : "column", c.column);
+        missing(c.is_json() ? "json column" : "column", c.column, c.joined);
         continue;
       }
-      std::string ident = conn.quote_identifier(c.column);
-      if (c.is_json()) {
+      std::string ident = ident_of(c.joined, c.column);
+      if (c.epoch) {
+        if (!is_timestamp(*info)) {
+          p.problems.push_back("column \"" + c.column + "\" has type " + info->type +
+                               "; expected timestamptz or timestamp");
+          continue;
+        }
+        exprs.push_back("extract(epoch from " + ident + ")::float8");
+      } else if (c.is_json()) {
         if (info->type != "jsonb" && info->type != "json") {
           p.problems.push_back("column \"" + c.column + "\" has type " + info->type +
                                "; a json key needs a json or jsonb column");
@@ -157,6 +180,25 @@ struct PgWindowSource::Impl {
         exprs.push_back(ident + "::text");
       }
     }
+    std::string join_sql;
+    if (req.join) {
+      const ColumnInfo* key = find(joined_cols, req.join->key);
+      const ColumnInfo* pkey = find(cols, req.join->prediction_key);
+      if (key == nullptr) missing("label key column", req.join->key, true);
+      if (pkey == nullptr) missing("prediction key column", req.join->prediction_key);
+      if (key != nullptr && pkey != nullptr && key->type != pkey->type &&
+          key->category != pkey->category) {
+        p.problems.push_back("label key \"" + req.join->key + "\" has type " + key->type +
+                             ", prediction key \"" + req.join->prediction_key + "\" has type " +
+                             pkey->type + "; they cannot be compared");
+      }
+      if (key != nullptr && pkey != nullptr) {
+        TableName jt = split_table(req.join->table);
+        join_sql = " LEFT JOIN " + quoted_table(conn, jt) + " AS l ON " +
+                   ident_of(true, req.join->key) + " = " +
+                   ident_of(false, req.join->prediction_key);
+      }
+    }
     std::vector<std::string> conds;
     if (req.from || req.to) {
       const ColumnInfo* ts = find(cols, req.timestamp_column);
@@ -164,11 +206,11 @@ struct PgWindowSource::Impl {
         p.problems.push_back("no timestamp column given");
       } else if (ts == nullptr) {
         missing("timestamp column", req.timestamp_column);
-      } else if (ts->type != "timestamp with time zone" && ts->type != "timestamp without time zone") {
+      } else if (!is_timestamp(*ts)) {
         p.problems.push_back("timestamp column \"" + req.timestamp_column + "\" has type " +
                              ts->type + "; expected timestamptz or timestamp");
       } else {
-        std::string ident = conn.quote_identifier(req.timestamp_column);
+        std::string ident = ident_of(false, req.timestamp_column);
         p.timestamp_is_tz = ts->type == "timestamp with time zone";
         if (req.from) {
           conds.push_back(ident + " > CAST((SELECT current_setting('driftd.window_from')) AS " +
@@ -190,30 +232,37 @@ struct PgWindowSource::Impl {
         continue;
       }
       std::string name = "driftd.where_" + std::to_string(i++);
-      conds.push_back(conn.quote_identifier(col) + " = CAST((SELECT current_setting('" + name +
+      conds.push_back(ident_of(false, col) + " = CAST((SELECT current_setting('" + name +
                       "')) AS " + info->type + ")");
       p.settings.emplace_back(name, value);
     }
     // Said by `check` and before the COPY: "permission denied" from inside it names no column.
-    std::vector<std::string> unreadable;
-    auto note_unreadable = [&](const std::string& col) {
-      const ColumnInfo* info = find(cols, col);
+    std::vector<std::pair<std::string, bool>> unreadable;  // column, in the joined table
+    auto note_unreadable = [&](const std::string& col, bool joined = false) {
+      const ColumnInfo* info = find(joined ? joined_cols : cols, col);
+      std::pair<std::string, bool> key{col, joined};
       if (info != nullptr && !info->readable &&
-          std::find(unreadable.begin(), unreadable.end(), col) == unreadable.end())
-        unreadable.push_back(col);
+          std::find(unreadable.begin(), unreadable.end(), key) == unreadable.end())
+        unreadable.push_back(key);
     };
-    for (const auto& c : req.columns) note_unreadable(c.column);
+    for (const auto& c : req.columns) note_unreadable(c.column, c.joined);
     if (req.from || req.to) note_unreadable(req.timestamp_column);
     for (const auto& [col, value] : req.where) note_unreadable(col);
-    for (const auto& col : unreadable)
+    if (req.join) {
+      note_unreadable(req.join->key, true);
+      note_unreadable(req.join->prediction_key);
+    }
+    for (const auto& [col, joined] : unreadable) {
+      const std::string& table = joined ? req.join->table : req.table;
       p.problems.push_back("no SELECT privilege on column \"" + col + "\" of table \"" + table +
                            "\" for this database user (GRANT SELECT ON " + table + " TO ...)");
+    }
     if (exprs.empty() && p.problems.empty()) p.problems.push_back("nothing to read: no columns");
     if (!p.problems.empty()) return p;
     TableName t = split_table(req.table);
     std::string sql = "COPY (SELECT ";
     for (std::size_t k = 0; k < exprs.size(); ++k) sql += (k ? ", " : "") + exprs[k];
-    sql += " FROM " + quoted_table(conn, t);
+    sql += " FROM " + quoted_table(conn, t) + " AS m" + join_sql;
     for (std::size_t k = 0; k < conds.size(); ++k) sql += (k ? " AND " : " WHERE ") + conds[k];
     sql += ") TO STDOUT (FORMAT binary)";
     p.copy_sql = std::move(sql);

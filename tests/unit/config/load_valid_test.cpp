@@ -631,3 +631,26 @@ TEST_CASE("the complete example in docs/configuration.md is valid") {
     FAIL(e.what());
   }
 }
+
+TEST_CASE("the champion / challenger example in docs/configuration.md is valid") {
+  ScopedEnv env({});
+  const std::string doc = read_text(std::string(DRIFTD_SOURCE_DIR) + "/docs/configuration.md");
+  const auto at = doc.find("name = \"fraud-shadow\"");
+  REQUIRE(at != std::string::npos);
+  auto begin = doc.rfind("```toml\n", at);
+  REQUIRE(begin != std::string::npos);
+  begin += 8;
+  const auto end = doc.find("```", begin);
+  REQUIRE(end != std::string::npos);
+  const std::string text = "[database]\nurl = \"postgresql://driftd@localhost/app\"\n\n" +
+                           doc.substr(begin, end - begin);
+  try {
+    Config c = load_string(text, "configuration.md", &fake_getenv);
+    REQUIRE(c.monitors.size() == 1);
+    REQUIRE(c.monitors[0].challenger);
+    CHECK(c.monitors[0].challenger->key == "request_id");
+    CHECK(c.monitors[0].challenger->alpha == 0.01);
+  } catch (const ConfigError& e) {
+    FAIL(e.what());
+  }
+}

@@ -37,6 +37,8 @@ class FakeBackend final : public ApiBackend {
   bool ready = true;
   bool busy = false;
   bool db_down = false;
+  bool latest_failed = false;
+  std::optional<drift::ChallengerResult> challenger;  // added to the latest evaluation
   int runs = 0;
   std::vector<std::string> silences;
   std::vector<std::tuple<std::string, int>> observed;
@@ -49,7 +51,15 @@ class FakeBackend final : public ApiBackend {
   bool has_monitor(const std::string& n) override { return n == "fraud-v2" || n == "churn"; }
   std::optional<drift::Evaluation> latest(const std::string& n) override {
     if (n == "churn") return std::nullopt;
-    return evaluation(n, psi);
+    auto e = evaluation(n, psi);
+    e.challenger = challenger;
+    if (latest_failed) {
+      e = drift::Evaluation{};
+      e.monitor = n;
+      e.status = drift::Status::error;
+      e.error = "cannot read the table: connection refused";
+    }
+    return e;
   }
   std::vector<drift::Evaluation> history(const std::string& n, const drift::HistoryQuery& q) override {
     if (db_down) throw Unavailable("state database unavailable: connection refused");
@@ -289,4 +299,125 @@ TEST_CASE("bytes that are not UTF-8 in a request get a 400, not a 500") {
   r = s.client.Get("/api/v1/monitors/%C3%28/drift");
   REQUIRE(r);
   CHECK(r->status == 404);
+}
+
+TEST_CASE("retrain decision: realised performance beyond its threshold is a reason") {
+  auto latest = evaluation("m", 0.05);  // no drift
+  auto labelled = evaluation("m", 0.05);
+  labelled.evaluated_at = *parse_rfc3339("2026-11-20T12:00:00Z");
+  drift::PerformanceResult p;
+  p.task = "binary";
+  p.status = drift::Status::drift;
+  p.statistics = {{"roc_auc", 0.80}, {"accuracy", 0.70}};
+  p.changes = {{"roc_auc_drop", 0.05}};
+  labelled.performance = p;
+  const std::vector<drift::ThresholdSpec> thresholds = {
+      {"psi", false, 0.2}, {"roc_auc_drop", false, 0.02}, {"accuracy", true, 0.75}};
+  auto d = decide_retrain("m", latest, thresholds, {"psi"}, labelled);
+  CHECK(d.should_retrain);
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].feature == "__performance__");
+  CHECK(d.reasons[0].statistic == "roc_auc_drop");
+  CHECK(d.reasons[0].value == 0.05);
+  CHECK(d.reasons[0].threshold == 0.02);
+  CHECK(d.reasons[1].statistic == "accuracy");  // a `below` threshold
+  CHECK(d.evaluated_at == latest.evaluated_at);
+  const json j = json::parse(to_json(d));
+  CHECK(j["reasons"][0]["evaluated_at"] == "2026-11-20T12:00:00Z");
+  CHECK(j["reasons"][0]["feature"] == "__performance__");
+
+  // the latest evaluation lacking rows does not hide the performance reason ...
+  latest.status = drift::Status::insufficient_data;
+  CHECK(decide_retrain("m", latest, thresholds, {"psi"}, labelled).should_retrain);
+  // ... but performance on too few labels is no reason, nor is a change under the threshold
+  labelled.performance->status = drift::Status::insufficient_data;
+  CHECK_FALSE(decide_retrain("m", latest, thresholds, {"psi"}, labelled).should_retrain);
+  labelled.performance->status = drift::Status::ok;
+  latest.status = drift::Status::ok;
+  labelled.performance->changes = {{"roc_auc_drop", 0.01}};
+  labelled.performance->statistics = {{"accuracy", 0.9}};
+  d = decide_retrain("m", latest, thresholds, {"psi"}, labelled);
+  CHECK_FALSE(d.should_retrain);
+  CHECK(json::parse(to_json(d))["reasons"].empty());
+  // drift and performance together: both listed, drift first
+  d = decide_retrain("m", evaluation("m", 0.5), thresholds, {"psi"}, [&] {
+    auto x = labelled;
+    x.performance->changes = {{"roc_auc_drop", 0.03}};
+    return x;
+  }());
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].statistic == "psi");
+  CHECK_FALSE(d.reasons[0].evaluated_at);
+  CHECK(d.reasons[1].statistic == "roc_auc_drop");
+}
+
+TEST_CASE("retrain decision with a learned psi threshold uses each feature's level") {
+  auto e = evaluation("m", 0.15);
+  e.status = drift::Status::ok;
+  drift::ThresholdSpec psi{"psi", false, 0};
+  psi.learned = true;
+  CHECK_FALSE(decide_retrain("m", e, {psi}).should_retrain);  // nothing learned for amount
+  e.features[0].thresholds = {{"psi", 0.1, 0.05, 0.02, 20}};
+  auto d = decide_retrain("m", e, {psi});
+  CHECK(d.should_retrain);
+  REQUIRE(d.reasons.size() == 1);
+  CHECK(d.reasons[0].threshold == 0.1);
+  e.features[0].thresholds = {{"psi", 0.2, 0.05, 0.05, 20}};
+  CHECK_FALSE(decide_retrain("m", e, {psi}).should_retrain);
+}
+
+TEST_CASE("champion / challenger: the verdict for a pipeline") {
+  Server s;
+  auto r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");
+  CHECK(r->status == 404);
+  CHECK(body_of(r)["error"].get<std::string>().find("configure [monitors.challenger]") !=
+        std::string::npos);
+  CHECK(s.client.Get("/api/v1/monitors/unknown/challenger")->status == 404);
+  CHECK(s.client.Get("/api/v1/monitors/churn/challenger")->status == 404);
+
+  drift::ChallengerResult c;
+  c.verdict = "better";
+  c.metric = "roc_auc";
+  c.test = "delong_unpaired";
+  c.alpha = 0.01;
+  c.min_rows = 200;
+  c.champion.labelled = 900;
+  c.challenger.labelled = 850;
+  c.statistics = {{"champion_performance", 0.71},
+                  {"challenger_performance", 0.78},
+                  {"performance_difference", 0.07},
+                  {"performance_pvalue", 0.0004}};
+  s.backend.challenger = c;
+  r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");
+  CHECK(r->status == 200);
+  auto j = body_of(r);
+  CHECK(j["monitor"] == "fraud-v2");
+  CHECK(j["evaluated_at"] == "2026-11-27T12:00:00Z");
+  CHECK(j["verdict"] == "better");
+  CHECK(j["significantly_better"] == true);
+  CHECK(j["significantly_worse"] == false);
+  CHECK(j["metric"] == "roc_auc");
+  CHECK(j["test"] == "delong_unpaired");
+  CHECK(j["alpha"] == 0.01);
+  CHECK(j["champion"] == 0.71);
+  CHECK(j["challenger"] == 0.78);
+  CHECK(j["difference"] == 0.07);
+  CHECK(j["p_value"] == 0.0004);
+  CHECK(j["champion_labelled_rows"] == 900);
+  CHECK(j["challenger_labelled_rows"] == 850);
+  CHECK(j["min_rows"] == 200);
+  CHECK(j["status"] == "ok");
+
+  // Without labels: no metric, nothing known.
+  s.backend.challenger = drift::ChallengerResult{};
+  j = body_of(s.client.Get("/api/v1/monitors/fraud-v2/challenger"));
+  CHECK(j["verdict"] == "unknown");
+  CHECK(j["significantly_better"] == false);
+  CHECK(j["metric"].is_null());
+  CHECK(j["p_value"].is_null());
+
+  s.backend.latest_failed = true;
+  r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");
+  CHECK(r->status == 503);
+  CHECK(body_of(r)["error"].get<std::string>().find("connection refused") != std::string::npos);
 }

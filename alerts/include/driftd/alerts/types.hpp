@@ -35,8 +35,11 @@ struct AlertKey {
   std::string monitor;
   std::string feature;    // a feature, "__prediction__", "__confidence__", or "" (monitor-level)
   std::string statistic;  // e.g. "psi", or kMonitorFailing
+  // The segment (a value of the monitor's segment column, or "__other__") the statistic was
+  // measured on; "" for the whole window. A segment's alert is an incident of its own.
+  std::string segment{};
   auto operator<=>(const AlertKey&) const = default;
-  std::string to_string() const;  // "monitor/feature/statistic"
+  std::string to_string() const;  // "monitor/feature/statistic", then "/segment" for a segment
 };
 
 struct Alert {

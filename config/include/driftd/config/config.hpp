@@ -91,6 +91,78 @@ struct Threshold {
   double resolve_level = 0;  // defaults to level
   int for_count = 1;
   std::optional<Severity> severity;  // default: psi by value (CONTRACT), others medium
+  // `auto`: the level is learned per feature from the reference (mean + k·σ of the statistic over
+  // `chunks` chunks of it by time) and carried by each evaluation; `level` is then unused.
+  bool learned = false;
+  double k = 3;
+  int chunks = 20;
+  int line = 0;
+};
+
+// `[monitors.dataset_drift]`: the share of drifted features, their p-values corrected for testing
+// many features at once.
+struct DatasetDriftConfig {
+  enum class Correction { none, bonferroni, holm, benjamini_hochberg };
+  // Which p-value decides a feature: `automatic` takes ks_pvalue of numerical features and
+  // chi2_pvalue of categorical ones; the others test only the features that have that one.
+  enum class PValue { automatic, ks_pvalue, chi2_pvalue };
+  Correction correction = Correction::benjamini_hochberg;
+  double alpha = 0.05;
+  PValue statistic = PValue::automatic;
+  int line = 0;
+};
+std::string_view to_string(DatasetDriftConfig::Correction c);
+
+// `[monitors.labels]`: where the true outcomes of the predictions come from (delayed labels), so
+// that the realised performance of the model is measured.
+struct LabelsConfig {
+  enum class Task { binary, multiclass, regression };
+  Task task = Task::binary;
+  std::string column;                // the label: a column of the monitor's table, or of `table`
+  std::string table;                 // empty: the labels are in the monitor's own table
+  std::string key;                   // with `table`: its column matched with ...
+  std::string prediction_key;        // ... this column of the monitor's table
+  std::string timestamp_column;      // optional: when the label arrived (for label_delay_*)
+  std::string positive = "1";        // binary: the positive class, compared as text
+  std::optional<ValueSource> score;  // binary: the score of the positive class (default: the
+                                     // confidence, else a numerical prediction)
+  double threshold = 0.5;            // binary: predicted positive when score >= threshold
+  Duration lookback{0};              // re-evaluate past instants within it as labels arrive
+  int lookback_per_tick = 4;         // at most this many re-evaluations per scheduled tick
+  std::optional<std::int64_t> min_rows;  // labelled rows needed on each side; default min_rows
+  int line = 0;
+  bool joined() const { return !table.empty(); }
+};
+std::string_view to_string(LabelsConfig::Task t);
+
+// `[monitors.system]`: system health of the model service from optional columns of the log.
+struct SystemConfig {
+  std::string latency_column;       // empty: no latency statistics
+  std::string latency_unit = "ms";  // "ms", "s" or "us": what the column holds
+  double latency_to_ms = 1;         // factor turning the column's unit into milliseconds
+  std::string error_column;         // empty: no error rate
+  std::vector<std::string> error_values = {"true"};  // values (as text) that mean "an error"
+  int line = 0;
+};
+
+// `segment = { column = "country", max = 10 }`: every feature statistic per value of a column as
+// well as overall, for the `max` values with the most rows in the current window (the others
+// together as "__other__").
+struct SegmentConfig {
+  std::string column;
+  int max = 10;
+  int line = 0;
+};
+
+// `[monitors.challenger]`: two model versions of the monitor's table compared over the current
+// window (champion / challenger). Each version is the monitor's `where` ANDed with its own filters.
+struct ChallengerConfig {
+  std::vector<WhereFilter> champion;    // e.g. { model_version = "v1" }
+  std::vector<WhereFilter> challenger;  // e.g. { model_version = "v2" }
+  std::string key;      // optional: the column identifying a request both versions scored
+  double alpha = 0.05;  // significance level of the performance test
+  std::optional<std::int64_t> min_rows;  // rows (and labelled rows) per version; default min_rows
+  double tolerance = 0;                  // numerical predictions agree when |a - b| <= tolerance
   int line = 0;
 };
 
@@ -109,6 +181,11 @@ struct MonitorConfig {
   std::optional<FeatureConfig> prediction;  // name is "__prediction__"
   std::optional<ConfidenceConfig> confidence;
   std::vector<FeatureConfig> features;
+  std::optional<DatasetDriftConfig> dataset_drift;
+  std::optional<LabelsConfig> labels;
+  std::optional<SystemConfig> system;
+  std::optional<SegmentConfig> segment;
+  std::optional<ChallengerConfig> challenger;
   std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                       // low_confidence_rate 0.2
   Duration repeat_interval = 4h;      // re-notify a still-firing alert
@@ -136,7 +213,8 @@ struct AlertingOptions {
   std::vector<std::string> allowed_hosts;  // empty: any host (but see allow_loopback)
   // Sinks on loopback addresses (127.0.0.0/8, ::1, localhost) are allowed unless this is false;
   // the loader makes it false by default as soon as an allow-list is given (a restricted setup
-  // reaches loopback only when it lists it). Link-local and cloud-metadata addresses only when listed.
+  // reaches loopback only when it lists it). Link-local and cloud-metadata addresses only when
+  // listed.
   bool allow_loopback = true;
 };
 
@@ -188,6 +266,8 @@ std::string mask_password(std::string_view url);
 
 // Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions).
 const std::vector<std::string>& known_statistics();
+// The statistics whose threshold may be learned (`auto`): those where higher means more drift.
+const std::vector<std::string>& learnable_statistics();
 
 // The closest of `candidates` to `word` within a small edit distance, or "" (for "did you mean").
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

@@ -24,10 +24,13 @@ struct MonitorSummary {
 };
 
 struct RetrainReason {
-  std::string feature;
+  std::string feature;  // a feature, "__prediction__", or "__performance__"
   std::string statistic;
   double value = 0;
   double threshold = 0;
+  // Reasons taken from another evaluation than the decision's (realised performance, whose labels
+  // arrive later) say which.
+  std::optional<Timestamp> evaluated_at;
 };
 
 struct RetrainDecision {
@@ -108,12 +111,23 @@ class ApiServer {
 };
 
 // The retrain decision from a monitor's latest usable evaluation (`ok` or `drift`): retrain when
-// any feature's or the prediction's statistic in `statistics` breaches its threshold.
-RetrainDecision decide_retrain(const std::string& monitor, const std::optional<drift::Evaluation>& e,
+// any feature's or the prediction's statistic in `statistics` breaches its threshold, or when
+// `performance` (the newest evaluation whose labels sufficed, see Service::retrain) has a
+// performance statistic or change beyond its threshold (e.g. roc_auc_drop > 0.02).
+RetrainDecision decide_retrain(const std::string& monitor,
+                               const std::optional<drift::Evaluation>& e,
                                const std::vector<drift::ThresholdSpec>& thresholds,
-                               const std::vector<std::string>& statistics = {"psi"});
+                               const std::vector<std::string>& statistics = {"psi"},
+                               const std::optional<drift::Evaluation>& performance = std::nullopt);
 
 std::string to_json(const RetrainDecision& d);
+
+// The answer of GET /api/v1/monitors/{name}/challenger from the monitor's latest evaluation:
+// {"monitor", "evaluated_at", "verdict", "significantly_better", "significantly_worse", "metric",
+//  "test", "alpha", "champion", "challenger", "difference", "p_value", "champion_labelled_rows",
+//  "challenger_labelled_rows", "min_rows", "status"}. Throws Unavailable when that evaluation
+// failed and NotFound when it has no champion / challenger section.
+std::string challenger_decision_json(const drift::Evaluation& e);
 
 // Splits "host:port" / "[v6]:port"; throws std::invalid_argument.
 std::pair<std::string, int> split_listen(const std::string& listen);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -13,6 +14,7 @@
 
 #include "driftd/config/config.hpp"
 #include "driftd/drift/evaluation.hpp"
+#include "driftd/drift/monitoring.hpp"
 #include "driftd/drift/sources.hpp"
 
 namespace driftd::daemon {
@@ -69,10 +71,16 @@ class Evaluator {
                                                             const drift::EvaluationSpec& spec,
                                                             const std::string& key);
   void store_frozen(const config::MonitorConfig& m, const drift::FrozenReference& frozen);
+  std::optional<drift::WindowPerformance> cached_reference_performance(const std::string& key);
+  void remember_reference_performance(const std::string& key, const drift::WindowPerformance& p);
   drift::WindowSource& source_;
   drift::ResultStore* store_;
   EvaluatorOptions options_;
   FrozenCache cache_;
+  // The performance of frozen references whose labels have all arrived (the rows behind a frozen
+  // reference are not kept, so until then its label columns are read at every evaluation).
+  std::mutex performance_mutex_;
+  std::map<std::string, drift::WindowPerformance> reference_performance_;
 };
 
 }  // namespace driftd::daemon

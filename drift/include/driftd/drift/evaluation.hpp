@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "driftd/common/time.hpp"
+#include "driftd/drift/multiple_testing.hpp"
 #include "driftd/drift/statistics.hpp"
 #include "driftd/drift/window.hpp"
 
@@ -21,6 +22,17 @@ std::optional<Status> parse_status(std::string_view s);
 std::string_view to_string(FeatureKind k);
 
 inline constexpr std::string_view kPredictionName = "__prediction__";
+// Names under which the monitor-level statistics appear in alerts and the statistics table.
+inline constexpr std::string_view kDatasetName = "__dataset__";
+inline constexpr std::string_view kPerformanceName = "__performance__";
+inline constexpr std::string_view kSystemName = "__system__";
+// The segment that gathers every value beyond a monitor's `segment.max`.
+inline constexpr std::string_view kOtherSegment = "__other__";
+inline constexpr std::string_view kChallengerName = "__challenger__";
+
+// Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
+using NamedValues = std::vector<std::pair<std::string, double>>;
+std::optional<double> value_of(const NamedValues& values, std::string_view name);
 
 struct WindowInfo {
   Timestamp from{};
@@ -30,16 +42,113 @@ struct WindowInfo {
   std::uint64_t rows_in_window = 0;  // before sampling (== rows when not sampled)
 };
 
+// A threshold learned from the reference (auto_threshold.hpp) as it applied to one column.
+struct AppliedThreshold {
+  std::string statistic;
+  double value = 0;  // the level: mean + k·stddev
+  double mean = 0;
+  double stddev = 0;
+  std::uint64_t chunks = 0;  // chunks of the reference the statistic was defined on
+};
+
 struct FeatureResult {
   std::string name;
   FeatureKind kind = FeatureKind::numerical;
   Status status = Status::ok;  // ok | drift | insufficient_data
   FeatureStatistics statistics;
-  std::vector<std::string> breaches;  // statistics whose threshold is crossed
+  std::vector<std::string> breaches;         // statistics whose threshold is crossed
+  std::vector<AppliedThreshold> thresholds;  // the learned thresholds that applied (if any)
+  std::optional<double> learned_level(std::string_view statistic) const;
 };
 
 struct ConfidenceResult {
   ConfidenceStatistics statistics;
+  std::vector<std::string> breaches;
+};
+
+// Dataset-level drift: how many features drift once their p-values are corrected for testing
+// many features at once (multiple_testing.hpp).
+struct DatasetResult {
+  PValueCorrection correction = PValueCorrection::benjamini_hochberg;
+  double alpha = 0.05;
+  std::uint64_t tested = 0;   // features with a p-value
+  std::uint64_t drifted = 0;  // features whose adjusted p-value is below alpha
+  std::vector<std::string> drifted_features;
+  // drifted_feature_share (absent when nothing was tested), drifted_features, tested_features
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
+// Realised performance of the predictions whose labels have arrived, against the reference's
+// (monitoring.hpp computes it from the rows of both windows).
+struct PerformanceResult {
+  std::string task;              // "binary", "multiclass" or "regression"
+  Status status = Status::ok;    // ok | drift | insufficient_data (too few labelled rows)
+  std::uint64_t rows = 0;        // predictions in the current window (after sampling)
+  std::uint64_t labelled = 0;    // the rows every metric is computed on
+  std::uint64_t unlabelled = 0;  // label not there (yet)
+  std::uint64_t skipped = 0;     // label there but unusable (e.g. the prediction is missing)
+  // The current window's metrics, then label_coverage, labelled_rows and label_delay_*.
+  NamedValues statistics;
+  std::uint64_t reference_rows = 0;
+  std::uint64_t reference_labelled = 0;
+  NamedValues reference;  // the reference window's metrics, label_coverage, labelled_rows
+  NamedValues changes;    // <metric>_drop / <metric>_increase: larger is worse
+  std::vector<std::string> breaches;
+  NamedValues alertable() const;  // statistics, then changes
+};
+
+// System health of the model service over the current window (monitoring.hpp).
+struct SystemResult {
+  std::uint64_t latencies = 0;  // rows with a usable latency
+  std::uint64_t requests = 0;   // rows with a status (error column not NULL)
+  std::uint64_t errors = 0;
+  // latency_mean, latency_p50, latency_p95, latency_p99, latency_max (milliseconds), error_rate,
+  // throughput_per_minute, volume_change
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
+// The statistics of one segment (the rows with one value of the monitor's segment column, or
+// "__other__"), against the reference rows of the same segment.
+struct SegmentResult {
+  std::string segment;
+  Status status = Status::ok;  // ok | drift | insufficient_data
+  std::uint64_t current_rows = 0;
+  std::uint64_t reference_rows = 0;
+  std::vector<FeatureResult> features;
+  std::optional<FeatureResult> prediction;
+  std::optional<ConfidenceResult> confidence;
+};
+
+// One model version's side of a champion / challenger comparison (challenger.hpp).
+struct ChallengerArm {
+  std::uint64_t rows = 0;         // rows read for this version over the current window
+  std::uint64_t predictions = 0;  // rows with a prediction
+  std::uint64_t labelled = 0;     // rows the headline metric is computed on (with labels)
+  NamedValues performance;        // the version's realised performance (with labels)
+};
+
+// Champion / challenger: two model versions compared over the same current window.
+struct ChallengerResult {
+  // ok | drift (a threshold on a statistic below is crossed) | insufficient_data (either version
+  // has fewer than min_rows rows: no thresholds apply)
+  Status status = Status::ok;
+  // "better", "worse" (significantly, at `alpha`), "no_difference" (enough labelled rows, not
+  // significant) or "unknown" (no labels, too few labelled rows, or the test is undefined)
+  std::string verdict = "unknown";
+  std::string metric;  // the headline metric compared: roc_auc, accuracy or mae ("" without labels)
+  std::string test;    // delong_paired, delong_unpaired, two_proportion_z, welch_t ("" without)
+  bool paired = false;  // the AUC test paired the two versions' rows by key
+  double alpha = 0.05;
+  std::uint64_t min_rows = 100;
+  ChallengerArm champion;
+  ChallengerArm challenger;
+  // prediction_<drift statistic> (challenger against the champion as reference), agreement_rate,
+  // paired_rows, champion_/challenger_confidence_mean, confidence_difference, and with labels
+  // champion_/challenger_performance, performance_difference, performance_statistic,
+  // performance_pvalue, champion_/challenger_labelled_rows, challenger_better, challenger_worse
+  NamedValues statistics;
   std::vector<std::string> breaches;
 };
 
@@ -52,6 +161,12 @@ struct Evaluation {
   std::vector<FeatureResult> features;
   std::optional<FeatureResult> prediction;
   std::optional<ConfidenceResult> confidence;
+  std::optional<DatasetResult> dataset;          // with a dataset-drift spec only
+  std::optional<PerformanceResult> performance;  // monitors with labels only
+  std::optional<SystemResult> system;            // monitors with [monitors.system] only
+  std::string segment_column;                    // monitors with a segment only
+  std::vector<SegmentResult> segments;           // largest first, then "__other__"
+  std::optional<ChallengerResult> challenger;    // monitors with [monitors.challenger] only
   std::optional<std::string> error;
 };
 
@@ -72,6 +187,19 @@ struct ThresholdSpec {
   std::string statistic;
   bool below = false;  // breach when value < level (p-values); else when value > level
   double level = 0;
+  // Learned from the reference instead (`auto`): per column, mean + k·σ of the statistic over
+  // `chunks` chunks of the reference by time; `level` is unused. Features and prediction only.
+  bool learned = false;
+  double k = 3;
+  int chunks = 20;
+};
+
+struct DatasetDriftSpec {
+  PValueCorrection correction = PValueCorrection::benjamini_hochberg;
+  double alpha = 0.05;
+  // "" (ks_pvalue of numerical features, chi2_pvalue of categorical ones), "ks_pvalue" or
+  // "chi2_pvalue" (only the features that have that one are tested).
+  std::string statistic;
 };
 
 // What to compute for a monitor. `columns` matches WindowData::columns: the features, then the
@@ -84,11 +212,13 @@ struct EvaluationSpec {
   int bins = 10;
   std::uint64_t min_rows = 100;
   std::vector<ThresholdSpec> thresholds;  // applied to features, prediction and confidence
+  std::optional<DatasetDriftSpec> dataset_drift;
 };
 
 // Runs `n` independent tasks, possibly in parallel, and returns when all are done. drift owns no
 // threads: the caller supplies them. A serial implementation is `for (i...) task(i)`.
-using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
+using ParallelFor =
+    std::function<void(std::size_t n, const std::function<void(std::size_t)>& task)>;
 void serial_for(std::size_t n, const std::function<void(std::size_t)>& task);
 
 // One prepared column: sorted numbers or category counts.
@@ -103,12 +233,22 @@ PreparedWindow prepare_window(const EvaluationSpec& spec, WindowData&& data, con
 
 using FrozenColumn = std::variant<FrozenNumerical, FrozenCategorical>;
 
+// A threshold learned from the reference for one of its columns.
+struct LearnedColumnThreshold {
+  std::size_t column = 0;  // index into FrozenReference::columns
+  std::string statistic;
+  double k = 3;
+  std::uint64_t chunks = 0;  // chunks the reference was split into
+  AppliedThreshold threshold;
+};
+
 // Everything needed from a reference window; computed once, serialisable, reusable.
 struct FrozenReference {
   WindowInfo info;
   int bins = 10;
   std::vector<ColumnSpec> columns;
   std::vector<FrozenColumn> frozen;
+  std::vector<LearnedColumnThreshold> learned;  // `auto` thresholds, stored with the reference
 };
 FrozenReference freeze(const EvaluationSpec& spec, PreparedWindow&& reference);
 

@@ -88,6 +88,27 @@ std::optional<ProportionComparison> two_proportion_test(std::uint64_t champion_s
                                                         std::uint64_t challenger_successes,
                                                         std::uint64_t challenger_rows);
 
+// Welch's t-test of two means (e.g. the absolute errors of two regression models on different
+// rows). Non-finite values are skipped. t = (mean_challenger − mean_champion) / sqrt(s₁²/n₁ +
+// s₂²/n₂) with sample variances (n − 1), Welch–Satterthwaite degrees of freedom
+//   df = (s₁²/n₁ + s₂²/n₂)² / ((s₁²/n₁)² / (n₁ − 1) + (s₂²/n₂)² / (n₂ − 1)),
+// two-sided p from Student's t (scipy's ttest_ind(equal_var=False)). When the standard error is 0:
+// equal means give t = 0 and p = 1, different means p = 0 with t and df absent.
+struct MeanComparison {
+  double champion_mean = 0;
+  double challenger_mean = 0;
+  double difference = 0;  // challenger_mean − champion_mean
+  double standard_error = 0;
+  std::optional<double> statistic;
+  std::optional<double> degrees_of_freedom;
+  double p_value = 1;
+  std::uint64_t champion_rows = 0;
+  std::uint64_t challenger_rows = 0;
+};
+// nullopt unless each sample has at least two finite values.
+std::optional<MeanComparison> welch_t_test(std::span<const double> champion,
+                                           std::span<const double> challenger);
+
 enum class Verdict {
   challenger_better,  // significantly better at the chosen alpha
   challenger_worse,   // significantly worse

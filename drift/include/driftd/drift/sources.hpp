@@ -22,7 +22,20 @@ struct ColumnRequest {
   std::string column;    // the column, or the json column when json_key is set
   std::string json_key;  // empty: plain column
   FeatureKind kind = FeatureKind::numerical;
+  bool joined = false;  // a column of the joined table (WindowRequest::join), not of `table`
+  bool epoch = false;   // a timestamp column read as Unix seconds (numerical)
+  // Whether the value takes part in the hash that picks the sample of a large window. Values that
+  // change after the fact (labels arriving) stay out of it, so a window keeps its sample.
+  bool hashed = true;
   bool is_json() const { return !json_key.empty(); }
+};
+
+// Another table joined to every row: `LEFT JOIN table ON table.key = <row's prediction_key>`
+// (delayed labels). Rows without a match keep NULLs in the joined columns.
+struct JoinRequest {
+  std::string table;           // "schema.table" or "table"
+  std::string key;             // its column matched ...
+  std::string prediction_key;  // ... with this column of the window's table
 };
 
 struct WindowRequest {
@@ -32,6 +45,7 @@ struct WindowRequest {
   std::optional<Timestamp> from;  // rows with timestamp > from
   std::optional<Timestamp> to;    // rows with timestamp <= to
   std::vector<ColumnRequest> columns;
+  std::optional<JoinRequest> join;
   std::uint64_t max_rows = 1000000;  // larger windows are sampled uniformly down to this
   std::uint64_t sample_seed = 0;     // same seed and data -> same sample
   int parallelism = 1;               // connections to split the time range over
@@ -67,6 +81,15 @@ class ResultStore {
   virtual std::optional<Evaluation> latest(const std::string& monitor) = 0;
   // Newest first.
   virtual std::vector<Evaluation> history(const std::string& monitor, const HistoryQuery& q) = 0;
+  // Instants in [from, to) whose stored evaluation still waits for labels (a performance section
+  // with rows and a label coverage below 1, or none at all; never `error` evaluations), the least
+  // recently stored first, at most `limit`: what a look-back re-evaluates next.
+  virtual std::vector<Timestamp> instants_missing_labels(const std::string& monitor, Timestamp from,
+                                                         Timestamp to, std::size_t limit) = 0;
+  // The newest evaluation at or after `since` whose performance section had enough labelled rows
+  // (its status ok or drift).
+  virtual std::optional<Evaluation> latest_with_performance(const std::string& monitor,
+                                                            Timestamp since) = 0;
   // Frozen references by monitor and fingerprint (a digest of what the reference depends on),
   // stored as `parts` serialised pieces so that neither side ever holds two copies of it whole.
   virtual bool has_frozen(const std::string& monitor, const std::string& fingerprint) = 0;

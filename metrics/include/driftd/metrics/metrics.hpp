@@ -31,6 +31,8 @@ class Metrics {
   void count_notification(const std::string& sink, const std::string& result);  // delivered|retried|failed|dropped
   void set_queue_depth(const std::string& sink, std::int64_t depth);
   void count_skipped_tick(const std::string& monitor);
+  // A past instant evaluated again because its labels arrived (driftd_reevaluations_total).
+  void count_reevaluation(const std::string& monitor);
   void set_next_run(const std::string& monitor, double unix_seconds);
   void set_database_up(bool up);
   void count_http_request(const std::string& handler, int status, double seconds);

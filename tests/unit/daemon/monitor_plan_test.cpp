@@ -1,0 +1,105 @@
+// What the daemon reads for the two model versions of [monitors.challenger].
+
+#include "driftd/daemon/monitor_plan.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace driftd;
+using namespace driftd::daemon;
+
+namespace {
+
+const char* no_env(const char*) { return nullptr; }
+
+config::MonitorConfig monitor(const std::string& tail) {
+  const std::string text = R"([database]
+url = "postgresql://driftd@localhost/app"
+
+[[monitors]]
+name = "m"
+table = "ml.predictions"
+timestamp_column = "ts"
+where = { model = "fraud" }
+schedule = "5m"
+window = "1h"
+max_rows = 5000
+reference = { offset = "1d" }
+prediction = { column = "prediction", kind = "categorical" }
+confidence = { column = "confidence" }
+features = [{ name = "amount", column = "amount", kind = "numerical" }]
+)" + tail;
+  return config::load_string(text, "t.toml", &no_env).monitors.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("the versions' requests: the monitor's where ANDed with each version's filters") {
+  const auto m = monitor(
+      "labels = { table = \"ml.labels\", key = \"prediction_id\", prediction_key = \"id\", column "
+      "= "
+      "\"label\", task = \"binary\", positive = \"yes\", score = \"score\" }\n"
+      "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
+      "challenger = { model_version = \"v2\", region = \"eu\" }\nkey = \"request_id\"\n");
+  const Timestamp at = *parse_rfc3339("2026-01-02T01:00:00Z");
+  auto a = plan_version(m, at, false);
+  auto b = plan_version(m, at, true);
+  REQUIRE(a);
+  REQUIRE(b);
+  using Where = std::vector<std::pair<std::string, std::string>>;
+  CHECK(a->request.where == Where{{"model", "fraud"}, {"model_version", "v1"}});
+  CHECK(b->request.where == Where{{"model", "fraud"}, {"model_version", "v2"}, {"region", "eu"}});
+  CHECK(a->request.table == "ml.predictions");
+  CHECK(*a->request.from == at - std::chrono::hours(1));
+  CHECK(*a->request.to == at);
+  CHECK(a->request.max_rows == 5000);
+  // One sample seed for both: with only the key hashed, both keep the same requests.
+  CHECK(a->request.sample_seed == b->request.sample_seed);
+  CHECK(a->request.sample_seed == current_request(m, at).sample_seed);
+  // prediction, confidence, label (joined), score, key
+  REQUIRE(a->request.columns.size() == 5);
+  CHECK(a->layout.prediction == 0);
+  CHECK(a->request.columns[0].column == "prediction");
+  CHECK(a->layout.confidence == 1);
+  CHECK(a->layout.label == 2);
+  CHECK(a->request.columns[2].joined);
+  CHECK(a->layout.score == 3);
+  CHECK(a->request.columns[3].column == "score");
+  CHECK(a->layout.key == 4);
+  CHECK(a->request.columns[4].column == "request_id");
+  CHECK(a->request.columns[4].kind == drift::FeatureKind::categorical);
+  for (std::size_t i = 0; i < a->request.columns.size(); ++i) {
+    INFO(a->request.columns[i].column);
+    CHECK(a->request.columns[i].hashed == (i == 4));
+  }
+  REQUIRE(a->request.join);
+  CHECK(a->request.join->table == "ml.labels");
+
+  const auto spec = challenger_spec(m);
+  REQUIRE(spec);
+  CHECK(spec->prediction_kind == drift::FeatureKind::categorical);
+  REQUIRE(spec->performance);
+  CHECK(spec->performance->positive == "yes");
+  CHECK(spec->min_rows == 100);  // the monitor's min_rows
+  CHECK(spec->alpha == 0.05);
+}
+
+TEST_CASE("without a key every read column takes part in the sample; no challenger, no plan") {
+  const auto m = monitor(
+      "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
+      "challenger = { model_version = \"v2\" }\nmin_rows = 7\nalpha = 0.01\n");
+  auto a = plan_version(m, *parse_rfc3339("2026-01-02T01:00:00Z"), false);
+  REQUIRE(a);
+  REQUIRE(a->request.columns.size() == 2);
+  CHECK(a->request.columns[0].hashed);
+  CHECK(a->request.columns[1].hashed);
+  CHECK(a->layout.key == -1);
+  CHECK(a->layout.label == -1);
+  CHECK_FALSE(a->request.join);
+  const auto spec = challenger_spec(m);
+  REQUIRE(spec);
+  CHECK_FALSE(spec->performance);
+  CHECK(spec->min_rows == 7);
+  CHECK(spec->alpha == 0.01);
+  CHECK_FALSE(plan_version(monitor(""), Timestamp{}, true));
+  CHECK_FALSE(challenger_spec(monitor("")));
+}
