@@ -14,6 +14,8 @@
 #include "driftd/drift/significance.hpp"
 #include "driftd/drift/statistics.hpp"
 
+#include "tasks.hpp"
+
 namespace driftd::drift {
 namespace {
 
@@ -31,24 +33,7 @@ std::size_t rows_of(const Column& c) {
       c);
 }
 
-bool crossed(const ThresholdSpec& t, double value) {
-  return t.below ? value < t.level : value > t.level;
-}
-
-std::vector<std::string> breaches_in(const NamedValues& values,
-                                     const std::vector<ThresholdSpec>& thresholds) {
-  std::vector<std::string> out;
-  for (const auto& t : thresholds) {
-    if (t.learned) continue;
-    for (const auto& [name, value] : values) {
-      if (name == t.statistic && crossed(t, value) &&
-          std::find(out.begin(), out.end(), name) == out.end()) {
-        out.push_back(name);
-      }
-    }
-  }
-  return out;
-}
+using detail::breaches_in;
 
 // Summed in ascending order, so that the same values in another row order give the same mean
 // (two versions with equal confidences differ by exactly 0).

@@ -6,24 +6,12 @@
 #include <exception>
 #include <stdexcept>
 
+#include "tasks.hpp"
+
 namespace driftd::drift {
 namespace {
 
-// drift never lets an exception cross the caller's ParallelFor (whose threads may not be able to
-// carry it): every task records its own and the first one is rethrown on the calling thread.
-void run_tasks(const ParallelFor& pf, std::size_t n, const std::function<void(std::size_t)>& task) {
-  std::vector<std::exception_ptr> errors(n);
-  pf(n, [&](std::size_t i) {
-    try {
-      task(i);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  });
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
+using detail::run_tasks;
 
 std::size_t feature_count(const EvaluationSpec& spec) {
   const std::size_t extra = (spec.has_prediction ? 1 : 0) + (spec.confidence_low ? 1 : 0);
@@ -37,9 +25,7 @@ std::size_t feature_count(const EvaluationSpec& spec) {
   return spec.columns.size() - extra;
 }
 
-bool crossed(const ThresholdSpec& t, double value) {
-  return t.below ? value < t.level : value > t.level;
-}
+using detail::crossed;
 
 // `learned`: the learned levels of the column (none for the confidence and the sections); a
 // learned threshold without a level there does not apply.

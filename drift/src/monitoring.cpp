@@ -10,27 +10,12 @@
 
 #include "driftd/drift/system_health.hpp"
 
+#include "tasks.hpp"
+
 namespace driftd::drift {
 namespace {
 
-bool crossed(const ThresholdSpec& t, double value) {
-  return t.below ? value < t.level : value > t.level;
-}
-
-std::vector<std::string> breaches_in(const NamedValues& values,
-                                     const std::vector<ThresholdSpec>& thresholds) {
-  std::vector<std::string> out;
-  for (const auto& t : thresholds) {
-    if (t.learned) continue;  // learned levels exist for feature drift only
-    for (const auto& [name, value] : values) {
-      if (name == t.statistic && crossed(t, value) &&
-          std::find(out.begin(), out.end(), name) == out.end()) {
-        out.push_back(name);
-      }
-    }
-  }
-  return out;
-}
+using detail::breaches_in;
 
 const CategoricalColumn& categorical(const Column* c, const char* what) {
   const auto* col = std::get_if<CategoricalColumn>(c);

@@ -8,8 +8,12 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "tasks.hpp"
+
 namespace driftd::drift {
 namespace {
+
+using detail::run_tasks;
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
@@ -95,21 +99,6 @@ Column copy_column(const Column& from) {
     return out;
   }
   return copy_categorical(std::get<CategoricalColumn>(from));
-}
-
-// Runs every task, rethrowing the first failure on the calling thread (as evaluation.cpp does).
-void run_tasks(const ParallelFor& pf, std::size_t n, const std::function<void(std::size_t)>& task) {
-  std::vector<std::exception_ptr> errors(n);
-  pf(n, [&](std::size_t i) {
-    try {
-      task(i);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  });
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "columns.hpp"
 #include "driftd/drift/evaluation.hpp"
 
 using namespace driftd;
@@ -16,26 +17,6 @@ using namespace driftd::drift;
 using namespace std::chrono_literals;
 
 namespace {
-
-Column numerical(const std::vector<double>& values) {
-  NumericalColumn c;
-  for (double v : values) c.values.push_back(v);
-  return c;
-}
-
-Column categorical(const std::vector<std::optional<std::string>>& values) {
-  CategoricalColumn c;
-  for (const auto& v : values) {
-    if (!v) {
-      c.ids.push_back(CategoricalColumn::kMissingCategory);
-      continue;
-    }
-    auto it = std::find(c.dictionary.begin(), c.dictionary.end(), *v);
-    if (it == c.dictionary.end()) it = c.dictionary.insert(c.dictionary.end(), *v);
-    c.ids.push_back(static_cast<std::uint32_t>(it - c.dictionary.begin()));
-  }
-  return c;
-}
 
 // A ParallelFor on real threads, as the daemon will pass.
 void threaded_for(std::size_t n, const std::function<void(std::size_t)>& task) {
@@ -90,11 +71,11 @@ WindowData fraud_window(bool current, std::size_t rows, std::uint64_t seed) {
   w.to = w.from + 1h;
   w.rows = rows;
   w.rows_in_window = rows;
-  w.columns.push_back(numerical(a));
-  w.columns.push_back(categorical(c));
-  w.columns.push_back(numerical(g));
-  w.columns.push_back(categorical(p));
-  w.columns.push_back(numerical(conf));
+  w.columns.push_back(test::numerical_column(a));
+  w.columns.push_back(test::categorical_column(c));
+  w.columns.push_back(test::numerical_column(g));
+  w.columns.push_back(test::categorical_column(p));
+  w.columns.push_back(test::numerical_column(conf));
   return w;
 }
 
@@ -173,8 +154,8 @@ TEST_CASE("feature status follows its breaches and whether it has a distribution
   auto window = [](std::vector<double> empty, std::vector<double> same) {
     WindowData w;
     w.rows = empty.size();
-    w.columns.push_back(numerical(empty));
-    w.columns.push_back(numerical(same));
+    w.columns.push_back(test::numerical_column(empty));
+    w.columns.push_back(test::numerical_column(same));
     return w;
   };
   const double nan = missing_value();
