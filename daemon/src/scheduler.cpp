@@ -12,7 +12,9 @@ Timestamp floor_aligned(Timestamp t, Duration interval) {
   return Timestamp(Duration(q * step));
 }
 
-Timestamp next_aligned(Timestamp t, Duration interval) { return floor_aligned(t, interval) + interval; }
+Timestamp next_aligned(Timestamp t, Duration interval) {
+  return floor_aligned(t, interval) + interval;
+}
 
 Duration jitter_offset(const std::string& monitor, Duration jitter) {
   if (jitter.count() <= 0) return Duration{0};
@@ -99,6 +101,13 @@ std::optional<Timestamp> Scheduler::next_run(const std::string& name) const {
   auto it = states_.find(name);
   if (it == states_.end()) return std::nullopt;
   return it->second.due;
+}
+
+bool Scheduler::ends_before_next(const std::string& name, Duration work) const {
+  std::lock_guard lock(mutex_);
+  auto it = states_.find(name);
+  if (it == states_.end()) return false;
+  return clock_.now() + work < it->second.due + it->second.offset;
 }
 
 bool Scheduler::busy(const std::string& name) const {

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "alerting.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/evaluator.hpp"
 #include "driftd/daemon/monitor_plan.hpp"
@@ -21,7 +22,6 @@
 #include "driftd/metrics/metrics.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
-#include "alerting.hpp"
 #include "service_support.hpp"
 
 namespace driftd::daemon {
@@ -64,8 +64,9 @@ struct Service::Impl {
   // Per monitor with labels: the newest evaluation whose performance had enough labelled rows
   // (labels arrive late, so it is often older than `last`); the retrain decision reads it.
   std::map<std::string, drift::Evaluation> last_performance;
-  std::set<std::string> store_failing;                 // monitors whose results cannot be stored
-  std::map<std::string, std::size_t> skipped_ticks;    // ticks skipped since the running one began
+  std::set<std::string> store_failing;               // monitors whose results cannot be stored
+  std::map<std::string, std::size_t> skipped_ticks;  // ticks skipped since the running one began
+  std::map<std::string, Duration> durations;         // of each monitor's latest evaluation
 
   DatabaseHealth health;
   std::atomic<bool> schema_ready{false};
@@ -84,8 +85,9 @@ struct Service::Impl {
         source(pg_options(*config)),
         store(state_options(*config)),
         evaluator(source, &store, evaluator_options(*config)),
-        scheduler(clock, Scheduler::Hooks{[this](const std::string& n, Timestamp at) { dispatch(n, at); },
-                                          [this](const std::string& n, Timestamp at) { skipped(n, at); }}),
+        scheduler(clock,
+                  Scheduler::Hooks{[this](const std::string& n, Timestamp at) { dispatch(n, at); },
+                                   [this](const std::string& n, Timestamp at) { skipped(n, at); }}),
         alerting(*config, clock, &metrics),
         workers(static_cast<std::size_t>(worker_count(*config))) {}
 
@@ -125,6 +127,12 @@ struct Service::Impl {
       last_performance[e.monitor] = e;
   }
 
+  Duration last_duration(const std::string& name) {
+    std::lock_guard lock(results_mutex);
+    auto it = durations.find(name);
+    return it == durations.end() ? Duration::zero() : it->second;
+  }
+
   // Labels arrive after their predictions: at each tick of a monitor with a look-back, re-evaluate
   // up to lookback_per_tick earlier instants within it whose labels were incomplete, the least
   // recently evaluated first, and replace their stored evaluations (history fills in). Alerts and
@@ -144,8 +152,19 @@ struct Service::Impl {
                  {{"monitor", name}, {"error", e.what()}});
       return;
     }
+    // The monitor stays busy meanwhile, so the look-back gives way to the next scheduled tick:
+    // a re-evaluation starts only when one as long as the longest so far still ends before it.
+    Duration longest = last_duration(name);
+    std::size_t done = 0;
     for (Timestamp t : instants) {
       if (stopping.stop_requested() || stopped) return;
+      if (snapshot()->find_monitor(name) == nullptr) return;  // removed by a reload meanwhile
+      if (!scheduler.ends_before_next(name, longest)) {
+        log::debug("look-back paused until the next tick: it is due",
+                   {{"monitor", name}, {"done", done}, {"waiting", instants.size() - done}});
+        return;
+      }
+      ++done;
       EvaluationTimings timings;
       drift::Evaluation e = evaluator.evaluate(*m, t, stopping.get_token(), &timings);
       if (e.status == drift::Status::error) {
@@ -160,6 +179,8 @@ struct Service::Impl {
         log::debug("cannot store the re-evaluation", {{"monitor", name}, {"error", ex.what()}});
         return;
       }
+      longest = std::max(longest, std::chrono::duration_cast<Duration>(
+                                      std::chrono::duration<double>(timings.total_seconds)));
       note_performance(e);
       metrics.count_reevaluation(name);
       log::info(
@@ -192,7 +213,8 @@ struct Service::Impl {
     try {
       auto applied = storage::migrate(state_options(*snapshot()));
       for (int v : applied)
-        log::info("state schema migrated", {{"schema", snapshot()->database.state_schema}, {"version", v}});
+        log::info("state schema migrated",
+                  {{"schema", snapshot()->database.state_schema}, {"version", v}});
       schema_ready = true;
       load_latest();
     } catch (const std::exception& e) {
@@ -227,8 +249,14 @@ struct Service::Impl {
     if (m == nullptr) throw NotFound("no monitor named \"" + name + "\"");
     EvaluationTimings t;
     drift::Evaluation e = evaluator.evaluate(*m, at, stopping.get_token(), &t);
+    {
+      std::lock_guard lock(results_mutex);
+      durations[name] =
+          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t.total_seconds));
+    }
     if (stopping.stop_requested() && e.status == drift::Status::error) {
-      log::warn("evaluation abandoned at shutdown", {{"monitor", name}, {"at", format_rfc3339(at)}});
+      log::warn("evaluation abandoned at shutdown",
+                {{"monitor", name}, {"at", format_rfc3339(at)}});
       return e;
     }
     // Published (metrics, the API's latest result) and logged before it is stored: a state
@@ -278,8 +306,10 @@ struct Service::Impl {
       // with another wording) only at debug level, until the evaluations recover.
       auto level = previous.empty() ? log::Level::error : log::Level::debug;
       log::write(level, "evaluation failed",
-                 {{"monitor", e.monitor}, {"at", format_rfc3339(e.evaluated_at)},
-                  {"duration_s", t.total_seconds}, {"error", key}});
+                 {{"monitor", e.monitor},
+                  {"at", format_rfc3339(e.evaluated_at)},
+                  {"duration_s", t.total_seconds},
+                  {"error", key}});
     } else {
       if (!previous.empty())
         log::info("evaluations recovered", {{"monitor", e.monitor}, {"after", previous}});
@@ -336,7 +366,8 @@ struct Service::Impl {
     for (const auto& s : cfg.sinks) sinks.insert(s.name);
     metrics.retain_sinks(sinks);
     for (const auto& m : cfg.monitors)
-      if (auto next = scheduler.next_run(m.name)) metrics.set_next_run(m.name, to_unix_seconds(*next));
+      if (auto next = scheduler.next_run(m.name))
+        metrics.set_next_run(m.name, to_unix_seconds(*next));
   }
 
   void health_loop() {
@@ -387,15 +418,18 @@ void Service::start() {
   api.read_timeout = cfg->server.read_timeout;
   api.write_timeout = cfg->server.write_timeout;
   if (!cfg->server.api_token_env.empty()) {
-    if (const char* token = std::getenv(cfg->server.api_token_env.c_str()); token != nullptr && *token != '\0')
+    if (const char* token = std::getenv(cfg->server.api_token_env.c_str());
+        token != nullptr && *token != '\0')
       api.bearer_token = token;
   }
   m.api = std::make_unique<ApiServer>(*this, api);
   m.api->start();
   // Links in notifications: the configured base URL, with the real port when listening on port 0.
   std::string external = cfg->server.external_url;
-  if (external.empty() || (external.size() > 2 && external.compare(external.size() - 2, 2, ":0") == 0))
-    external = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" + std::to_string(m.api->port());
+  if (external.empty() ||
+      (external.size() > 2 && external.compare(external.size() - 2, 2, ":0") == 0))
+    external = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" +
+               std::to_string(m.api->port());
   m.alerting.set_external_url(external);
   m.alerting.start(*cfg);
   m.health_thread = std::thread([&m] { m.health_loop(); });
@@ -418,11 +452,13 @@ int Service::run() {
           try {
             reload(config::load_file(path));
           } catch (const config::ConfigError& e) {
-            for (const auto& p : e.problems()) log::error("config problem", {{"problem", p.to_string()}});
+            for (const auto& p : e.problems())
+              log::error("config problem", {{"problem", p.to_string()}});
             log::error("new configuration rejected; the previous one keeps running",
                        {{"path", path}, {"problems", e.problems().size()}});
           } catch (const std::exception& e) {
-            log::error("new configuration rejected; the previous one keeps running", {{"error", e.what()}});
+            log::error("new configuration rejected; the previous one keeps running",
+                       {{"error", e.what()}});
           }
           signals.async_wait(on_signal);
           return;
@@ -442,9 +478,12 @@ int Service::run() {
 void Service::reload(config::Config next) {
   auto& m = *impl_;
   auto current = m.snapshot();
-  if (next.database.url != current->database.url || next.database.state_schema != current->database.state_schema ||
+  if (next.database.url != current->database.url ||
+      next.database.state_schema != current->database.state_schema ||
       next.server.listen != current->server.listen)
-    log::warn("changes to [database] url/state_schema and [server] listen take effect at the next restart");
+    log::warn(
+        "changes to [database] url/state_schema and [server] listen take effect at the next "
+        "restart");
   // Keep the settings that cannot change while running.
   next.database = current->database;
   next.server = current->server;
@@ -468,7 +507,8 @@ void Service::reload(config::Config next) {
   }
   m.apply_schedule(*fresh);
   m.alerting.reload(*fresh);
-  log::info("configuration reloaded", {{"monitors", fresh->monitors.size()}, {"sinks", fresh->sinks.size()}});
+  log::info("configuration reloaded",
+            {{"monitors", fresh->monitors.size()}, {"sinks", fresh->sinks.size()}});
 }
 
 void Service::stop() {
@@ -484,7 +524,8 @@ void Service::stop() {
   while (m.scheduler.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (m.scheduler.in_flight() > 0) {
-    log::warn("cancelling evaluations still running after the grace period", {{"in_flight", m.scheduler.in_flight()}});
+    log::warn("cancelling evaluations still running after the grace period",
+              {{"in_flight", m.scheduler.in_flight()}});
     m.stopping.request_stop();
   }
   m.workers.join();
@@ -519,7 +560,9 @@ std::vector<MonitorSummary> Service::monitors() {
   return out;
 }
 
-bool Service::has_monitor(const std::string& name) { return impl_->snapshot()->find_monitor(name) != nullptr; }
+bool Service::has_monitor(const std::string& name) {
+  return impl_->snapshot()->find_monitor(name) != nullptr;
+}
 
 std::optional<drift::Evaluation> Service::latest(const std::string& name) {
   auto& m = *impl_;
@@ -530,7 +573,8 @@ std::optional<drift::Evaluation> Service::latest(const std::string& name) {
   return std::nullopt;
 }
 
-std::vector<drift::Evaluation> Service::history(const std::string& name, const drift::HistoryQuery& q) {
+std::vector<drift::Evaluation> Service::history(const std::string& name,
+                                                const drift::HistoryQuery& q) {
   try {
     return impl_->store.history(name, q);
   } catch (const std::exception& e) {
@@ -563,7 +607,8 @@ RetrainDecision Service::retrain(const std::string& name) {
 drift::Evaluation Service::run_now(const std::string& name) {
   auto& m = *impl_;
   if (!m.scheduler.try_begin(name))
-    throw Conflict("an evaluation of \"" + name + "\" is already running; try again when it is done");
+    throw Conflict("an evaluation of \"" + name +
+                   "\" is already running; try again when it is done");
   struct Done {
     Scheduler& s;
     const std::string& n;
@@ -598,7 +643,8 @@ int run_daemon(const std::string& config_path) {
     cfg = config::load_file(config_path);
   } catch (const config::ConfigError& e) {
     for (const auto& p : e.problems()) std::fprintf(stderr, "%s\n", p.to_string().c_str());
-    std::fprintf(stderr, "driftd: not started: %zu problem(s) in %s\n", e.problems().size(), config_path.c_str());
+    std::fprintf(stderr, "driftd: not started: %zu problem(s) in %s\n", e.problems().size(),
+                 config_path.c_str());
     return 2;
   }
   SystemClock clock;

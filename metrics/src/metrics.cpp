@@ -437,6 +437,7 @@ void Metrics::count_skipped_tick(const std::string& monitor) {
 
 void Metrics::count_reevaluation(const std::string& monitor) {
   std::lock_guard lock(impl_->mutex);
+  if (impl_->unknown(monitor)) return;
   impl_->reevaluations.get({"monitor"}, {monitor}).Increment();
 }
 

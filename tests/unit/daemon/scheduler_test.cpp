@@ -14,11 +14,12 @@ Timestamp t(const char* s) { return *parse_rfc3339(s); }
 Duration d(const char* s) { return *parse_duration(s); }
 
 struct Recorder {
-  std::vector<std::pair<std::string, std::string>> runs;   // (monitor, at)
+  std::vector<std::pair<std::string, std::string>> runs;  // (monitor, at)
   std::vector<std::pair<std::string, std::string>> skips;
   Scheduler::Hooks hooks() {
-    return {[this](const std::string& n, Timestamp at) { runs.emplace_back(n, format_rfc3339(at)); },
-            [this](const std::string& n, Timestamp at) { skips.emplace_back(n, format_rfc3339(at)); }};
+    return {
+        [this](const std::string& n, Timestamp at) { runs.emplace_back(n, format_rfc3339(at)); },
+        [this](const std::string& n, Timestamp at) { skips.emplace_back(n, format_rfc3339(at)); }};
   }
 };
 
@@ -29,7 +30,8 @@ TEST_CASE("alignment helpers") {
   CHECK(floor_aligned(t("2026-01-01T10:05:00Z"), d("5m")) == t("2026-01-01T10:05:00Z"));
   CHECK(next_aligned(t("2026-01-01T10:05:00Z"), d("5m")) == t("2026-01-01T10:10:00Z"));
   CHECK(floor_aligned(t("2026-01-01T10:59:59Z"), d("1h")) == t("2026-01-01T10:00:00Z"));
-  CHECK(floor_aligned(t("2026-01-01T10:00:00Z"), d("7d")) == t("2026-01-01T00:00:00Z"));  // epoch was a Thursday
+  CHECK(floor_aligned(t("2026-01-01T10:00:00Z"), d("7d")) ==
+        t("2026-01-01T00:00:00Z"));  // epoch was a Thursday
   CHECK(floor_aligned(t("1969-12-31T23:59:30Z"), d("1m")) == t("1969-12-31T23:59:00Z"));
 }
 
@@ -74,7 +76,8 @@ TEST_CASE("a busy monitor is skipped, counted and never run twice at once") {
   s.finished("fast");
   clock.set(t("2026-01-01T10:02:00Z"));
   s.poll();  // slow still running
-  CHECK(rec.skips == std::vector<std::pair<std::string, std::string>>{{"slow", "2026-01-01T10:02:00Z"}});
+  CHECK(rec.skips ==
+        std::vector<std::pair<std::string, std::string>>{{"slow", "2026-01-01T10:02:00Z"}});
   CHECK(rec.runs.size() == 3);
   CHECK(rec.runs.back().first == "fast");
   CHECK(s.busy("slow"));
@@ -85,6 +88,27 @@ TEST_CASE("a busy monitor is skipped, counted and never run twice at once") {
   s.poll();
   CHECK(rec.runs.size() == 5);
   CHECK(rec.skips.size() == 1);
+}
+
+TEST_CASE("work done while busy is allowed only when it ends before the next dispatch") {
+  FakeClock clock(t("2026-01-01T10:00:00Z"));
+  Recorder rec;
+  Scheduler s(clock, rec.hooks());
+  s.set_monitors({{"m", d("5m"), Duration{0}, t("2026-01-01T10:00:00Z")},
+                  {"j", d("5m"), d("1m"), t("2026-01-01T10:00:00Z")}});
+  clock.set(t("2026-01-01T10:03:00Z"));  // next dispatch of m at 10:05:00
+  CHECK(s.ends_before_next("m", d("1m")));
+  CHECK(s.ends_before_next("m", d("119s")));
+  CHECK_FALSE(s.ends_before_next("m", d("2m")));
+  CHECK_FALSE(s.ends_before_next("m", d("10m")));
+  // j's dispatch is delayed by its jitter offset, which the work may use.
+  Duration offset = jitter_offset("j", d("1m"));
+  CHECK(s.ends_before_next("j", d("2m") + offset - d("1s")));
+  CHECK_FALSE(s.ends_before_next("j", d("2m") + offset));
+  CHECK_FALSE(s.ends_before_next("unknown", Duration{0}));
+  clock.set(t("2026-01-01T10:05:00Z"));  // due now: nothing more fits
+  CHECK_FALSE(s.ends_before_next("m", Duration{0}));
+  CHECK(rec.skips.empty());
 }
 
 TEST_CASE("missed instants are not replayed after downtime") {
@@ -139,7 +163,8 @@ TEST_CASE("reload keeps unchanged monitors' instants and reschedules changed one
   s.set_monitors({{"a", d("5m"), Duration{0}, t("2026-01-01T10:00:00Z")},
                   {"b", d("5m"), Duration{0}, t("2026-01-01T10:00:00Z")}});
   clock.set(t("2026-01-01T10:01:00Z"));
-  s.set_monitors({{"a", d("5m"), Duration{0}, std::nullopt}, {"b", d("1m"), Duration{0}, t("2026-01-01T10:01:00Z")},
+  s.set_monitors({{"a", d("5m"), Duration{0}, std::nullopt},
+                  {"b", d("1m"), Duration{0}, t("2026-01-01T10:01:00Z")},
                   {"c", d("1h"), Duration{0}, t("2026-01-01T10:00:00Z")}});
   CHECK(s.next_run("a") == t("2026-01-01T10:05:00Z"));
   CHECK(s.next_run("b") == t("2026-01-01T10:02:00Z"));

@@ -27,7 +27,9 @@ drift::Evaluation evaluation(const std::string& monitor, drift::Status status, d
   return e;
 }
 
-bool has(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }
+bool has(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
 
 }  // namespace
 
@@ -36,9 +38,15 @@ TEST_CASE("an evaluation becomes gauges, counters and a histogram") {
   m.retain_monitors({"fraud"});
   m.record_evaluation(evaluation("fraud", drift::Status::drift, 0.31), 0.42);
   std::string t = m.exposition();
-  CHECK(has(t, "driftd_feature_statistic{feature=\"amount\",monitor=\"fraud\",statistic=\"psi\"} 0.31\n"));
-  CHECK(has(t, "driftd_feature_statistic{feature=\"amount\",monitor=\"fraud\",statistic=\"missing_rate\"} 0.25\n"));
-  CHECK(has(t, "driftd_feature_statistic{feature=\"__prediction__\",monitor=\"fraud\",statistic=\"psi\"} 0.5\n"));
+  CHECK(has(
+      t,
+      "driftd_feature_statistic{feature=\"amount\",monitor=\"fraud\",statistic=\"psi\"} 0.31\n"));
+  CHECK(has(t,
+            "driftd_feature_statistic{feature=\"amount\",monitor=\"fraud\",statistic=\"missing_"
+            "rate\"} 0.25\n"));
+  CHECK(has(t,
+            "driftd_feature_statistic{feature=\"__prediction__\",monitor=\"fraud\",statistic="
+            "\"psi\"} 0.5\n"));
   CHECK(has(t, "driftd_confidence{monitor=\"fraud\",statistic=\"low_confidence_rate\"} 0.1\n"));
   CHECK(has(t, "driftd_monitor_status{monitor=\"fraud\",status=\"drift\"} 1\n"));
   CHECK(has(t, "driftd_monitor_status{monitor=\"fraud\",status=\"ok\"} 0\n"));
@@ -83,6 +91,7 @@ TEST_CASE("series of removed monitors and sinks disappear") {
   m.count_notification("hook", "delivered");
   m.set_queue_depth("hook", 3);
   m.count_skipped_tick("b");
+  m.count_reevaluation("b");  // a look-back still running
   CHECK(has(m.exposition(), "monitor=\"b\""));
   m.retain_monitors({"a"});
   m.retain_sinks({});
@@ -127,5 +136,6 @@ TEST_CASE("late updates of a removed monitor do not bring its series back") {
   m.set_alerts_firing("b", 1);
   m.set_next_run("b", 1);
   m.count_skipped_tick("b");
+  m.count_reevaluation("b");  // a look-back still running
   CHECK_FALSE(has(m.exposition(), "monitor=\"b\""));
 }

@@ -55,6 +55,10 @@ class Scheduler {
   bool try_begin(const std::string& name);
 
   std::optional<Timestamp> next_run(const std::string& name) const;  // the instant, without jitter
+  // Whether `work` started now would end before the monitor's next dispatch (its instant plus
+  // jitter): extra work done while the monitor is busy (the look-back) must not skip a tick.
+  // False for an unknown monitor.
+  bool ends_before_next(const std::string& name, Duration work) const;
   bool busy(const std::string& name) const;
   std::size_t in_flight() const;
 
