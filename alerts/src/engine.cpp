@@ -98,7 +98,9 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
   if (m.challenger) {
     // Champion / challenger thresholds apply only where both versions had min_rows rows.
     Subject s{std::string(drift::kChallengerName)};
-    if (e.challenger && e.challenger->status != drift::Status::insufficient_data) {
+    // A comparison that failed leaves its alerts as they are.
+    if (e.challenger && e.challenger->status != drift::Status::insufficient_data &&
+        e.challenger->status != drift::Status::error) {
       s.values = &e.challenger->statistics;
     }
     // The versions' rows are read apart from the monitor's windows: the section's own status

@@ -26,7 +26,8 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
     port = listen.substr(close + 2);
   } else {
     auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("listen \"" + listen + "\" must be host:port");
+    if (colon == std::string::npos)
+      throw std::invalid_argument("listen \"" + listen + "\" must be host:port");
     host = listen.substr(0, colon);
     port = listen.substr(colon + 1);
   }
@@ -125,6 +126,10 @@ std::string challenger_decision_json(const drift::Evaluation& e) {
                    "\" has no champion / challenger comparison (configure [monitors.challenger])");
   }
   const drift::ChallengerResult& c = *e.challenger;
+  if (c.status == drift::Status::error) {
+    throw Unavailable("the champion / challenger comparison of monitor \"" + e.monitor +
+                      "\" failed: " + c.error.value_or("unknown error"));
+  }
   auto value = [&](const char* name) {
     auto v = drift::value_of(c.statistics, name);
     return v ? json(*v) : json(nullptr);
@@ -239,7 +244,8 @@ struct ApiServer::Impl {
       log::error("api request failed", {{"path", req.path}, {"error", e.what()}});
       send_json(res, 500, error_body(std::string("internal error: ") + e.what()));
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     backend.observe_request(name, res.status, seconds);
   }
 
@@ -268,13 +274,16 @@ struct ApiServer::Impl {
     for (const auto& [k, v] : req.params) {
       if (k == "from" || k == "to") {
         auto t = parse_rfc3339(v);
-        if (!t) throw BadRequest("parameter " + k + "=\"" + v + "\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)");
+        if (!t)
+          throw BadRequest("parameter " + k + "=\"" + v +
+                           "\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)");
         (k == "from" ? q.from : q.to) = *t;
       } else if (k == "limit") {
         if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
           throw BadRequest("parameter limit=\"" + v + "\" must be an integer from 1 to 1000");
         int n = std::stoi(v);
-        if (n < 1 || n > 1000) throw BadRequest("parameter limit=\"" + v + "\" must be an integer from 1 to 1000");
+        if (n < 1 || n > 1000)
+          throw BadRequest("parameter limit=\"" + v + "\" must be an integer from 1 to 1000");
         q.limit = static_cast<std::size_t>(n);
       }
     }
@@ -299,8 +308,9 @@ struct ApiServer::Impl {
       }
       if (!allowed.empty()) {
         res.set_header("Allow", allowed);
-        send_json(res, 405, error_body("method " + req.method + " is not allowed on " + req.path +
-                                           " (allowed: " + allowed + ")"));
+        send_json(res, 405,
+                  error_body("method " + req.method + " is not allowed on " + req.path +
+                             " (allowed: " + allowed + ")"));
       } else {
         send_json(res, 404, error_body("no such endpoint: " + req.path));
       }
@@ -344,43 +354,48 @@ struct ApiServer::Impl {
         if (!first) body += ',';
         first = false;
         body += R"({"name":)" + dump(json(m.name)) + R"(,"status":)" + dump(json(m.status)) +
-                R"(,"last_evaluation":)" + (m.last_evaluation ? drift::to_json(*m.last_evaluation) : "null") +
-                R"(,"next_run_at":)" + (m.next_run_at ? json(format_rfc3339(*m.next_run_at)).dump() : "null") + "}";
+                R"(,"last_evaluation":)" +
+                (m.last_evaluation ? drift::to_json(*m.last_evaluation) : "null") +
+                R"(,"next_run_at":)" +
+                (m.next_run_at ? json(format_rfc3339(*m.next_run_at)).dump() : "null") + "}";
       }
       body += "]}";
       send_json(res, 200, body);
     });
-    route("GET", R"(/api/v1/monitors/([^/]+)/drift)", "drift", [this](const auto&, auto& res, const auto& c) {
-      std::string name = monitor_of(c);
-      auto e = backend.latest(name);
-      if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
-      send_json(res, 200, drift::to_json(*e));
-    });
-    route("GET", R"(/api/v1/monitors/([^/]+)/history)", "history", [this](const auto& req, auto& res, const auto& c) {
-      std::string name = monitor_of(c);
-      auto q = history_query(req);
-      std::string body = R"({"evaluations":[)";
-      bool first = true;
-      for (const auto& e : backend.history(name, q)) {
-        if (!first) body += ',';
-        first = false;
-        body += drift::to_json(e);
-      }
-      body += "]}";
-      send_json(res, 200, body);
-    });
-    route("GET", R"(/api/v1/monitors/([^/]+)/retrain)", "retrain", [this](const auto& req, auto& res, const auto& c) {
-      std::string name = monitor_of(c);
-      std::string body = to_json(backend.retrain(name));
-      std::string etag = etag_of(body);
-      res.set_header("ETag", etag);
-      res.set_header("Cache-Control", "no-cache");
-      if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
-        res.status = 304;
-        return;
-      }
-      send_json(res, 200, body);
-    });
+    route("GET", R"(/api/v1/monitors/([^/]+)/drift)", "drift",
+          [this](const auto&, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            auto e = backend.latest(name);
+            if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
+            send_json(res, 200, drift::to_json(*e));
+          });
+    route("GET", R"(/api/v1/monitors/([^/]+)/history)", "history",
+          [this](const auto& req, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            auto q = history_query(req);
+            std::string body = R"({"evaluations":[)";
+            bool first = true;
+            for (const auto& e : backend.history(name, q)) {
+              if (!first) body += ',';
+              first = false;
+              body += drift::to_json(e);
+            }
+            body += "]}";
+            send_json(res, 200, body);
+          });
+    route("GET", R"(/api/v1/monitors/([^/]+)/retrain)", "retrain",
+          [this](const auto& req, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            std::string body = to_json(backend.retrain(name));
+            std::string etag = etag_of(body);
+            res.set_header("ETag", etag);
+            res.set_header("Cache-Control", "no-cache");
+            if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
+              res.status = 304;
+              return;
+            }
+            send_json(res, 200, body);
+          });
     route("GET", R"(/api/v1/monitors/([^/]+)/challenger)", "challenger",
           [this](const auto&, auto& res, const auto& c) {
             std::string name = monitor_of(c);
@@ -388,10 +403,11 @@ struct ApiServer::Impl {
             if (!e) throw NotFound("monitor \"" + name + "\" has not been evaluated yet");
             send_json(res, 200, challenger_decision_json(*e));
           });
-    route("POST", R"(/api/v1/monitors/([^/]+)/run)", "run", [this](const auto&, auto& res, const auto& c) {
-      std::string name = monitor_of(c);
-      send_json(res, 200, drift::to_json(backend.run_now(name)));
-    });
+    route("POST", R"(/api/v1/monitors/([^/]+)/run)", "run",
+          [this](const auto&, auto& res, const auto& c) {
+            std::string name = monitor_of(c);
+            send_json(res, 200, drift::to_json(backend.run_now(name)));
+          });
     route("GET", "/api/v1/alerts", "alerts", [this](const auto&, auto& res, const auto&) {
       send_json(res, 200, backend.alerts_json());
     });
@@ -401,10 +417,11 @@ struct ApiServer::Impl {
     route("POST", "/api/v1/silences", "silences", [this](const auto& req, auto& res, const auto&) {
       send_json(res, 201, backend.create_silence(req.body));
     });
-    route("DELETE", R"(/api/v1/silences/([^/]+))", "silences", [this](const auto&, auto& res, const auto& c) {
-      backend.expire_silence(c.at(1));
-      res.status = 204;
-    });
+    route("DELETE", R"(/api/v1/silences/([^/]+))", "silences",
+          [this](const auto&, auto& res, const auto& c) {
+            backend.expire_silence(c.at(1));
+            res.status = 204;
+          });
   }
 
   void install() {
@@ -423,7 +440,8 @@ struct ApiServer::Impl {
     // httplib answers 400 to a POST/PUT/PATCH that carries neither Content-Length nor chunked
     // encoding (curl -X POST without -d): those have no body, so route them before it reads one.
     server.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
-      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") && !has_body_framing(req)) {
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+          !has_body_framing(req)) {
         handler(req, res);
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -441,10 +459,14 @@ void ApiServer::start() {
   auto& m = *impl_;
   m.install();
   int threads = m.options.threads;
-  m.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  m.server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
   m.server.set_payload_max_length(m.options.max_body_bytes);
-  m.server.set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
-  m.server.set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
+  m.server.set_read_timeout(
+      std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
+  m.server.set_write_timeout(
+      std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
   m.server.set_keep_alive_timeout(5);
   m.server.set_keep_alive_max_count(1000);
   // Small JSON answers must not wait for the peer's delayed ACK (Nagle): ~40 ms otherwise.
@@ -455,24 +477,26 @@ void ApiServer::start() {
       res.set_content(error_body(msg), "application/json");
     }
   });
-  m.server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    log::error("api request failed", {{"path", req.path}, {"error", what}});
-    res.status = 500;
-    res.set_content(error_body("internal error"), "application/json");
-  });
+  m.server.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log::error("api request failed", {{"path", req.path}, {"error", what}});
+        res.status = 500;
+        res.set_content(error_body("internal error"), "application/json");
+      });
   if (m.options.port == 0) {
     m.bound_port = m.server.bind_to_any_port(m.options.host);
     if (m.bound_port <= 0) throw std::runtime_error("cannot listen on " + m.options.host + ":0");
   } else {
     if (!m.server.bind_to_port(m.options.host, m.options.port))
-      throw std::runtime_error("cannot listen on " + m.options.host + ":" + std::to_string(m.options.port) +
+      throw std::runtime_error("cannot listen on " + m.options.host + ":" +
+                               std::to_string(m.options.port) +
                                " (in use, or not an address of this machine)");
     m.bound_port = m.options.port;
   }

@@ -373,34 +373,49 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
                           std::move(*cur_rows.segments), std::move(*ref_rows.segments), pf);
     }
     if (auto cs = challenger_spec(m)) {
-      // The two model versions over the current window, each read on its own connection.
-      auto champion_plan = plan_version(m, at, false);
-      auto challenger_plan = plan_version(m, at, true);
-      drift::WindowData champion_data;
-      std::exception_ptr champion_error;
-      std::jthread champion_reader([&] {
-        try {
-          champion_data = source_.read(champion_plan->request, local.get_token());
-        } catch (...) {
-          champion_error = std::current_exception();
-          local.request_stop();
-        }
-      });
-      drift::WindowData challenger_data;
+      // A comparison that cannot be read (a version's column gone, a scan timing out) fails its
+      // own section only: the monitor's drift, performance and system sections stand.
       try {
-        challenger_data = source_.read(challenger_plan->request, local.get_token());
-      } catch (...) {
-        local.request_stop();
+        // The two model versions over the current window, each read on its own connection.
+        auto champion_plan = plan_version(m, at, false);
+        auto challenger_plan = plan_version(m, at, true);
+        drift::WindowData champion_data;
+        std::exception_ptr champion_error;
+        std::jthread champion_reader([&] {
+          try {
+            champion_data = source_.read(champion_plan->request, local.get_token());
+          } catch (...) {
+            champion_error = std::current_exception();
+            local.request_stop();
+          }
+        });
+        drift::WindowData challenger_data;
+        try {
+          challenger_data = source_.read(challenger_plan->request, local.get_token());
+        } catch (...) {
+          local.request_stop();
+          champion_reader.join();
+          if (champion_error) std::rethrow_exception(champion_error);
+          throw;
+        }
         champion_reader.join();
         if (champion_error) std::rethrow_exception(champion_error);
-        throw;
+        drift::add_challenger(
+            e,
+            drift::compare_versions(
+                *cs, challenger_columns(m, champion_data, champion_plan->layout),
+                challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
+      } catch (const std::exception& ex) {
+        if (stop.stop_requested()) throw;  // shutting down: the whole evaluation is abandoned
+        drift::ChallengerResult failed_section;
+        failed_section.status = drift::Status::error;
+        failed_section.alpha = cs->alpha;
+        failed_section.min_rows = cs->min_rows;
+        failed_section.error = ex.what();
+        log::warn("champion / challenger comparison failed",
+                  {{"monitor", m.name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
+        e.challenger = std::move(failed_section);
       }
-      champion_reader.join();
-      if (champion_error) std::rethrow_exception(champion_error);
-      drift::add_challenger(
-          e, drift::compare_versions(
-                 *cs, challenger_columns(m, champion_data, champion_plan->layout),
-                 challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
     }
     if (timings != nullptr) {
       timings->read_seconds = read_seconds;

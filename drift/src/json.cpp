@@ -434,6 +434,7 @@ Json challenger_json(const ChallengerResult& r) {
   j["challenger"] = arm_json(r.challenger);
   j["statistics"] = statistics_json(r.statistics);
   j["breaches"] = breaches_json(r.breaches);
+  if (r.error) j["error"] = *r.error;
   return j;
 }
 
@@ -458,6 +459,7 @@ ChallengerResult challenger_of(const Json& j) {
   r.challenger = arm_of(member(j, "challenger"));
   r.statistics = statistics_of(member(j, "statistics"));
   r.breaches = breaches_of(j);
+  if (j.contains("error")) r.error = text(j, "error");
   return r;
 }
 

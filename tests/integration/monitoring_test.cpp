@@ -999,6 +999,24 @@ TEST_CASE("champion / challenger: a known difference, no difference, too few lab
     CHECK_FALSE(c["statistics"].contains("agreement_rate"));  // no key
     CHECK(c["status"] == "ok");  // 1000 rows each: thresholds apply, none is crossed
   }
+
+  SECTION("versions that cannot be read fail the comparison only, not the evaluation") {
+    std::string path = testing::write_temp_file(
+        "driftd.toml",
+        config(state.name, s.table("p"),
+               versions_config("challenger = { model_version = \"v2\" }\nkey = \"gone\"\n")));
+    json e = run_once(path, "2026-01-02T01:00:00Z");
+    INFO(e.dump());
+    CHECK(e["status"] != "error");
+    CHECK(e["error"].is_null());
+    REQUIRE(e["features"].size() == 1);
+    CHECK(e["features"][0]["statistics"].contains("psi"));  // the monitor's own drift stands
+    const json& c = e["challenger"];
+    CHECK(c["status"] == "error");
+    CHECK(c["verdict"] == "unknown");
+    CHECK(c["error"].get<std::string>().find("\"gone\" does not exist") != std::string::npos);
+    CHECK(c["statistics"].empty());
+  }
 }
 
 TEST_CASE("check validates the challenger's key and filter columns", "[monitoring]") {

@@ -299,6 +299,17 @@ TEST_CASE("champion / challenger alerts as __challenger__, only with enough rows
   // Too few rows per version: the alerts keep their state.
   r.step(with_challenger(kT0 + 5min, 0, 0.99, drift::Status::insufficient_data));
   CHECK(r.alert("__challenger__", "challenger_worse")->state == AlertState::firing);
+  // The versions could not be read (no statistics): the alerts keep their state too.
+  {
+    auto e = evaluation(kT0 + 7min, {{"amount", {{"psi", 0.01}}}}, drift::Status::ok);
+    drift::ChallengerResult failed;
+    failed.status = drift::Status::error;
+    failed.error = "statement timeout";
+    e.challenger = failed;
+    r.step(e);
+    CHECK(r.alert("__challenger__", "challenger_worse")->state == AlertState::firing);
+    CHECK(r.alert("__challenger__", "agreement_rate")->state == AlertState::firing);
+  }
   // The versions are judged on their own rows, also when the monitor's windows had too few.
   r.step(
       with_challenger(kT0 + 10min, 0, 0.99, drift::Status::ok, drift::Status::insufficient_data));

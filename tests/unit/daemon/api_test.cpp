@@ -20,7 +20,8 @@ drift::Evaluation evaluation(const std::string& monitor, double psi) {
   e.evaluated_at = *parse_rfc3339("2026-11-27T12:00:00Z");
   e.status = psi > 0.2 ? drift::Status::drift : drift::Status::ok;
   e.current_window = {*parse_rfc3339("2026-11-27T11:00:00Z"), e.evaluated_at, 1234, false, 1234};
-  e.reference_window = {*parse_rfc3339("2026-11-20T11:00:00Z"), *parse_rfc3339("2026-11-20T12:00:00Z"), 5678, false, 5678};
+  e.reference_window = {*parse_rfc3339("2026-11-20T11:00:00Z"),
+                        *parse_rfc3339("2026-11-20T12:00:00Z"), 5678, false, 5678};
   drift::FeatureResult f;
   f.name = "amount";
   f.statistics.values = {{"psi", psi}, {"missing_rate", 0.0}};
@@ -44,7 +45,8 @@ class FakeBackend final : public ApiBackend {
   std::vector<std::tuple<std::string, int>> observed;
 
   std::vector<MonitorSummary> monitors() override {
-    MonitorSummary a{"fraud-v2", "drift", evaluation("fraud-v2", psi), *parse_rfc3339("2026-11-27T12:05:00Z")};
+    MonitorSummary a{"fraud-v2", "drift", evaluation("fraud-v2", psi),
+                     *parse_rfc3339("2026-11-27T12:05:00Z")};
     MonitorSummary b{"churn", "pending", std::nullopt, std::nullopt};
     return {a, b};
   }
@@ -61,10 +63,12 @@ class FakeBackend final : public ApiBackend {
     }
     return e;
   }
-  std::vector<drift::Evaluation> history(const std::string& n, const drift::HistoryQuery& q) override {
+  std::vector<drift::Evaluation> history(const std::string& n,
+                                         const drift::HistoryQuery& q) override {
     if (db_down) throw Unavailable("state database unavailable: connection refused");
     std::vector<drift::Evaluation> out;
-    for (std::size_t i = 0; i < std::min<std::size_t>(q.limit, 3); ++i) out.push_back(evaluation(n, psi));
+    for (std::size_t i = 0; i < std::min<std::size_t>(q.limit, 3); ++i)
+      out.push_back(evaluation(n, psi));
     return out;
   }
   RetrainDecision retrain(const std::string& n) override {
@@ -75,7 +79,9 @@ class FakeBackend final : public ApiBackend {
     ++runs;
     return evaluation(n, psi);
   }
-  Readiness readiness() override { return {ready, ready ? "" : "database unreachable: connection refused"}; }
+  Readiness readiness() override {
+    return {ready, ready ? "" : "database unreachable: connection refused"};
+  }
   std::string metrics_text() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
   std::string alerts_json() override { return R"({"alerts":[]})"; }
   std::string silences_json() override {
@@ -94,7 +100,9 @@ class FakeBackend final : public ApiBackend {
     if (it == silences.end()) throw NotFound("no silence " + id);
     silences.erase(it);
   }
-  void observe_request(const std::string& handler, int status, double) override { observed.emplace_back(handler, status); }
+  void observe_request(const std::string& handler, int status, double) override {
+    observed.emplace_back(handler, status);
+  }
 };
 
 struct Server {
@@ -158,11 +166,15 @@ TEST_CASE("monitors, drift and history") {
   CHECK(r->status == 404);
   CHECK(body_of(r)["error"].get<std::string>().find("not been evaluated yet") != std::string::npos);
 
-  j = body_of(s.client.Get("/api/v1/monitors/fraud-v2/history?from=2026-11-01T00:00:00Z&to=2026-11-28T00:00:00Z&limit=2"));
+  j =
+      body_of(s.client.Get("/api/v1/monitors/fraud-v2/"
+                           "history?from=2026-11-01T00:00:00Z&to=2026-11-28T00:00:00Z&limit=2"));
   CHECK(j["evaluations"].size() == 2);
-  for (const char* bad : {"/api/v1/monitors/fraud-v2/history?limit=0", "/api/v1/monitors/fraud-v2/history?limit=1001",
-                          "/api/v1/monitors/fraud-v2/history?limit=x", "/api/v1/monitors/fraud-v2/history?from=yesterday",
-                          "/api/v1/monitors/fraud-v2/history?from=2026-11-28T00:00:00Z&to=2026-11-01T00:00:00Z"}) {
+  for (const char* bad :
+       {"/api/v1/monitors/fraud-v2/history?limit=0", "/api/v1/monitors/fraud-v2/history?limit=1001",
+        "/api/v1/monitors/fraud-v2/history?limit=x",
+        "/api/v1/monitors/fraud-v2/history?from=yesterday",
+        "/api/v1/monitors/fraud-v2/history?from=2026-11-28T00:00:00Z&to=2026-11-01T00:00:00Z"}) {
     INFO(bad);
     r = s.client.Get(bad);
     CHECK(r->status == 400);
@@ -181,14 +193,16 @@ TEST_CASE("retrain decision with ETag and 304") {
   REQUIRE(r->status == 200);
   auto j = body_of(r);
   CHECK(j["should_retrain"] == true);
-  CHECK(j["reasons"] == json::parse(R"([{"feature":"amount","statistic":"psi","value":0.31,"threshold":0.2}])"));
+  CHECK(j["reasons"] ==
+        json::parse(R"([{"feature":"amount","statistic":"psi","value":0.31,"threshold":0.2}])"));
   CHECK(j["evaluated_at"] == "2026-11-27T12:00:00Z");
   std::string etag = r->get_header_value("ETag");
   REQUIRE(etag.size() > 2);
   r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", etag}});
   CHECK(r->status == 304);
   CHECK(r->body.empty());
-  r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", "\"other\", W/" + etag}});
+  r = s.client.Get("/api/v1/monitors/fraud-v2/retrain",
+                   {{"If-None-Match", "\"other\", W/" + etag}});
   CHECK(r->status == 304);
   s.backend.psi = 0.05;  // the decision changes: a new tag
   r = s.client.Get("/api/v1/monitors/fraud-v2/retrain", {{"If-None-Match", etag}});
@@ -221,8 +235,8 @@ TEST_CASE("run now, conflicts, wrong methods, unknown paths") {
   CHECK(body_of(r).contains("error"));
   CHECK(s.client.Get("/api/v1/monitors/fraud-v2/drift/extra")->status == 404);
   // every answer was counted under a handler label
-  CHECK(std::find(s.backend.observed.begin(), s.backend.observed.end(), std::tuple<std::string, int>{"run", 409}) !=
-        s.backend.observed.end());
+  CHECK(std::find(s.backend.observed.begin(), s.backend.observed.end(),
+                  std::tuple<std::string, int>{"run", 409}) != s.backend.observed.end());
 }
 
 TEST_CASE("silences endpoints") {
@@ -245,9 +259,16 @@ TEST_CASE("POST and DELETE need the bearer token when one is set") {
   CHECK(r->status == 401);
   CHECK(r->get_header_value("WWW-Authenticate").find("Bearer") != std::string::npos);
   CHECK(body_of(r).contains("error"));
-  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer wrong"}}, "", "")->status == 401);
-  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Basic s3cret-token"}}, "", "")->status == 401);
-  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer s3cret-token"}}, "", "")->status == 200);
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer wrong"}}, "", "")
+            ->status == 401);
+  CHECK(
+      s.client
+          .Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Basic s3cret-token"}}, "", "")
+          ->status == 401);
+  CHECK(
+      s.client
+          .Post("/api/v1/monitors/fraud-v2/run", {{"Authorization", "Bearer s3cret-token"}}, "", "")
+          ->status == 200);
   CHECK(s.client.Delete("/api/v1/silences/x")->status == 401);
   // reads stay open
   CHECK(s.client.Get("/api/v1/monitors")->status == 200);
@@ -415,6 +436,15 @@ TEST_CASE("champion / challenger: the verdict for a pipeline") {
   CHECK(j["significantly_better"] == false);
   CHECK(j["metric"].is_null());
   CHECK(j["p_value"].is_null());
+
+  // The versions could not be read: no verdict to gate on, said as unavailable.
+  drift::ChallengerResult broken;
+  broken.status = drift::Status::error;
+  broken.error = "column \"request_id\" does not exist";
+  s.backend.challenger = broken;
+  r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");
+  CHECK(r->status == 503);
+  CHECK(body_of(r)["error"].get<std::string>().find("request_id") != std::string::npos);
 
   s.backend.latest_failed = true;
   r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");

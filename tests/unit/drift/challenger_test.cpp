@@ -422,6 +422,22 @@ TEST_CASE("champion / challenger: regression, confidence, thresholds and JSON") 
   CHECK(back.challenger->challenger.labelled == 6);
   CHECK(back.challenger->statistics == r.statistics);
   CHECK(json.find(R"("significantly_better":false)") != std::string::npos);
+  CHECK_FALSE(back.challenger->error);
+
+  // A comparison whose versions could not be read: its error is kept, the evaluation is not one.
+  Evaluation failed;
+  failed.monitor = "m";
+  ChallengerResult broken;
+  broken.status = Status::error;
+  broken.error = "column \"request_id\" does not exist";
+  failed.challenger = broken;
+  const std::string failed_json = to_json(failed);
+  CHECK(to_json(evaluation_from_json(reordered(failed_json))) == failed_json);
+  const auto failed_back = evaluation_from_json(failed_json);
+  CHECK(failed_back.status == Status::ok);
+  REQUIRE(failed_back.challenger);
+  CHECK(failed_back.challenger->status == Status::error);
+  CHECK(failed_back.challenger->error == broken.error);
 
   // Numerical predictions without labels agree within the tolerance.
   const Column ka = categorical_column(texts({"a", "b", "c"}));

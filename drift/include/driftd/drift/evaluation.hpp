@@ -150,6 +150,8 @@ struct ChallengerResult {
   // performance_pvalue, champion_/challenger_labelled_rows, challenger_better, challenger_worse
   NamedValues statistics;
   std::vector<std::string> breaches;
+  // Status error: the versions could not be read (the monitor's own sections are unaffected).
+  std::optional<std::string> error;
 };
 
 struct Evaluation {
