@@ -299,18 +299,11 @@ bool has_learned_thresholds(const config::MonitorConfig& m) {
 std::optional<PlannedRequest> plan_reference_performance(const config::MonitorConfig& m,
                                                          Timestamp at) {
   if (!m.labels) return std::nullopt;
+  // Every main column at its place in a full read, although only the prediction and the confidence
+  // are used: they are what picks the sample of a window over max_rows, so the reference's
+  // performance is measured on the rows a full read keeps, whichever read measured it.
   PlannedRequest p{reference_window(m, at), {}};
-  p.request.columns.clear();
-  // Only the prediction and the confidence of the main columns, as they are in a full read.
-  if (m.prediction) {
-    p.layout.prediction =
-        add_column(p.request, column_of(m.prediction->source, kind_of(m.prediction->kind)));
-  }
-  if (m.confidence) {
-    p.layout.confidence =
-        add_column(p.request, column_of(m.confidence->source, drift::FeatureKind::numerical));
-  }
-  p.layout.main = p.request.columns.size();
+  p.layout = main_layout(m, p.request);
   add_label_columns(m, p.request, p.layout);
   return p;
 }

@@ -11,7 +11,8 @@ namespace {
 
 const char* no_env(const char*) { return nullptr; }
 
-config::MonitorConfig monitor(const std::string& tail) {
+config::MonitorConfig monitor(const std::string& tail,
+                              const std::string& reference = "{ offset = \"1d\" }") {
   const std::string text = R"([database]
 url = "postgresql://driftd@localhost/app"
 
@@ -23,7 +24,8 @@ where = { model = "fraud" }
 schedule = "5m"
 window = "1h"
 max_rows = 5000
-reference = { offset = "1d" }
+reference = )" + reference +
+                           R"(
 prediction = { column = "prediction", kind = "categorical" }
 confidence = { column = "confidence" }
 features = [{ name = "amount", column = "amount", kind = "numerical" }]
@@ -32,6 +34,33 @@ features = [{ name = "amount", column = "amount", kind = "numerical" }]
 }
 
 }  // namespace
+
+TEST_CASE("the reference's labels read again sample the rows the full read samples") {
+  const auto m = monitor(
+      "labels = { column = \"label\", task = \"binary\", positive = \"yes\", score = \"score\" "
+      "}\nsegment = { column = \"country\" }\nthresholds = { psi = \"auto\" }\n",
+      "{ from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T06:00:00Z\" }");
+  const Timestamp at = *parse_rfc3339("2026-01-02T01:00:00Z");
+  const PlannedRequest full = plan_reference(m, at);
+  const auto narrow = plan_reference_performance(m, at);
+  REQUIRE(narrow);
+  CHECK(narrow->request.sample_seed == full.request.sample_seed);
+  CHECK(narrow->request.max_rows == full.request.max_rows);
+  // The rows kept depend on the hashed columns and their positions: the same in both reads.
+  auto hashed = [](const drift::WindowRequest& r) {
+    std::vector<std::tuple<std::size_t, std::string, drift::FeatureKind>> out;
+    for (std::size_t i = 0; i < r.columns.size(); ++i) {
+      if (r.columns[i].hashed) out.emplace_back(i, r.columns[i].column, r.columns[i].kind);
+    }
+    return out;
+  };
+  CHECK(hashed(narrow->request) == hashed(full.request));
+  CHECK(hashed(full.request).size() == 3);  // amount, prediction, confidence
+  CHECK(narrow->layout.prediction == full.layout.prediction);
+  CHECK(narrow->layout.confidence == full.layout.confidence);
+  CHECK(narrow->layout.label == full.layout.label);
+  CHECK(narrow->layout.score == full.layout.score);
+}
 
 TEST_CASE("the versions' requests: the monitor's where ANDed with each version's filters") {
   const auto m = monitor(
