@@ -156,14 +156,15 @@ void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPer
   if (auto v = coverage(ref)) r.reference.emplace_back("label_coverage", *v);
   r.reference.emplace_back("labelled_rows", static_cast<double>(ref.labelled));
   r.changes = performance_change(ref, cur).values;
-  const bool rows_ok = e.status == Status::ok || e.status == Status::drift;
+  // Labelled rows alone decide: the window's row count (min_rows) gates the drift statistics,
+  // not metrics measured on labels (labels.min_rows may be well below min_rows).
   const bool labels_ok = cur.labelled >= spec.min_rows && ref.labelled >= spec.min_rows;
-  if (!rows_ok || !labels_ok) {
+  if (e.status == Status::error || !labels_ok) {
     r.status = Status::insufficient_data;
   } else {
     r.breaches = breaches_in(r.alertable(), thresholds);
     r.status = r.breaches.empty() ? Status::ok : Status::drift;
-    if (!r.breaches.empty()) e.status = Status::drift;
+    if (!r.breaches.empty() && e.status == Status::ok) e.status = Status::drift;
   }
   e.performance = std::move(r);
 }

@@ -147,11 +147,20 @@ TEST_CASE("the performance section: changes, coverage, thresholds and sufficienc
     CHECK(f.status == Status::ok);
     CHECK(value_of(f.performance->changes, "roc_auc_drop") == 0.25);  // still reported
   }
-  SECTION("an evaluation without enough rows never breaches on performance") {
+  SECTION("labelled rows alone decide: too few rows for drift still judge performance") {
+    // min_rows = 1000, labels.min_rows = 4: a window too small for drift with enough labels.
     auto f = evaluation(Status::insufficient_data);
     add_performance(f, spec, cur, ref, thresholds);
+    CHECK(f.performance->status == Status::drift);
+    CHECK(f.performance->breaches == std::vector<std::string>{"roc_auc_drop"});
+    CHECK(f.status == Status::insufficient_data);  // the drift statistics still lack rows
+  }
+  SECTION("an error evaluation judges no performance") {
+    auto f = evaluation(Status::error);
+    add_performance(f, spec, cur, ref, thresholds);
     CHECK(f.performance->status == Status::insufficient_data);
-    CHECK(f.status == Status::insufficient_data);
+    CHECK(f.performance->breaches.empty());
+    CHECK(f.status == Status::error);
   }
   SECTION("JSON: what the API shows, and the same bytes after a round trip in any key order") {
     const std::string once = to_json(e);
