@@ -87,12 +87,16 @@ std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Ev
     out.push_back(s);
   }
   if (m.labels) {
-    // Performance thresholds apply only where the section had enough labelled rows on each side.
+    // The quality metrics and their changes are judged only where the section had enough
+    // labelled rows on each side, the label-arrival statistics always (judged()). Labelled rows
+    // are counted apart from the window's rows: the section's own status says whether there
+    // were enough, also on an evaluation with too few rows for drift.
     Subject s{std::string(drift::kPerformanceName)};
-    if (e.performance && e.performance->status != drift::Status::insufficient_data) {
-      performance = e.performance->alertable();
+    if (e.performance) {
+      performance = e.performance->judged();
       s.values = &performance;
     }
+    s.judged_without_enough_rows = true;
     out.push_back(s);
   }
   if (m.challenger) {

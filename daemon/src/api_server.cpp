@@ -10,6 +10,7 @@
 
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/api.hpp"
+#include "driftd/drift/performance.hpp"
 
 namespace driftd::daemon {
 
@@ -85,6 +86,9 @@ RetrainDecision decide_retrain(const std::string& monitor,
     const drift::NamedValues values = performance->performance->alertable();
     for (const auto& t : thresholds) {
       if (t.learned) continue;  // learned thresholds are for feature drift only
+      // Only the model's quality says retrain: late or few labels, or a shift in the labels'
+      // class mix, are news about the pipeline or the data, which alerts carry.
+      if (!drift::quality_statistic(t.statistic)) continue;
       auto v = drift::value_of(values, t.statistic);
       if (!v) continue;
       bool breach = t.below ? *v < t.level : *v > t.level;

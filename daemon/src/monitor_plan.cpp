@@ -457,10 +457,12 @@ std::string reference_fingerprint(const config::MonitorConfig& m) {
   }
   f.add(std::to_string(m.bins));
   f.add(std::to_string(m.max_rows));
-  // Learned thresholds are stored with the reference: what they are learned with is part of it.
+  // Learned thresholds are stored with the reference: what they are learned with is part of it,
+  // the way of learning included ("auto-floor": σ floored, drift/auto_threshold.hpp), so that a
+  // reference frozen by an older driftd learns its levels again.
   for (const auto& t : m.thresholds) {
     if (!t.learned) continue;
-    f.add("auto");
+    f.add("auto-floor");
     f.add(t.statistic);
     f.add(format_number(t.k));
     f.add(std::to_string(t.chunks));

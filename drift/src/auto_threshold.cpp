@@ -45,12 +45,38 @@ void check(std::size_t chunks, std::string_view statistic, FeatureKind kind,
   if (options.bins < 1) throw std::invalid_argument("bins must be at least 1");
 }
 
-// mean + k·σ of the defined chunk values; nullopt with fewer than two.
+// The statistics that are a share of a chunk's rows.
+bool rate_statistic(std::string_view statistic) {
+  return statistic == "missing_rate" || statistic == "invalid_rate" ||
+         statistic == "out_of_range_rate" || statistic == "new_category_rate";
+}
+
+// The least σ a level may use, n the rows of a typical chunk. A rate measured on n rows has at
+// least the binomial sampling noise sqrt(p(1 − p)/n), p no less than one row's share 1/n: chunks
+// that happen to agree (a feature never NULL in the reference: every missing_rate 0, σ 0) must
+// not make one odd row in a window a breach. For the divergences a σ of 0 means every chunk gave
+// the same value (a constant feature): the spread tells nothing, and the least change a
+// chunk-sized window can show, one row of n, stands in for it.
+double stddev_floor(std::string_view statistic, double mean, double stddev, double n) {
+  if (n < 1) return 0;
+  if (rate_statistic(statistic)) {
+    const double p = std::clamp(std::max(mean, 1 / n), 0.0, 1.0);
+    return std::sqrt(p * (1 - p) / n);
+  }
+  return stddev == 0 ? 1 / n : 0;
+}
+
+// mean + k·max(σ, floor) of the defined chunk values; nullopt with fewer than two. `rows`: each
+// chunk's rows, missing included.
 std::optional<LearnedThreshold> summarise(std::string_view statistic,
-                                          std::vector<std::optional<double>> values, double k) {
+                                          std::vector<std::optional<double>> values,
+                                          const std::vector<std::uint64_t>& rows, double k) {
   std::vector<double> defined;
-  for (const auto& v : values) {
-    if (v) defined.push_back(*v);
+  std::vector<std::uint64_t> defined_rows;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!values[i]) continue;
+    defined.push_back(*values[i]);
+    defined_rows.push_back(rows[i]);
   }
   if (defined.size() < 2) return std::nullopt;
   LearnedThreshold t;
@@ -64,7 +90,12 @@ std::optional<LearnedThreshold> summarise(std::string_view statistic,
     return d * d;
   });
   t.stddev = std::sqrt(ss / (n - 1));
-  t.threshold = t.mean + k * t.stddev;
+  // The median chunk's rows (the upper median: deterministic, and a real chunk's size).
+  std::nth_element(defined_rows.begin(), defined_rows.begin() + defined_rows.size() / 2,
+                   defined_rows.end());
+  t.chunk_rows = defined_rows[defined_rows.size() / 2];
+  const double floor = stddev_floor(statistic, t.mean, t.stddev, static_cast<double>(t.chunk_rows));
+  t.threshold = t.mean + k * std::max(t.stddev, floor);
   return t;
 }
 
@@ -140,7 +171,9 @@ std::optional<LearnedThreshold> learn_threshold(const std::vector<SortedSample>&
       [&](SortedSample s) { return freeze_numerical(std::move(s), options.bins); },
       [](const auto& c, const auto& take) { return merge_samples(c, take); },
       [](const FrozenNumerical& f, const SortedSample& s) { return compare_numerical(f, s); });
-  return summarise(statistic, std::move(values), options.k);
+  std::vector<std::uint64_t> rows;
+  for (const auto& c : chunks) rows.push_back(c.rows);
+  return summarise(statistic, std::move(values), rows, options.k);
 }
 
 std::optional<LearnedThreshold> learn_threshold(const std::vector<CategoryCounts>& chunks,
@@ -160,7 +193,9 @@ std::optional<LearnedThreshold> learn_threshold(const std::vector<CategoryCounts
       [](const FrozenCategorical& f, const CategoryCounts& c) {
         return compare_categorical(f, c);
       });
-  return summarise(statistic, std::move(values), options.k);
+  std::vector<std::uint64_t> rows;
+  for (const auto& c : chunks) rows.push_back(c.rows);
+  return summarise(statistic, std::move(values), rows, options.k);
 }
 
 namespace {

@@ -66,6 +66,15 @@ NamedValues PerformanceResult::alertable() const {
   return out;
 }
 
+NamedValues PerformanceResult::judged() const {
+  if (status == Status::ok || status == Status::drift) return alertable();
+  NamedValues out;
+  for (const auto& [name, value] : statistics) {
+    if (label_arrival_statistic(name)) out.emplace_back(name, value);
+  }
+  return out;
+}
+
 std::vector<std::optional<std::string>> column_texts(const Column& c) {
   const auto& col = categorical(&c, "the column");
   std::vector<std::optional<std::string>> out;
@@ -156,14 +165,17 @@ void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPer
   if (auto v = coverage(ref)) r.reference.emplace_back("label_coverage", *v);
   r.reference.emplace_back("labelled_rows", static_cast<double>(ref.labelled));
   r.changes = performance_change(ref, cur).values;
-  const bool rows_ok = e.status == Status::ok || e.status == Status::drift;
+  // Labelled rows alone decide: the window's row count (min_rows) gates the drift statistics,
+  // not metrics measured on labels (labels.min_rows may be well below min_rows). Too few labels
+  // still leave the label-arrival statistics to judge: a broken label pipeline shows there.
   const bool labels_ok = cur.labelled >= spec.min_rows && ref.labelled >= spec.min_rows;
-  if (!rows_ok || !labels_ok) {
+  if (e.status == Status::error) {
     r.status = Status::insufficient_data;
   } else {
-    r.breaches = breaches_in(r.alertable(), thresholds);
-    r.status = r.breaches.empty() ? Status::ok : Status::drift;
-    if (!r.breaches.empty()) e.status = Status::drift;
+    r.status = labels_ok ? Status::ok : Status::insufficient_data;
+    r.breaches = breaches_in(r.judged(), thresholds);
+    if (labels_ok && !r.breaches.empty()) r.status = Status::drift;
+    if (!r.breaches.empty() && e.status == Status::ok) e.status = Status::drift;
   }
   e.performance = std::move(r);
 }

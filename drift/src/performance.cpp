@@ -275,4 +275,21 @@ LabelDelayStatistics label_delay(std::span<const double> prediction_times,
   return st;
 }
 
+bool quality_statistic(std::string_view name) {
+  static constexpr std::array<std::string_view, 10> kQuality{
+      "accuracy", "precision", "recall", "f1",   "roc_auc",
+      "log_loss", "mae",       "rmse",   "mape", "mean_error"};
+  for (std::string_view suffix : {"_drop", "_increase"}) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) {
+      name.remove_suffix(suffix.size());
+      break;
+    }
+  }
+  return std::find(kQuality.begin(), kQuality.end(), name) != kQuality.end();
+}
+
+bool label_arrival_statistic(std::string_view name) {
+  return name == "label_coverage" || name == "labelled_rows" || name.starts_with("label_delay_");
+}
+
 }  // namespace driftd::drift

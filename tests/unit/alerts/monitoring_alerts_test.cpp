@@ -106,6 +106,69 @@ TEST_CASE("performance alerts as the feature __performance__, only on enough lab
   CHECK(r.alert("__performance__", "accuracy")->state == AlertState::resolved);
 }
 
+TEST_CASE("performance alerts follow the section's status, not the window's row count") {
+  // min_rows = 1000 but labels.min_rows = 50: a 600-row window with 500 labelled rows is too
+  // small for drift (insufficient_data) yet its performance section is judged (drift).
+  Run r;
+  r.monitor.labels = config::LabelsConfig{};
+  r.monitor.thresholds.push_back(threshold("roc_auc_drop", 0.02));
+  auto with_drop = [](Timestamp when, double drop, drift::Status section, drift::Status st) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.5}}}}, st);
+    drift::PerformanceResult p;
+    p.status = section;
+    p.changes = {{"roc_auc_drop", drop}};
+    e.performance = p;
+    return e;
+  };
+  auto res = r.step(with_drop(kT0, 0.1, drift::Status::drift, drift::Status::insufficient_data));
+  REQUIRE(r.alert("__performance__", "roc_auc_drop"));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  CHECK_FALSE(r.alert("amount", "psi"));  // drift needs enough rows
+  REQUIRE(res.notifications.size() == 1);
+  r.step(with_drop(kT0 + 5min, 0.0, drift::Status::ok, drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::resolved);
+  // an error evaluation judges nothing
+  r.step(with_drop(kT0 + 10min, 0.1, drift::Status::drift, drift::Status::error));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::resolved);
+}
+
+TEST_CASE("label-arrival alerts fire when labels stop, whatever the labelled rows") {
+  // The documented label_coverage = { below = 0.5 }: the label pipeline breaks, no label
+  // arrives, the section is insufficient_data, and that is exactly when it must fire. The
+  // quality metrics keep their alerts as they are on too few labels.
+  Run r;
+  r.monitor.labels = config::LabelsConfig{};
+  r.monitor.thresholds.push_back(threshold("label_coverage", 0.5, std::nullopt, 1, true));
+  r.monitor.thresholds.push_back(threshold("accuracy", 0.8, std::nullopt, 1, true));
+  auto with_labels = [](Timestamp when, double coverage, double accuracy, drift::Status section,
+                        drift::Status st = drift::Status::ok) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.01}}}}, st);
+    drift::PerformanceResult p;
+    p.status = section;
+    p.statistics = {{"accuracy", accuracy}, {"label_coverage", coverage}};
+    e.performance = p;
+    return e;
+  };
+  auto res = r.step(with_labels(kT0, 0.0, 0.5, drift::Status::insufficient_data));
+  REQUIRE(r.alert("__performance__", "label_coverage"));
+  CHECK(r.alert("__performance__", "label_coverage")->state == AlertState::firing);
+  CHECK_FALSE(r.alert("__performance__", "accuracy"));  // too few labels to judge it
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["summary"] ==
+        "fraud-v2: label_coverage of performance 0 (< 0.5)");
+  // also on an evaluation with too few rows for drift
+  r.step(with_labels(kT0 + 5min, 0.9, 0.5, drift::Status::insufficient_data,
+                     drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "label_coverage")->state == AlertState::resolved);
+  CHECK_FALSE(r.alert("__performance__", "accuracy"));
+  r.step(with_labels(kT0 + 10min, 0.9, 0.5, drift::Status::drift));
+  CHECK(r.alert("__performance__", "accuracy")->state == AlertState::firing);
+  // too few labels again: accuracy stays as it is, coverage is judged
+  r.step(with_labels(kT0 + 15min, 0.1, 0.95, drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "accuracy")->state == AlertState::firing);
+  CHECK(r.alert("__performance__", "label_coverage")->state == AlertState::firing);
+}
+
 TEST_CASE("system health alerts as __system__, also on evaluations with too few rows") {
   Run r;
   r.monitor.system = config::SystemConfig{};

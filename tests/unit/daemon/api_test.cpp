@@ -372,6 +372,45 @@ TEST_CASE("retrain decision: realised performance beyond its threshold is a reas
   CHECK(d.reasons[1].statistic == "roc_auc_drop");
 }
 
+TEST_CASE("retrain decision: only quality metrics and their changes are performance reasons") {
+  // Every performance statistic breaches its threshold; only the model's quality says retrain.
+  auto latest = evaluation("m", 0.05);  // no drift
+  drift::PerformanceResult p;
+  p.task = "binary";
+  p.status = drift::Status::drift;
+  p.statistics = {{"accuracy", 0.5},        {"positive_rate", 0.9},
+                  {"support_positive", 10}, {"support_negative", 10},
+                  {"label_coverage", 0.1},  {"labelled_rows", 20},
+                  {"label_delay_p90", 9e5}, {"mae", 3},
+                  {"mean_error", 2},        {"predicted_positive_rate", 0.9}};
+  p.changes = {{"roc_auc_drop", 0.3}, {"log_loss_increase", 0.4}};
+  latest.performance = p;
+  struct Row {
+    const char* statistic;
+    bool below;
+    double level;
+    bool reason;
+  };
+  const auto row = GENERATE(
+      Row{"accuracy", true, 0.8, true}, Row{"mae", false, 1, true},
+      Row{"mean_error", false, 1, true}, Row{"roc_auc_drop", false, 0.02, true},
+      Row{"log_loss_increase", false, 0.1, true}, Row{"label_coverage", true, 0.5, false},
+      Row{"labelled_rows", true, 100, false}, Row{"label_delay_p90", false, 86400, false},
+      Row{"positive_rate", false, 0.5, false}, Row{"predicted_positive_rate", false, 0.5, false},
+      Row{"support_positive", true, 50, false}, Row{"support_negative", true, 50, false});
+  CAPTURE(row.statistic);
+  const std::vector<drift::ThresholdSpec> thresholds = {{"psi", false, 0.2},
+                                                        {row.statistic, row.below, row.level}};
+  const auto d = decide_retrain("m", latest, thresholds, {"psi"}, latest);
+  CHECK(d.should_retrain == row.reason);
+  if (row.reason) {
+    REQUIRE(d.reasons.size() == 1);
+    CHECK(d.reasons[0].statistic == row.statistic);
+  } else {
+    CHECK(d.reasons.empty());
+  }
+}
+
 TEST_CASE("retrain decision with a learned psi threshold uses each feature's level") {
   auto e = evaluation("m", 0.15);
   e.status = drift::Status::ok;

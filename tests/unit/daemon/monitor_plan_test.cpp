@@ -132,3 +132,20 @@ TEST_CASE("without a key every read column takes part in the sample; no challeng
   CHECK_FALSE(plan_version(monitor(""), Timestamp{}, true));
   CHECK_FALSE(challenger_spec(monitor("")));
 }
+
+TEST_CASE("learned thresholds and how they are learned are part of the reference fingerprint") {
+  auto m = monitor("");
+  const auto fixed = reference_fingerprint(m);
+  CHECK(reference_fingerprint(m) == fixed);  // deterministic
+  config::Threshold t;
+  t.statistic = "missing_rate";
+  t.learned = true;
+  m.thresholds.push_back(t);
+  const auto learned = reference_fingerprint(m);
+  CHECK(learned != fixed);
+  m.thresholds.back().k = 2;
+  CHECK(reference_fingerprint(m) != learned);
+  m.thresholds.back().k = 3;
+  m.thresholds.back().chunks = 30;
+  CHECK(reference_fingerprint(m) != learned);
+}

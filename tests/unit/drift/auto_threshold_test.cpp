@@ -40,6 +40,7 @@ TEST_CASE("categorical psi by hand: leave-one-out against the whole reference") 
   //   psi = (3/4 − 1/4)·ln 3 + (1/4 − 3/4)·ln(1/3) = ln 3; chunk 1 likewise: σ = 0.
   // Whole reference {a: 4, b: 4}: r = (1/2, 1/2), chunk 0: psi = (1/4)·ln(3/2) − (1/4)·ln(1/2)
   //   = ln(3)/4; chunk 1 the same. The whole reference contains the chunk: 4 times lower.
+  // σ = 0 (both chunks agree): the level is floored at one row of a 4-row chunk, ln 3 + 3·(1/4).
   const std::vector<CategoryCounts> chunks{counts({"a", "b"}, {3, 1}), counts({"a", "b"}, {1, 3})};
   const auto loo = learn_threshold(chunks, "psi").value();
   CHECK(loo.statistic == "psi");
@@ -47,7 +48,8 @@ TEST_CASE("categorical psi by hand: leave-one-out against the whole reference") 
   CHECK(values_of(loo)[0] == Approx(std::log(3.0)).epsilon(1e-14));
   CHECK(values_of(loo)[1] == Approx(std::log(3.0)).epsilon(1e-14));
   CHECK(loo.stddev == Approx(0).margin(1e-15));
-  CHECK(loo.threshold == Approx(std::log(3.0)).epsilon(1e-14));
+  CHECK(loo.chunk_rows == 4);
+  CHECK(loo.threshold == Approx(std::log(3.0) + 3.0 / 4).epsilon(1e-14));
 
   const auto whole =
       learn_threshold(chunks, "psi", {.baseline = ChunkBaseline::whole_reference}).value();
@@ -58,29 +60,89 @@ TEST_CASE("categorical psi by hand: leave-one-out against the whole reference") 
 TEST_CASE("categorical new_category_rate and missing_rate by hand") {
   // chunks {a: 2}, {a: 2}, {a: 1, b: 1}. Leave-one-out: only chunk 2 sees a category its
   // baseline ({a: 4}) lacks: rates 0, 0, 1/2 -> mean 1/6, σ = sqrt(((1/6)²·2 + (1/3)²) / 2)
-  // = sqrt(1/12), threshold (k = 3) = 1/6 + 3·sqrt(1/12). Against the whole reference nothing is
-  // new: 0, 0, 0.
+  // = sqrt(1/12). A rate measured on 2-row chunks has at least the binomial noise
+  // sqrt(p(1 − p)/2), p = max(1/6, 1/2): sqrt(1/8) > σ, so the threshold (k = 3) is
+  // 1/6 + 3·sqrt(1/8). Against the whole reference nothing is new: 0, 0, 0, σ = 0, and the
+  // floor alone gives 3·sqrt(1/8).
   const std::vector<CategoryCounts> chunks{counts({"a"}, {2}), counts({"a"}, {2}),
                                            counts({"a", "b"}, {1, 1})};
   const auto loo = learn_threshold(chunks, "new_category_rate").value();
   CHECK(values_of(loo) == std::vector<double>{0, 0, 0.5});
   CHECK(loo.mean == Approx(1.0 / 6).epsilon(1e-15));
   CHECK(loo.stddev == Approx(std::sqrt(1.0 / 12)).epsilon(1e-15));
-  CHECK(loo.threshold == Approx(1.0 / 6 + 3 * std::sqrt(1.0 / 12)).epsilon(1e-15));
+  CHECK(loo.threshold == Approx(1.0 / 6 + 3 * std::sqrt(1.0 / 8)).epsilon(1e-15));
   const auto whole =
       learn_threshold(chunks, "new_category_rate", {.baseline = ChunkBaseline::whole_reference})
           .value();
   CHECK(values_of(whole) == std::vector<double>{0, 0, 0});
-  CHECK(whole.threshold == 0);
+  CHECK(whole.stddev == 0);
+  CHECK(whole.threshold == Approx(3 * std::sqrt(1.0 / 8)).epsilon(1e-15));
 
-  // missing_rate is the chunk's own: 1/10, 2/10, 3/10 -> mean 0.2, σ 0.1, threshold with k = 2:
-  // 0.4.
+  // missing_rate is the chunk's own: 1/10, 2/10, 3/10 -> mean 0.2, σ 0.1; on 10-row chunks the
+  // binomial floor sqrt(0.2·0.8/10) = sqrt(0.016) exceeds σ: threshold with k = 2 is
+  // 0.2 + 2·sqrt(0.016). On 100-row chunks with the same rates the floor is 0.04 < σ: 0.4.
   const std::vector<CategoryCounts> gappy{counts({"a"}, {9}, 1), counts({"a"}, {8}, 2),
                                           counts({"a"}, {7}, 3)};
   const auto m = learn_threshold(gappy, "missing_rate", {.k = 2}).value();
   CHECK(m.mean == Approx(0.2).epsilon(1e-15));
   CHECK(m.stddev == Approx(0.1).epsilon(1e-14));
-  CHECK(m.threshold == Approx(0.4).epsilon(1e-14));
+  CHECK(m.threshold == Approx(0.2 + 2 * std::sqrt(0.016)).epsilon(1e-14));
+  const std::vector<CategoryCounts> gappy100{counts({"a"}, {90}, 10), counts({"a"}, {80}, 20),
+                                             counts({"a"}, {70}, 30)};
+  const auto m100 = learn_threshold(gappy100, "missing_rate", {.k = 2}).value();
+  CHECK(m100.stddev == Approx(0.1).epsilon(1e-14));
+  CHECK(m100.chunk_rows == 100);
+  CHECK(m100.threshold == Approx(0.4).epsilon(1e-14));
+}
+
+TEST_CASE("a rate that never moved in the reference is floored by its binomial noise") {
+  // A feature never NULL (never invalid, never out of range, never a new category) in a
+  // 50,000-row reference cut into 20 chunks of 2,500 rows: every chunk gives 0, mean 0, σ 0.
+  // The level is k·sqrt(p(1 − p)/n) with n = 2500, p = 1/n, not 0: one NULL in 50,000 current
+  // rows (a rate of 2e-5) must not breach; a rate of 1% must.
+  const double n = 2500;
+  const double level = 3 * std::sqrt((1 / n) * (1 - 1 / n) / n);
+  std::vector<double> rows(50000);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<double>(i % 97);
+  const auto numerical_statistic =
+      GENERATE(as<std::string>{}, "missing_rate", "invalid_rate", "out_of_range_rate");
+  CAPTURE(numerical_statistic);
+  const auto t = learn_threshold(split_numerical(rows, 20), numerical_statistic).value();
+  CHECK(t.mean == 0);
+  CHECK(t.stddev == 0);
+  CHECK(t.chunk_rows == 2500);
+  CHECK(t.threshold == Approx(level).epsilon(1e-14));
+  CHECK(1.0 / 50000 < t.threshold);
+  CHECK(0.01 > t.threshold);
+
+  std::vector<std::optional<std::string>> cats(50000);
+  for (std::size_t i = 0; i < cats.size(); ++i) cats[i] = std::to_string(i % 7);
+  for (std::string statistic : {"missing_rate", "new_category_rate"}) {
+    CAPTURE(statistic);
+    const auto c = learn_threshold(split_categorical(cats, 20), statistic).value();
+    CHECK(c.mean == 0);
+    CHECK(c.threshold == Approx(level).epsilon(1e-14));
+  }
+  // The whole pipeline: one NULL in a 50,000-row window of the same data is no breach.
+  const FrozenNumerical reference = freeze_numerical(sort_values(rows), 10);
+  std::vector<double> current = rows;
+  current[123] = std::numeric_limits<double>::quiet_NaN();
+  const auto missing = compare_numerical(reference, sort_values(current)).get("missing_rate");
+  REQUIRE(missing);
+  CHECK(*missing == 1.0 / 50000);
+  CHECK_FALSE(*missing > t.threshold);
+}
+
+TEST_CASE("a divergence with zero spread is floored at one row of a chunk") {
+  // A constant feature: every chunk is identical to the rest, psi and ks_statistic are 0 in every
+  // chunk. The level is 0 + k·(1/n), n = 1000 rows per chunk, not 0.
+  const std::vector<double> rows(10000, 4.0);
+  const auto statistic = GENERATE(as<std::string>{}, "psi", "ks_statistic", "hellinger");
+  CAPTURE(statistic);
+  const auto t = learn_threshold(split_numerical(rows, 10), statistic).value();
+  CHECK(t.stddev == 0);
+  CHECK(t.threshold == Approx(t.mean + 3.0 / 1000).epsilon(1e-14));
+  CHECK(t.threshold > 0);
 }
 
 TEST_CASE("numerical mean_shift_sigmas by hand") {

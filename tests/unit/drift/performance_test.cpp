@@ -287,6 +287,31 @@ TEST_CASE("one class only: AUC and the undefined ratios are absent") {
   CHECK(pos.get("f1").value() == 0.0);
 }
 
+TEST_CASE("precision, recall and f1 at the corners of the confusion matrix") {
+  // One row per corner, predicted class given: the undefined ratios (0/0) are absent, every
+  // defined one has its value. Only true negatives leave f1 undefined like precision and recall
+  // (statistics.md), so a window without positives cannot fake an f1_drop.
+  struct Row {
+    const char* name;
+    std::vector<double> labels, predicted;
+    std::optional<double> precision, recall, f1;
+  };
+  const auto row =
+      GENERATE(Row{"only true negatives", {0, 0}, {0, 0}, std::nullopt, std::nullopt, std::nullopt},
+               Row{"only false positives", {0, 0}, {1, 1}, 0.0, std::nullopt, 0.0},
+               Row{"only false negatives", {1, 1}, {0, 0}, std::nullopt, 0.0, 0.0},
+               Row{"only true positives", {1, 1}, {1, 1}, 1.0, 1.0, 1.0});
+  CAPTURE(row.name);
+  const auto st = binary_classification_performance(row.labels, {}, row.predicted);
+  CHECK(st.get("precision") == row.precision);
+  CHECK(st.get("recall") == row.recall);
+  CHECK(st.get("f1") == row.f1);
+  PerformanceStatistics reference;
+  reference.values = {{"f1", 0.8}, {"precision", 0.9}, {"recall", 0.7}};
+  const auto change = performance_change(reference, st);
+  CHECK(change.get("f1_drop") == (row.f1 ? std::optional<double>(0.8 - *row.f1) : std::nullopt));
+}
+
 TEST_CASE("all-equal scores give AUC 1/2") {
   const std::vector<double> y{0, 1, 0, 1, 1}, s(5, 0.3);
   CHECK(binary_classification_performance(y, s).get("roc_auc").value() == 0.5);

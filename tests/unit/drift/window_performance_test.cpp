@@ -96,6 +96,12 @@ TEST_CASE("multiclass and regression performance") {
 
 namespace {
 
+std::vector<std::string> names_of(const NamedValues& values) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : values) out.push_back(name);
+  return out;
+}
+
 WindowPerformance binary_window(const std::vector<std::optional<std::string>>& labels,
                                 const std::vector<double>& scores) {
   Column label = categorical_column(labels);
@@ -147,11 +153,20 @@ TEST_CASE("the performance section: changes, coverage, thresholds and sufficienc
     CHECK(f.status == Status::ok);
     CHECK(value_of(f.performance->changes, "roc_auc_drop") == 0.25);  // still reported
   }
-  SECTION("an evaluation without enough rows never breaches on performance") {
+  SECTION("labelled rows alone decide: too few rows for drift still judge performance") {
+    // min_rows = 1000, labels.min_rows = 4: a window too small for drift with enough labels.
     auto f = evaluation(Status::insufficient_data);
     add_performance(f, spec, cur, ref, thresholds);
+    CHECK(f.performance->status == Status::drift);
+    CHECK(f.performance->breaches == std::vector<std::string>{"roc_auc_drop"});
+    CHECK(f.status == Status::insufficient_data);  // the drift statistics still lack rows
+  }
+  SECTION("an error evaluation judges no performance") {
+    auto f = evaluation(Status::error);
+    add_performance(f, spec, cur, ref, thresholds);
     CHECK(f.performance->status == Status::insufficient_data);
-    CHECK(f.status == Status::insufficient_data);
+    CHECK(f.performance->breaches.empty());
+    CHECK(f.status == Status::error);
   }
   SECTION("JSON: what the API shows, and the same bytes after a round trip in any key order") {
     const std::string once = to_json(e);
@@ -177,6 +192,52 @@ TEST_CASE("the performance section: changes, coverage, thresholds and sufficienc
     broken = nlohmann::json::parse(once);
     broken["performance"].erase("reference");
     CHECK_THROWS_AS(evaluation_from_json(broken.dump()), std::runtime_error);
+  }
+}
+
+TEST_CASE("label-arrival statistics are judged however few labels arrived") {
+  // The label pipeline broke: no label in the current window. Quality metrics cannot be judged
+  // (insufficient_data) but label_coverage = 0 and labelled_rows = 0 must breach.
+  auto ref = binary_window({"1", "1", "0", "0"}, {0.9, 0.8, 0.2, 0.1});
+  auto cur =
+      binary_window({std::nullopt, std::nullopt, std::nullopt, std::nullopt}, {0.9, 0.8, 0.2, 0.1});
+  PerformanceSpec spec;
+  spec.min_rows = 4;
+  const std::vector<ThresholdSpec> thresholds = {{"roc_auc_drop", false, 0.02},
+                                                 {"accuracy", true, 0.9},
+                                                 {"label_coverage", true, 0.5},
+                                                 {"labelled_rows", true, 2},
+                                                 {"label_delay_p90", false, 86400}};
+  auto e = evaluation();
+  add_performance(e, spec, cur, ref, thresholds);
+  const auto& p = *e.performance;
+  CHECK(p.status == Status::insufficient_data);
+  CHECK(value_of(p.statistics, "label_coverage") == 0);
+  CHECK(p.breaches == std::vector<std::string>{"label_coverage", "labelled_rows"});
+  CHECK(e.status == Status::drift);
+  CHECK(names_of(p.judged()) == std::vector<std::string>{"label_coverage", "labelled_rows"});
+
+  SECTION("too few labels with some arriving: the quality metrics stay unjudged") {
+    // 2 of 4 labelled, both wrongly ranked: accuracy and roc_auc_drop would breach.
+    auto few = binary_window({"0", "1", std::nullopt, std::nullopt}, {0.9, 0.1, 0.5, 0.5});
+    auto f = evaluation();
+    add_performance(f, spec, few, ref, thresholds);
+    CHECK(f.performance->status == Status::insufficient_data);
+    CHECK(value_of(f.performance->alertable(), "roc_auc_drop") == 1);
+    CHECK(f.performance->breaches.empty());  // coverage 0.5, two labelled rows: no breach
+    CHECK(f.status == Status::ok);
+  }
+  SECTION("an evaluation with too few rows keeps its status") {
+    auto f = evaluation(Status::insufficient_data);
+    add_performance(f, spec, cur, ref, thresholds);
+    CHECK(f.performance->breaches == std::vector<std::string>{"label_coverage", "labelled_rows"});
+    CHECK(f.status == Status::insufficient_data);
+  }
+  SECTION("with enough labels everything is judged") {
+    auto f = evaluation();
+    add_performance(f, spec, ref, ref, thresholds);
+    CHECK(f.performance->status == Status::ok);
+    CHECK(names_of(f.performance->judged()) == names_of(f.performance->alertable()));
   }
 }
 

@@ -92,7 +92,8 @@ struct Threshold {
   int for_count = 1;
   std::optional<Severity> severity;  // default: psi by value (CONTRACT), others medium
   // `auto`: the level is learned per feature from the reference (mean + k·σ of the statistic over
-  // `chunks` chunks of it by time) and carried by each evaluation; `level` is then unused.
+  // `chunks` chunks of it by time, σ floored: drift/auto_threshold.hpp) and carried by each
+  // evaluation; `level` is then unused.
   bool learned = false;
   double k = 3;
   int chunks = 20;

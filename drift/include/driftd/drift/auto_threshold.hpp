@@ -6,18 +6,23 @@
 // the reference, with the same statistics driftd computes for a monitor (freeze_numerical /
 // compare_numerical, freeze_categorical / compare_categorical), which gives K values of a drift
 // statistic measured while nothing drifted. The learned threshold is
-//   threshold = mean + k·σ
+//   threshold = mean + k·max(σ, floor)
 // of those values, σ their sample standard deviation (denominator K' − 1, K' the chunks where the
-// statistic is defined). Pure, deterministic (no randomness; the same chunks give the same bits)
-// and thread-compatible.
+// statistic is defined), and with n the rows of the median chunk (missing included):
+//   rates (missing_rate, invalid_rate, out_of_range_rate, new_category_rate):
+//     floor = sqrt(p(1 − p)/n), p = max(mean, 1/n): the binomial noise of a rate measured on n
+//     rows, which chunks that happen to agree (all 0: a feature never NULL) cannot undercut;
+//   divergences: floor = 1/n when σ = 0 (every chunk gave the same value: a constant feature),
+//     one row of a chunk-sized window, else none.
+// Without a floor a zero spread would make one odd row in a window a breach. Pure, deterministic
+// (no randomness; the same chunks give the same bits) and thread-compatible.
 //
 // Choosing K: a chunk should be about as large as a current window, because every statistic's
 // noise depends on the sizes compared (KS and chi-square most of all). The threshold is itself
 // estimated from K values of a right-skewed statistic, so its false-alarm rate varies from one
 // reference to the next: for PSI on normal data, windows as large as a chunk, k = 3, measured
 // 3% on average with K = 10 (up to 16% for an unlucky reference) and 2% with K = 20 (up to 9%);
-// prefer K ≥ 20 where the reference is large enough. A constant reference gives σ = 0 and a
-// threshold equal to the mean: callers may want a floor.
+// prefer K ≥ 20 where the reference is large enough.
 
 #include <cstdint>
 #include <optional>
@@ -53,8 +58,10 @@ struct LearnedThreshold {
                                                     // statistic is undefined (an empty chunk)
   std::uint64_t chunks_used = 0;                    // chunks with a value
   double mean = 0;
-  double stddev = 0;     // sample standard deviation (n − 1) of the chunk values
-  double threshold = 0;  // mean + k·stddev; breach when a current value is above it
+  double stddev = 0;             // sample standard deviation (n − 1) of the chunk values
+  std::uint64_t chunk_rows = 0;  // rows of the median chunk with a value, missing included
+  double threshold = 0;          // mean + k·max(stddev, floor); breach when a current value is
+                                 // above it (the floor: see the top of this file)
 };
 
 // Statistics a threshold can be learned for: the "higher means more drift" statistics of

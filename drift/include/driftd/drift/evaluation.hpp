@@ -83,7 +83,9 @@ struct DatasetResult {
 // (monitoring.hpp computes it from the rows of both windows).
 struct PerformanceResult {
   std::string task;              // "binary", "multiclass" or "regression"
-  Status status = Status::ok;    // ok | drift | insufficient_data (too few labelled rows)
+  // ok | drift | insufficient_data (too few labelled rows: only the label-arrival statistics
+  // are judged, and may be in `breaches`)
+  Status status = Status::ok;
   std::uint64_t rows = 0;        // predictions in the current window (after sampling)
   std::uint64_t labelled = 0;    // the rows every metric is computed on
   std::uint64_t unlabelled = 0;  // label not there (yet)
@@ -96,6 +98,10 @@ struct PerformanceResult {
   NamedValues changes;    // <metric>_drop / <metric>_increase: larger is worse
   std::vector<std::string> breaches;
   NamedValues alertable() const;  // statistics, then changes
+  // What thresholds apply to: alertable() with enough labelled rows (ok, drift); with too few
+  // (insufficient_data), only the label-arrival statistics (label_coverage, labelled_rows,
+  // label_delay_*), which say most when labels stop arriving.
+  NamedValues judged() const;
 };
 
 // System health of the model service over the current window (monitoring.hpp).

@@ -54,8 +54,11 @@ WindowPerformance window_performance(const PerformanceSpec& spec, const Performa
 
 // The `performance` section of `e`: current and reference metrics, their change, label coverage
 // and delay; `thresholds` apply to the statistics and the changes when both windows have at least
-// spec.min_rows labelled rows and `e` itself has enough rows (status ok or drift). A breach makes
-// the evaluation's status `drift`.
+// spec.min_rows labelled rows, whatever the windows' row counts (`e` may be insufficient_data for
+// drift), unless `e` is an error. The section's own status says whether they applied; with too
+// few labelled rows (insufficient_data) the label-arrival statistics (label_coverage,
+// labelled_rows, label_delay_*) are judged all the same (PerformanceResult::judged). A breach
+// makes an `ok` evaluation `drift`; an `insufficient_data` one keeps its status.
 void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPerformance& current,
                      const WindowPerformance& reference,
                      const std::vector<ThresholdSpec>& thresholds);

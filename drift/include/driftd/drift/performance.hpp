@@ -140,4 +140,14 @@ struct LabelDelayStatistics {
 LabelDelayStatistics label_delay(std::span<const double> prediction_times,
                                  std::span<const double> label_times);
 
+// The kinds of statistic in a monitor's performance section (monitoring.hpp), by name:
+//  - quality: the model's own metrics and their changes, what says the model got worse and may
+//    call for retraining: accuracy, precision, recall, f1, roc_auc, log_loss, mae, rmse, mape,
+//    mean_error and every <metric>_drop / <metric>_increase;
+//  - label arrival: label_coverage, labelled_rows, label_delay_* (mean, p50, p90, max), which
+//    describe the label pipeline and mean something however few labels arrived.
+// The rest (positive_rate, predicted_positive_rate, support_*) describe the labelled data.
+bool quality_statistic(std::string_view name);
+bool label_arrival_statistic(std::string_view name);
+
 }  // namespace driftd::drift
