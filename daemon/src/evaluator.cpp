@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -201,6 +202,40 @@ std::string performance_key(const std::string& frozen_key, const drift::Performa
          std::to_string(ps.threshold);
 }
 
+// Runs `side` (if any) on a thread of its own and `main` on this one. A failure of either stops
+// the other through `stop`, and the first failure is the one rethrown: the other then only says
+// that it was cancelled.
+void run_side_by_side(std::stop_source& stop, const std::function<void()>& side,
+                      const std::function<void()>& main) {
+  std::exception_ptr side_error;
+  std::atomic<int> first_failure{0};  // 1 side, 2 main
+  std::jthread thread;
+  if (side) {
+    thread = std::jthread([&] {
+      try {
+        side();
+      } catch (...) {
+        int none = 0;
+        first_failure.compare_exchange_strong(none, 1);
+        side_error = std::current_exception();
+        stop.request_stop();
+      }
+    });
+  }
+  try {
+    main();
+  } catch (...) {
+    int none = 0;
+    first_failure.compare_exchange_strong(none, 2);
+    stop.request_stop();
+    if (thread.joinable()) thread.join();
+    if (side_error && first_failure == 1) std::rethrow_exception(side_error);
+    throw;
+  }
+  if (thread.joinable()) thread.join();
+  if (side_error) std::rethrow_exception(side_error);
+}
+
 }  // namespace
 
 std::optional<drift::WindowPerformance> Evaluator::cached_reference_performance(
@@ -273,36 +308,23 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       std::shared_ptr<const drift::FrozenReference> loaded = cached;
       std::jthread loader;
       if (!cached) loader = std::jthread([&] { loaded = load_stored(m, spec, key); });
-      std::jthread performance_reader;
-      std::exception_ptr performance_error;
       if (perf) ref_rows.performance = cached_reference_performance(perf_key);
+      std::function<void()> read_reference_performance;
       if (perf && !ref_rows.performance) {
-        performance_reader = std::jthread([&] {
-          try {
-            auto narrow = plan_reference_performance(m, at);
-            drift::WindowData data = source_.read(narrow->request, local.get_token());
-            ref_rows = take_rows(m, spec, perf, data, narrow->layout, false);
-          } catch (...) {
-            performance_error = std::current_exception();
-            local.request_stop();
-          }
-        });
+        read_reference_performance = [&] {
+          auto narrow = plan_reference_performance(m, at);
+          drift::WindowData data = source_.read(narrow->request, local.get_token());
+          ref_rows = take_rows(m, spec, perf, data, narrow->layout, false);
+        };
       }
       cur_req.parallelism = options_.read_connections;
-      try {
+      run_side_by_side(local, read_reference_performance, [&] {
         drift::WindowData data = source_.read(cur_req, local.get_token());
         read_seconds = std::chrono::duration<double>(clock::now() - started).count();
         cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
         current = drift::prepare_window(spec, std::move(data), pf);
-      } catch (...) {
-        local.request_stop();
-        if (performance_reader.joinable()) performance_reader.join();
-        if (performance_error) std::rethrow_exception(performance_error);
-        throw;
-      }
+      });
       if (loader.joinable()) loader.join();
-      if (performance_reader.joinable()) performance_reader.join();
-      if (performance_error) std::rethrow_exception(performance_error);
       frozen = loaded;
       used_frozen = frozen != nullptr;
     }
@@ -318,40 +340,22 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
       frozen = built;
     } else if (!frozen) {
       // Both windows at once, each read and sorted on its own thread.
-      std::exception_ptr ref_error;
       std::shared_ptr<drift::FrozenReference> built;
-      // Which read failed first: the other one then only reports that it was cancelled.
-      std::atomic<int> first_failure{0};  // 1 reference, 2 current
-      std::jthread ref_thread([&] {
-        try {
-          drift::WindowData data = source_.read(ref_req, local.get_token());
-          ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
-          built = std::make_shared<drift::FrozenReference>(
-              drift::freeze(spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
-          built->learned = std::move(ref_rows.learned);
-        } catch (...) {
-          int none = 0;
-          first_failure.compare_exchange_strong(none, 1);
-          ref_error = std::current_exception();
-          local.request_stop();
-        }
-      });
-      try {
-        drift::WindowData data = source_.read(cur_req, local.get_token());
-        read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
-        current = drift::prepare_window(spec, std::move(data), drift::serial_for);
-      } catch (...) {
-        int none = 0;
-        first_failure.compare_exchange_strong(none, 2);
-        local.request_stop();
-        ref_thread.join();
-        // the first failure is the telling one
-        if (ref_error && first_failure == 1) std::rethrow_exception(ref_error);
-        throw;
-      }
-      ref_thread.join();
-      if (ref_error) std::rethrow_exception(ref_error);
+      run_side_by_side(
+          local,
+          [&] {
+            drift::WindowData data = source_.read(ref_req, local.get_token());
+            ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
+            built = std::make_shared<drift::FrozenReference>(drift::freeze(
+                spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
+            built->learned = std::move(ref_rows.learned);
+          },
+          [&] {
+            drift::WindowData data = source_.read(cur_req, local.get_token());
+            read_seconds = std::chrono::duration<double>(clock::now() - started).count();
+            cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
+            current = drift::prepare_window(spec, std::move(data), drift::serial_for);
+          });
       frozen = built;
       if (stable) {
         cache_.put(key, frozen);
@@ -380,26 +384,10 @@ drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp 
         auto champion_plan = plan_version(m, at, false);
         auto challenger_plan = plan_version(m, at, true);
         drift::WindowData champion_data;
-        std::exception_ptr champion_error;
-        std::jthread champion_reader([&] {
-          try {
-            champion_data = source_.read(champion_plan->request, local.get_token());
-          } catch (...) {
-            champion_error = std::current_exception();
-            local.request_stop();
-          }
-        });
         drift::WindowData challenger_data;
-        try {
-          challenger_data = source_.read(challenger_plan->request, local.get_token());
-        } catch (...) {
-          local.request_stop();
-          champion_reader.join();
-          if (champion_error) std::rethrow_exception(champion_error);
-          throw;
-        }
-        champion_reader.join();
-        if (champion_error) std::rethrow_exception(champion_error);
+        run_side_by_side(
+            local, [&] { champion_data = source_.read(champion_plan->request, local.get_token()); },
+            [&] { challenger_data = source_.read(challenger_plan->request, local.get_token()); });
         drift::add_challenger(
             e,
             drift::compare_versions(
