@@ -2,7 +2,12 @@
 
 #include "driftd/daemon/monitor_plan.hpp"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
+
+#include "driftd/config/config.hpp"
+#include "driftd/drift/auto_threshold.hpp"
 
 using namespace driftd;
 using namespace driftd::daemon;
@@ -148,4 +153,17 @@ TEST_CASE("learned thresholds and how they are learned are part of the reference
   m.thresholds.back().k = 3;
   m.thresholds.back().chunks = 30;
   CHECK(reference_fingerprint(m) != learned);
+}
+
+TEST_CASE("config accepts `auto` exactly for the statistics drift can learn a threshold for") {
+  // config sits below drift and keeps its own list; the two must not drift apart.
+  for (const auto& s : config::known_statistics()) {
+    const bool config_learns =
+        std::find(config::learnable_statistics().begin(), config::learnable_statistics().end(),
+                  s) != config::learnable_statistics().end();
+    const bool drift_learns = drift::learnable_statistic(s, drift::FeatureKind::numerical) ||
+                              drift::learnable_statistic(s, drift::FeatureKind::categorical);
+    INFO(s);
+    CHECK(config_learns == drift_learns);
+  }
 }
