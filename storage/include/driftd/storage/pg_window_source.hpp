@@ -7,6 +7,7 @@
 
 #include "driftd/common/time.hpp"
 #include "driftd/drift/sources.hpp"
+#include "driftd/storage/window_query.hpp"
 
 namespace driftd::storage {
 
@@ -15,14 +16,6 @@ struct PgOptions {
   Duration statement_timeout = std::chrono::seconds(60);
   Duration connect_timeout = std::chrono::seconds(10);
   std::size_t max_idle_connections = 4;
-};
-
-// Describes a column of a user table as the catalog does.
-struct ColumnInfo {
-  std::string name;
-  std::string type;      // format_type(), e.g. "double precision"
-  char category = 'X';   // pg_type.typcategory: N numeric, S string, B bool, E enum, D datetime...
-  bool readable = true;  // the connected role may SELECT it (table or column privilege)
 };
 
 class PgWindowSource final : public drift::WindowSource {
@@ -43,8 +36,5 @@ class PgWindowSource final : public drift::WindowSource {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The URL with any password replaced by "***" (for logs and error messages).
-std::string redact_url(const std::string& url);
 
 }  // namespace driftd::storage

@@ -1,0 +1,54 @@
+#pragma once
+// The SQL of a window read, built from the request and what the catalog says of the tables'
+// columns. Pure (no connection), so tests and `check` see exactly what would be sent: every
+// identifier through the Quoter, every filter value and bound a setting read back with
+// current_setting() and cast to the column's type, never text in the statement.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "driftd/drift/sources.hpp"
+
+namespace driftd::storage {
+
+// Describes a column of a user table as the catalog does.
+struct ColumnInfo {
+  std::string name;
+  std::string type;      // format_type(), e.g. "double precision"
+  char category = 'X';   // pg_type.typcategory: N numeric, S string, B bool, E enum, D datetime...
+  bool readable = true;  // the connected role may SELECT it (table or column privilege)
+};
+
+// Quotes for the server: PQescapeIdentifier / PQescapeLiteral on a connection in production.
+class Quoter {
+ public:
+  virtual ~Quoter() = default;
+  virtual std::string identifier(std::string_view name) const = 0;
+  virtual std::string literal(std::string_view value) const = 0;
+};
+
+// "table" or "schema.table"; throws drift::SourceError for anything else.
+struct TableName {
+  std::string schema;  // empty: resolved through search_path
+  std::string name;
+};
+TableName split_table(const std::string& table);
+std::string quoted_table(const TableName& t, const Quoter& q);
+
+struct WindowQuery {
+  std::string copy_sql;  // COPY (SELECT ...) TO STDOUT (FORMAT binary)
+  // Set with set_config(name, value, true) in the read's transaction: the window's bounds and
+  // the filters' values, which the statement reads back and casts.
+  std::vector<std::pair<std::string, std::string>> settings;
+  bool timestamp_is_tz = true;
+  std::vector<std::string> problems;  // each one complete; copy_sql is empty when there are any
+};
+
+// The COPY of `request` from a table with `columns` (and `joined` for request.join). Collects
+// every problem instead of throwing, so that `check` reports them all.
+WindowQuery window_query(const drift::WindowRequest& request, const std::vector<ColumnInfo>& columns,
+                         const std::vector<ColumnInfo>& joined, const Quoter& q);
+
+}  // namespace driftd::storage
