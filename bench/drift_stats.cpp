@@ -133,7 +133,14 @@ int main(int argc, char** argv) {
   for (int f = 0; f < kFeatures; ++f) {
     spec.columns.push_back({"f" + std::to_string(f), FeatureKind::numerical});
   }
-  spec.thresholds = {{"psi", false, 0.2}, {"ks_pvalue", true, 0.01}};
+  Threshold psi;
+  psi.statistic = "psi";
+  psi.level = 0.2;
+  Threshold ks = psi;
+  ks.statistic = "ks_pvalue";
+  ks.direction = Threshold::Direction::below;
+  ks.level = 0.01;
+  spec.thresholds = {psi, ks};
 
   std::vector<double> sort_t, cold_t, frozen_t, ser_t, de_t, sort_cpu, cold_cpu, frozen_cpu;
   std::size_t serialized_size = 0;

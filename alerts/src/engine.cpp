@@ -13,7 +13,7 @@ namespace driftd::alerts {
 namespace {
 
 using config::SinkConfig;
-using config::Threshold;
+using drift::Threshold;
 
 // One alert while process() works on it.
 struct Work {
@@ -34,13 +34,6 @@ struct Subject {
   const drift::NamedValues* values = nullptr;               // a monitor-level section
   // Levels learned from the reference (`auto` thresholds), carried by the evaluation.
   const std::vector<drift::AppliedThreshold>* learned = nullptr;
-  std::optional<double> learned_level(const std::string& statistic) const {
-    if (learned == nullptr) return std::nullopt;
-    for (const auto& t : *learned) {
-      if (t.statistic == statistic) return t.value;
-    }
-    return std::nullopt;
-  }
   // System health is judged on evaluations with too few rows for drift too (a traffic collapse
   // is news); other subjects only on `ok` / `drift` evaluations.
   bool judged_without_enough_rows = false;
@@ -55,84 +48,74 @@ struct Subject {
   }
 };
 
-std::vector<Subject> subjects_of(const config::MonitorConfig& m, const drift::Evaluation& e,
-                                 drift::NamedValues& performance) {
-  std::vector<Subject> out;
-  for (const auto& f : m.features) {
-    Subject s{f.name};
-    for (const auto& r : e.features) {
-      if (r.name == f.name) {
-        s.features = &r.statistics;
-        s.learned = &r.thresholds;
+// The values of one subject in `e` (none where the evaluation lacks it: its alerts stay ruled,
+// nothing changes). `performance` holds what the performance section is judged on.
+Subject subject_of(const SubjectRule& rule, const drift::Evaluation& e,
+                   drift::NamedValues& performance) {
+  using drift::Section;
+  Subject s{rule.name};
+  switch (rule.section) {
+    case Section::feature:
+      if (rule.name == drift::kPredictionName) {
+        if (e.prediction) {
+          s.features = &e.prediction->statistics;
+          s.learned = &e.prediction->thresholds;
+        }
+      } else {
+        for (const auto& r : e.features) {
+          if (r.name == rule.name) {
+            s.features = &r.statistics;
+            s.learned = &r.thresholds;
+          }
+        }
       }
-    }
-    out.push_back(s);
+      break;
+    case Section::confidence:
+      if (e.confidence) s.confidence = &e.confidence->statistics;
+      break;
+    case Section::dataset:
+      if (e.dataset) s.values = &e.dataset->statistics;
+      break;
+    case Section::performance:
+      // The quality metrics and their changes are judged only where the section had enough
+      // labelled rows on each side, the label-arrival statistics always (judged()). Labelled
+      // rows are counted apart from the window's rows: the section's own status says whether
+      // there were enough, also on an evaluation with too few rows for drift.
+      if (e.performance) {
+        performance = e.performance->judged();
+        s.values = &performance;
+      }
+      s.judged_without_enough_rows = true;
+      break;
+    case Section::challenger:
+      // Champion / challenger thresholds apply only where both versions had min_rows rows; a
+      // comparison that failed leaves its alerts as they are. The versions' rows are read apart
+      // from the monitor's windows: the section's own status says whether there were enough.
+      if (e.challenger && e.challenger->status != drift::Status::insufficient_data &&
+          e.challenger->status != drift::Status::error) {
+        s.values = &e.challenger->statistics;
+      }
+      s.judged_without_enough_rows = true;
+      break;
+    case Section::system:
+      if (e.system) s.values = &e.system->statistics;
+      s.judged_without_enough_rows = true;
+      break;
   }
-  if (m.prediction) {
-    Subject s{std::string(drift::kPredictionName)};
-    if (e.prediction) {
-      s.features = &e.prediction->statistics;
-      s.learned = &e.prediction->thresholds;
-    }
-    out.push_back(s);
-  }
-  if (m.confidence) {
-    Subject s{std::string(kConfidenceFeature)};
-    if (e.confidence) s.confidence = &e.confidence->statistics;
-    out.push_back(s);
-  }
-  if (m.dataset_drift) {
-    Subject s{std::string(drift::kDatasetName)};
-    if (e.dataset) s.values = &e.dataset->statistics;
-    out.push_back(s);
-  }
-  if (m.labels) {
-    // The quality metrics and their changes are judged only where the section had enough
-    // labelled rows on each side, the label-arrival statistics always (judged()). Labelled rows
-    // are counted apart from the window's rows: the section's own status says whether there
-    // were enough, also on an evaluation with too few rows for drift.
-    Subject s{std::string(drift::kPerformanceName)};
-    if (e.performance) {
-      performance = e.performance->judged();
-      s.values = &performance;
-    }
-    s.judged_without_enough_rows = true;
-    out.push_back(s);
-  }
-  if (m.challenger) {
-    // Champion / challenger thresholds apply only where both versions had min_rows rows.
-    Subject s{std::string(drift::kChallengerName)};
-    // A comparison that failed leaves its alerts as they are.
-    if (e.challenger && e.challenger->status != drift::Status::insufficient_data &&
-        e.challenger->status != drift::Status::error) {
-      s.values = &e.challenger->statistics;
-    }
-    // The versions' rows are read apart from the monitor's windows: the section's own status
-    // says whether there were enough.
-    s.judged_without_enough_rows = true;
-    out.push_back(s);
-  }
-  if (m.system) {
-    Subject s{std::string(drift::kSystemName)};
-    if (e.system) s.values = &e.system->statistics;
-    s.judged_without_enough_rows = true;
-    out.push_back(s);
-  }
-  return out;
+  return s;
 }
 
 // The features, prediction and confidence of every segment of the evaluation. A segment with too
 // few rows (insufficient_data) keeps its alerts as they are, like the whole window.
-std::vector<Subject> segment_subjects_of(const config::MonitorConfig& m,
-                                         const drift::Evaluation& e) {
+std::vector<Subject> segment_subjects_of(const MonitorRules& rules, const drift::Evaluation& e) {
   std::vector<Subject> out;
-  if (!m.segment) return out;
+  if (!rules.segmented) return out;
   for (const auto& sg : e.segments) {
     if (sg.status != drift::Status::ok && sg.status != drift::Status::drift) {
       // Listed without values: its alerts stay ruled, nothing changes.
       for (const auto& r : sg.features) out.push_back(Subject{r.name, sg.segment});
       if (sg.prediction) out.push_back(Subject{std::string(drift::kPredictionName), sg.segment});
-      if (sg.confidence) out.push_back(Subject{std::string(kConfidenceFeature), sg.segment});
+      if (sg.confidence) out.push_back(Subject{std::string(drift::kConfidenceName), sg.segment});
       continue;
     }
     for (const auto& r : sg.features) {
@@ -148,7 +131,7 @@ std::vector<Subject> segment_subjects_of(const config::MonitorConfig& m,
       out.push_back(s);
     }
     if (sg.confidence) {
-      Subject s{std::string(kConfidenceFeature), sg.segment};
+      Subject s{std::string(drift::kConfidenceName), sg.segment};
       s.confidence = &sg.confidence->statistics;
       out.push_back(s);
     }
@@ -188,16 +171,15 @@ void to_inactive(Work& w) {
 void apply_threshold(Work& w, const Threshold& t, double v,
                      const std::vector<drift::Contributor>& top, Timestamp at) {
   Alert& a = w.alert;
-  const bool below = t.direction == Threshold::Direction::below;
-  const bool breach = below ? v < t.level : v > t.level;
+  const bool breach = t.crossed(v);
   // Hysteresis: a firing alert stays firing in the band between resolve_level and level.
-  const bool clear = below ? v > t.resolve_level : v < t.resolve_level;
+  const bool clear = t.resolved(v);
   const int for_count = std::max(1, t.for_count);
   const bool active = a.state == AlertState::pending || a.state == AlertState::firing;
   if (!active && !breach) return;  // nothing to record: no incident, no breach
 
   a.threshold = t.level;
-  a.below = below;
+  a.below = t.below();
   a.value = v;
   a.top_contributors = top;
   a.last_evaluated_at = at;
@@ -231,7 +213,7 @@ void apply_threshold(Work& w, const Threshold& t, double v,
   }
 }
 
-void apply_failure(Work& w, const config::MonitorConfig& m, const drift::Evaluation& e) {
+void apply_failure(Work& w, const MonitorRules& m, const drift::Evaluation& e) {
   Alert& a = w.alert;
   if (a.state == AlertState::inactive || a.state == AlertState::resolved) {
     start_incident(a, e.evaluated_at);
@@ -261,31 +243,19 @@ bool is_silenced(const AlertKey& k, const std::vector<Silence>& silences, Timest
 
 }  // namespace
 
-Severity severity_of(const Threshold& t, double value) {
-  if (t.severity) return *t.severity;
-  if (t.statistic == "psi") {
-    if (value > 0.25) return Severity::high;
-    if (value > 0.1) return Severity::medium;
-    return Severity::low;
-  }
-  return Severity::medium;
-}
-
 bool sink_accepts(const SinkConfig& sink, const std::string& monitor, Severity severity) {
   if (severity < sink.min_severity) return false;
   return sink.monitors.empty() ||
          std::find(sink.monitors.begin(), sink.monitors.end(), monitor) != sink.monitors.end();
 }
 
-EngineResult process(const config::MonitorConfig& monitor, const std::vector<SinkConfig>& sinks,
-                     const drift::Evaluation& e, std::vector<Alert> current,
-                     const std::vector<Silence>& silences, Timestamp now,
-                     const std::string& external_url, const std::function<std::string()>& new_id,
-                     const SecretLookup& secrets) {
+EngineResult process(const MonitorRules& monitor, const drift::Evaluation& e,
+                     std::vector<Alert> current, const std::vector<Silence>& silences,
+                     Timestamp now, const Routing& routing) {
   std::vector<Work> works;
   std::map<AlertKey, std::size_t> index;
   for (auto& a : current) {
-    if (a.key.monitor != monitor.name || index.count(a.key)) continue;
+    if (a.key.monitor != monitor.monitor || index.count(a.key)) continue;
     index.emplace(a.key, works.size());
     Work w;
     w.alert = std::move(a);
@@ -309,11 +279,12 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   const bool data_ok = e.status == drift::Status::ok || e.status == drift::Status::drift;
   int rank = 0;
   drift::NamedValues performance;
-  std::vector<Subject> subjects = subjects_of(monitor, e, performance);
+  std::vector<Subject> subjects;
+  for (const auto& rule : monitor.subjects) subjects.push_back(subject_of(rule, e, performance));
   for (auto& s : segment_subjects_of(monitor, e)) subjects.push_back(std::move(s));
   for (const auto& subject : subjects) {
     for (const auto& configured : monitor.thresholds) {
-      AlertKey key{monitor.name, subject.name, configured.statistic, subject.segment};
+      AlertKey key{monitor.monitor, subject.name, configured.statistic, subject.segment};
       Work* w = find(key);
       const int my_rank = rank++;
       if (w) {
@@ -327,28 +298,23 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
       if (!judged) continue;
       // A learned threshold's level is the one the evaluation learned for this subject; without
       // one (nothing learned here) the rule does not apply, as an undefined statistic.
-      Threshold t = configured;
-      if (t.learned) {
-        const auto level = subject.learned_level(t.statistic);
-        if (!level) continue;
-        t.level = t.resolve_level = *level;
-      }
-      const auto v = subject.get(t.statistic);
+      const auto t = configured.applied(subject.learned);
+      if (!t) continue;
+      const auto v = subject.get(t->statistic);
       if (!v) continue;  // undefined in this evaluation: no transition
       if (!w) {
-        const bool below = t.direction == Threshold::Direction::below;
-        if (!(below ? *v < t.level : *v > t.level)) continue;  // no record until a first breach
+        if (!t->crossed(*v)) continue;  // no record until a first breach
         w = &create(key);
         w->ruled = true;
         w->rank = my_rank;
         w->silenced = is_silenced(key, silences, now);
       }
-      apply_threshold(*w, t, *v, subject.top(), e.evaluated_at);
+      apply_threshold(*w, *t, *v, subject.top(), e.evaluated_at);
     }
   }
 
   // The monitor-failing alert.
-  const AlertKey failing_key{monitor.name, "", std::string(kMonitorFailing)};
+  const AlertKey failing_key{monitor.monitor, "", std::string(kMonitorFailing)};
   if (e.status == drift::Status::error) {
     Work* w = find(failing_key);
     if (!w) {
@@ -369,7 +335,7 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
   }
 
   // A failed evaluation has no segments: their alerts stay as they are, as the whole window's.
-  if (e.status == drift::Status::error && monitor.segment) {
+  if (e.status == drift::Status::error && monitor.segmented) {
     for (auto& w : works) {
       if (!w.alert.key.segment.empty()) w.ruled = true;
     }
@@ -413,18 +379,18 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
                    [](const Work* a, const Work* b) { return a->rank < b->rank; });
 
   EngineResult out;
-  for (const auto& sink : sinks) {
+  for (const auto& sink : routing.sinks) {
     NotificationGroup g;
-    g.monitor = monitor.name;
+    g.monitor = monitor.monitor;
     g.evaluated_at = e.evaluated_at;
     g.current_window = e.current_window;
     g.reference_window = e.reference_window;
-    g.external_url = external_url;
+    g.external_url = routing.external_url;
     g.schedule = monitor.schedule;
     bool others_firing = false;  // announced firing alerts of this sink that are not in the group
     for (const Work* w : ordered) {
       const Alert& a = w->alert;
-      if (!sink_accepts(sink, monitor.name, a.severity)) continue;
+      if (!sink_accepts(sink, monitor.monitor, a.severity)) continue;
       if (w->change) {
         g.alerts.push_back({a, *w->change});
       } else if (a.state == AlertState::firing && a.last_notified_at) {
@@ -440,13 +406,13 @@ EngineResult process(const config::MonitorConfig& monitor, const std::vector<Sin
     if (sink.type == SinkConfig::Type::pagerduty && g.status() == "resolved" && others_firing) {
       continue;
     }
-    g.id = new_id();
+    g.id = routing.new_id();
     Notification n;
     n.id = g.id;
     n.sink = sink.name;
-    n.monitor = monitor.name;
+    n.monitor = monitor.monitor;
     n.status = std::string(g.status());
-    n.body = render(sink, g, secrets);
+    n.body = render(sink, g, routing.secrets);
     n.created_at = now;
     n.next_attempt_at = now;
     out.notifications.push_back(std::move(n));

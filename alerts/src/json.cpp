@@ -31,7 +31,7 @@ Json alert_json(const Alert& a) {
   j["statistic"] = a.key.statistic;
   if (!a.key.segment.empty()) j["segment"] = a.key.segment;
   j["state"] = to_string(a.state);
-  j["severity"] = config::to_string(a.severity);
+  j["severity"] = drift::to_string(a.severity);
   j["value"] = number(a.value);
   j["threshold"] = number(a.threshold);
   j["started_at"] = time_or_null(a.started_at);

@@ -49,7 +49,7 @@ std::string statistic_label(const std::string& s) { return s == "psi" ? "PSI" : 
 
 std::string feature_label(const std::string& f) {
   if (f == drift::kPredictionName) return "the prediction";
-  if (f == kConfidenceFeature) return "confidence";
+  if (f == drift::kConfidenceName) return "confidence";
   if (f == drift::kDatasetName) return "the dataset";
   if (f == drift::kPerformanceName) return "performance";
   if (f == drift::kSystemName) return "system health";
@@ -108,7 +108,7 @@ Json alert_json(const GroupedAlert& g) {
   j["status"] = a.state == AlertState::firing ? "firing" : "resolved";
   j["value"] = number(a.value);
   j["threshold"] = number(a.threshold);
-  j["severity"] = config::to_string(a.severity);
+  j["severity"] = drift::to_string(a.severity);
   j["started_at"] = time_or_null(a.started_at);
   j["resolved_at"] = a.state == AlertState::firing ? Json(nullptr) : time_or_null(a.resolved_at);
   j["top_contributors"] = contributors_json(a.top_contributors);
@@ -280,11 +280,11 @@ std::string render_slack(const NotificationGroup& g) {
     const Alert& a = ga.alert;
     std::string text = "*" + slack_escape(alert_sentence(a)) + "*\n";
     if (is_failing(a)) {
-      text += "severity *" + std::string(config::to_string(a.severity)) + "*";
+      text += "severity *" + std::string(drift::to_string(a.severity)) + "*";
     } else {
       text += "value " + short_number(a.value) + ", threshold " + (a.below ? "< " : "&gt; ") +
               short_number(a.threshold) + ", severity *" +
-              std::string(config::to_string(a.severity)) + "*";
+              std::string(drift::to_string(a.severity)) + "*";
     }
     if (a.state == AlertState::firing && a.started_at) {
       text += ", since " + format_rfc3339(*a.started_at);
@@ -370,7 +370,7 @@ std::string render_alertmanager(const NotificationGroup& g) {
     if (!a.key.feature.empty()) labels["feature"] = a.key.feature;
     labels["statistic"] = a.key.statistic;
     if (!a.key.segment.empty()) labels["segment"] = a.key.segment;
-    labels["severity"] = config::to_string(a.severity);
+    labels["severity"] = drift::to_string(a.severity);
     Json ann = Json::object();
     ann["summary"] = g.monitor + ": " + alert_sentence(a);
     ann["description"] = failing ? a.message

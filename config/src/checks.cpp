@@ -88,37 +88,6 @@ std::string check_host(std::string_view host) {
   return "";
 }
 
-// Replaces the value of every `password=` (keyword/value strings and URI query parameters).
-void mask_password_parameters(std::string& s) {
-  constexpr std::string_view kKey = "password";
-  std::size_t pos = 0;
-  while (pos + kKey.size() <= s.size()) {
-    bool at_boundary = pos == 0 || is_space(s[pos - 1]) || s[pos - 1] == '?' || s[pos - 1] == '&';
-    if (!at_boundary || !starts_with_nocase(std::string_view(s).substr(pos), kKey)) {
-      ++pos;
-      continue;
-    }
-    std::size_t i = pos + kKey.size();
-    while (i < s.size() && is_space(s[i])) ++i;
-    if (i >= s.size() || s[i] != '=') {
-      ++pos;
-      continue;
-    }
-    ++i;
-    while (i < s.size() && is_space(s[i])) ++i;
-    std::size_t end = i;
-    if (end < s.size() && s[end] == '\'') {
-      ++end;
-      while (end < s.size() && s[end] != '\'') end += (s[end] == '\\') ? 2 : 1;
-      end = std::min(end + 1, s.size());
-    } else {
-      while (end < s.size() && !is_space(s[end]) && s[end] != '&' && s[end] != '#') ++end;
-    }
-    s.replace(i, end - i, "***");
-    pos = i + 3;
-  }
-}
-
 }  // namespace
 
 std::string check_listen(std::string_view listen) {
@@ -197,22 +166,6 @@ std::string check_database_url(std::string_view url) {
   if (url.find('=') != std::string_view::npos) return "";
   return "is neither a postgresql:// URI nor a key=value connection string "
          "(e.g. \"host=127.0.0.1 dbname=app user=driftd\")";
-}
-
-std::string mask_password(std::string_view url) {
-  std::string out(url);
-  if (std::size_t scheme = out.find("://"); scheme != std::string::npos) {
-    std::size_t start = scheme + 3;
-    // The userinfo ends at the last '@' before the query: passwords may hold '/' or '@'.
-    std::size_t query = out.find('?', start);
-    std::size_t at = out.rfind('@', query == std::string::npos ? std::string::npos : query);
-    if (at != std::string::npos && at >= start) {
-      std::size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-    }
-  }
-  mask_password_parameters(out);
-  return out;
 }
 
 bool is_plain_identifier(std::string_view s) {

@@ -17,9 +17,6 @@ std::string check_http_url(std::string_view url);
 // A libpq connection string: a postgresql:// (or postgres://) URI, or "key=value ..." pairs.
 std::string check_database_url(std::string_view url);
 
-// The URL (or key=value string) with any password replaced by "***", safe for logs and errors.
-std::string mask_password(std::string_view url);
-
 // [A-Za-z_][A-Za-z0-9_]*: a PostgreSQL identifier that never needs quoting, or an env var name.
 bool is_plain_identifier(std::string_view s);
 

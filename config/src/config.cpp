@@ -25,28 +25,6 @@ std::string_view to_string(FeatureKind k) {
   return "numerical";
 }
 
-std::string_view to_string(Severity s) {
-  switch (s) {
-    case Severity::low:
-      return "low";
-    case Severity::medium:
-      return "medium";
-    case Severity::high:
-      return "high";
-    case Severity::critical:
-      return "critical";
-  }
-  return "low";
-}
-
-std::optional<Severity> parse_severity(std::string_view s) {
-  if (s == "low") return Severity::low;
-  if (s == "medium") return Severity::medium;
-  if (s == "high") return Severity::high;
-  if (s == "critical") return Severity::critical;
-  return std::nullopt;
-}
-
 std::string_view to_string(SinkConfig::Type t) {
   switch (t) {
     case SinkConfig::Type::webhook:
@@ -122,48 +100,22 @@ ConfigError::ConfigError(std::vector<Problem> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
 const std::vector<std::string>& known_statistics() {
-  static const std::vector<std::string> kStatistics = {
-      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
-      "wasserstein_normed", "mean_shift_sigmas", "missing_rate", "out_of_range_rate",
-      "invalid_rate", "chi2_statistic", "chi2_pvalue", "new_category_rate", "mean", "p10", "p50",
-      "p90", "low_confidence_rate",
-      // [monitors.dataset_drift]
-      "drifted_feature_share", "drifted_features", "tested_features",
-      // [monitors.labels]: realised performance, its change against the reference, the labels
-      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
-      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
-      "mean_error", "accuracy_drop", "precision_drop", "recall_drop", "f1_drop", "roc_auc_drop",
-      "log_loss_increase", "mae_increase", "rmse_increase", "mape_increase", "label_coverage",
-      "labelled_rows", "label_delay_mean", "label_delay_p50", "label_delay_p90", "label_delay_max",
-      // [monitors.system]
-      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
-      "throughput_per_minute", "volume_change",
-      // [monitors.challenger]
-      "prediction_psi", "prediction_kl_divergence", "prediction_js_distance",
-      "prediction_hellinger", "prediction_ks_statistic", "prediction_ks_pvalue",
-      "prediction_wasserstein_normed", "prediction_mean_shift_sigmas", "prediction_chi2_statistic",
-      "prediction_chi2_pvalue", "prediction_missing_rate", "prediction_out_of_range_rate",
-      "prediction_invalid_rate", "prediction_new_category_rate", "paired_rows", "agreement_rate",
-      "champion_confidence_mean", "challenger_confidence_mean", "confidence_difference",
-      "champion_performance", "challenger_performance", "performance_difference",
-      "performance_statistic", "performance_pvalue", "champion_labelled_rows",
-      "challenger_labelled_rows", "challenger_better", "challenger_worse"};
+  static const std::vector<std::string> kStatistics = [] {
+    std::vector<std::string> out;
+    for (const auto& s : drift::statistics()) out.emplace_back(s.name);
+    return out;
+  }();
   return kStatistics;
 }
 
 const std::vector<std::string>& learnable_statistics() {
-  static const std::vector<std::string> kLearnable = {"psi",
-                                                      "kl_divergence",
-                                                      "js_distance",
-                                                      "hellinger",
-                                                      "ks_statistic",
-                                                      "wasserstein_normed",
-                                                      "mean_shift_sigmas",
-                                                      "missing_rate",
-                                                      "out_of_range_rate",
-                                                      "invalid_rate",
-                                                      "chi2_statistic",
-                                                      "new_category_rate"};
+  static const std::vector<std::string> kLearnable = [] {
+    std::vector<std::string> out;
+    for (const auto& s : drift::statistics()) {
+      if (s.learnable) out.emplace_back(s.name);
+    }
+    return out;
+  }();
   return kLearnable;
 }
 
@@ -185,8 +137,6 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   }
   return match ? *match : std::string();
 }
-
-std::string mask_password(std::string_view url) { return detail::mask_password(url); }
 
 Config load_file(const std::string& path) { return load_file(path, nullptr); }
 

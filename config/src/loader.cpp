@@ -23,8 +23,8 @@ namespace {
 using detail::quote;
 
 constexpr const char* kDatabaseUrlEnv = "DRIFTD_DATABASE_URL";
-constexpr std::string_view kPredictionName = "__prediction__";
-constexpr std::string_view kConfidenceName = "__confidence__";
+using drift::kConfidenceName;
+using drift::kPredictionName;
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
 
 constexpr std::string_view kDurationHint =
@@ -434,7 +434,7 @@ class Loader {
     if (auto url = get_string(s, "external_url", Need::optional)) {
       if (std::string why = detail::check_http_url(*url); !why.empty()) {
         add(s.line_of_key("external_url"),
-            s.at("external_url") + ": " + quote(detail::mask_password(*url)) + " " + why);
+            s.at("external_url") + ": " + quote(mask_password(*url)) + " " + why);
       }
       out.external_url = *url;
       while (out.external_url.size() > 1 && out.external_url.back() == '/') {
@@ -484,8 +484,7 @@ class Loader {
       }
       if (url && !env_set) {
         if (std::string why = detail::check_database_url(*url); !why.empty()) {
-          add(s.line_of_key("url"),
-              "database.url: " + quote(detail::mask_password(*url)) + " " + why);
+          add(s.line_of_key("url"), "database.url: " + quote(mask_password(*url)) + " " + why);
         }
         out.url = *url;
       }
@@ -508,8 +507,8 @@ class Loader {
     if (env_set) {
       out.url = env;
       if (std::string why = detail::check_database_url(out.url); !why.empty()) {
-        add(0, std::string(kDatabaseUrlEnv) + " (overrides database.url): " +
-                   quote(detail::mask_password(out.url)) + " " + why);
+        add(0, std::string(kDatabaseUrlEnv) +
+                   " (overrides database.url): " + quote(mask_password(out.url)) + " " + why);
       }
     }
     return out;
@@ -1026,8 +1025,8 @@ class Loader {
     return out;
   }
 
-  std::vector<Threshold> thresholds(const Scope& m, const ReferenceConfig& reference) {
-    std::vector<Threshold> out;
+  std::vector<ThresholdConfig> thresholds(const Scope& m, const ReferenceConfig& reference) {
+    std::vector<ThresholdConfig> out;
     const toml::table* t = get_table(m, "thresholds", Need::optional,
                                      "a table of statistic = threshold, e.g. { psi = 0.2 }");
     if (t) {
@@ -1057,7 +1056,7 @@ class Loader {
     for (const auto& d : kDefaultThresholds) {
       bool given = t && t->contains(d.statistic);
       if (given) continue;
-      Threshold th;
+      ThresholdConfig th;
       th.statistic = std::string(d.statistic);
       th.level = th.resolve_level = d.level;
       out.push_back(std::move(th));
@@ -1065,9 +1064,9 @@ class Loader {
     return out;
   }
 
-  std::optional<Threshold> threshold(const Scope& ts, const std::string& stat,
-                                     const toml::node& node) {
-    Threshold out;
+  std::optional<ThresholdConfig> threshold(const Scope& ts, const std::string& stat,
+                                           const toml::node& node) {
+    ThresholdConfig out;
     out.statistic = stat;
     out.line = line_of(node);
     const std::string path = ts.at(stat);
@@ -1162,8 +1161,8 @@ class Loader {
     } else if (!above && !below) {
       ok = false;  // already reported as a bad value
     }
-    out.direction =
-        has_below && !has_above ? Threshold::Direction::below : Threshold::Direction::above;
+    out.direction = has_below && !has_above ? drift::Threshold::Direction::below
+                                            : drift::Threshold::Direction::above;
     out.level = above ? *above : below ? *below : 0.0;
     out.resolve_level = out.level;
     auto resolve_below = get_number(s, "resolve_below", Need::optional);
@@ -1377,11 +1376,12 @@ class Loader {
       const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"
                              : out.labels->task == LabelsConfig::Task::multiclass ? "accuracy_drop"
                                                                                   : nullptr;
-      const bool given =
-          headline && std::any_of(out.thresholds.begin(), out.thresholds.end(),
-                                  [&](const Threshold& t) { return t.statistic == headline; });
+      const bool given = headline && std::any_of(out.thresholds.begin(), out.thresholds.end(),
+                                                 [&](const ThresholdConfig& t) {
+                                                   return t.statistic == headline;
+                                                 });
       if (headline && !given) {
-        Threshold th;
+        ThresholdConfig th;
         th.statistic = headline;
         th.level = th.resolve_level = kDefaultPerformanceDrop;
         out.thresholds.push_back(std::move(th));
@@ -1446,8 +1446,7 @@ class Loader {
     }
     if (auto url = get_string(s, "url", Need::required, "an http:// or https:// URL")) {
       if (std::string why = detail::check_http_url(*url); !why.empty()) {
-        add(s.line_of_key("url"),
-            s.at("url") + ": " + quote(detail::mask_password(*url)) + " " + why);
+        add(s.line_of_key("url"), s.at("url") + ": " + quote(mask_password(*url)) + " " + why);
       }
       out.url = *url;
     }

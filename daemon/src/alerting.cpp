@@ -1,6 +1,5 @@
 #include "alerting.hpp"
 
-#include "driftd/alerts/engine.hpp"
 #include "driftd/alerts/json.hpp"
 #include "driftd/alerts/uuid.hpp"
 #include "driftd/common/log.hpp"
@@ -10,7 +9,9 @@
 namespace driftd::daemon {
 
 Alerting::Alerting(const config::Config& config, const Clock& clock, metrics::Metrics* metrics)
-    : clock_(clock), metrics_(metrics), store_(state_options(config)), external_url_(config.server.external_url) {
+    : clock_(clock), metrics_(metrics), store_(state_options(config)) {
+  routing_.external_url = config.server.external_url;
+  routing_.new_id = alerts::uuid_v4;
   build_dispatcher(config);
 }
 
@@ -42,15 +43,16 @@ void Alerting::build_dispatcher(const config::Config& config) {
     if (metrics_ != nullptr) metrics_->set_queue_depth(sink, n);
   };
   // The dispatcher logs every attempt itself (sink, type, host, id, outcome, next attempt).
-  auto dispatcher = std::make_unique<alerts::Dispatcher>(store_, *notifier, clock_, config.sinks, options, hooks);
+  auto dispatcher =
+      std::make_unique<alerts::Dispatcher>(store_, *notifier, clock_, config.sinks, options, hooks);
   std::lock_guard lock(mutex_);
   if (dispatcher_) dispatcher_->stop();
   dispatcher_ = std::move(dispatcher);
   notifier_ = std::move(notifier);
+  routing_.sinks = config.sinks;
 }
 
-void Alerting::start(const config::Config& config) {
-  (void)config;
+void Alerting::start() {
   std::lock_guard lock(mutex_);
   started_ = true;
   dispatcher_->start();
@@ -78,42 +80,42 @@ void Alerting::stop() {
 
 void Alerting::set_external_url(const std::string& url) {
   std::lock_guard lock(mutex_);
-  external_url_ = url;
+  routing_.external_url = url;
 }
 
-bool Alerting::on_evaluation(const config::Config& config, const config::MonitorConfig& monitor,
-                             const drift::Evaluation& e) {
-  std::string url;
+bool Alerting::on_evaluation(const alerts::MonitorRules& rules, const drift::Evaluation& e) {
+  alerts::Routing routing;
   {
     std::lock_guard lock(mutex_);
-    url = external_url_;
+    routing = routing_;
   }
   try {
-    auto result = alerts::process(monitor, config.sinks, e, store_.load_alerts(monitor.name),
-                                  store_.silences(false), clock_.now(), url, alerts::uuid_v4);
+    auto result = alerts::process(rules, e, store_.load_alerts(rules.monitor),
+                                  store_.silences(false), clock_.now(), routing);
     store_.commit(result.changed, result.notifications);
-    if (metrics_ != nullptr) metrics_->set_alerts_firing(monitor.name, result.firing);
+    if (metrics_ != nullptr) metrics_->set_alerts_firing(rules.monitor, result.firing);
     for (const auto& n : result.notifications)
-      log::info("notification queued", {{"monitor", n.monitor}, {"sink", n.sink}, {"status", n.status}, {"id", n.id}});
+      log::info("notification queued",
+                {{"monitor", n.monitor}, {"sink", n.sink}, {"status", n.status}, {"id", n.id}});
     if (!result.notifications.empty()) {
       std::lock_guard lock(mutex_);
       if (dispatcher_) dispatcher_->wake();
     }
     std::lock_guard lock(failures_mutex_);
-    if (last_failure_.erase(monitor.name) > 0) log::info("alert state updated again", {{"monitor", monitor.name}});
+    if (last_failure_.erase(rules.monitor) > 0)
+      log::info("alert state updated again", {{"monitor", rules.monitor}});
     return true;
   } catch (const std::exception& ex) {
     std::lock_guard lock(failures_mutex_);
-    auto level = last_failure_.count(monitor.name) ? log::Level::debug : log::Level::error;
+    auto level = last_failure_.count(rules.monitor) ? log::Level::debug : log::Level::error;
     log::write(level, "cannot update the alert state; the next evaluation will try again",
-               {{"monitor", monitor.name}, {"error", ex.what()}});
-    last_failure_[monitor.name] = ex.what();
+               {{"monitor", rules.monitor}, {"error", ex.what()}});
+    last_failure_[rules.monitor] = ex.what();
     return false;
   }
 }
 
-std::int64_t Alerting::drain(const config::Config& config, Timestamp deadline) {
-  (void)config;
+std::int64_t Alerting::drain(Timestamp deadline) {
   alerts::DrainResult r;
   {
     std::lock_guard lock(mutex_);
@@ -138,20 +140,23 @@ std::string Alerting::silences_json() {
   }
 }
 
-std::string Alerting::create_silence(const config::Config& config, const std::string& body) {
+std::string Alerting::create_silence(const std::function<bool(const std::string&)>& known,
+                                     const std::string& body) {
   alerts::Silence s;
   try {
     s = alerts::parse_silence_request(body, clock_.now(), alerts::uuid_v4());
   } catch (const std::invalid_argument& e) {
     throw BadRequest(e.what());
   }
-  if (config.find_monitor(s.monitor) == nullptr) throw NotFound("no monitor named \"" + s.monitor + "\"");
+  if (!known(s.monitor)) throw NotFound("no monitor named \"" + s.monitor + "\"");
   try {
     store_.save_silence(s);
   } catch (const std::exception& e) {
     throw Unavailable(std::string("cannot store the silence: ") + e.what());
   }
-  log::info("silence created", {{"id", s.id}, {"monitor", s.monitor}, {"ends_at", format_rfc3339(s.ends_at)},
+  log::info("silence created", {{"id", s.id},
+                                {"monitor", s.monitor},
+                                {"ends_at", format_rfc3339(s.ends_at)},
                                 {"comment", s.comment}});
   return alerts::silence_to_json(s, clock_.now());
 }

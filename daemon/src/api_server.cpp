@@ -8,9 +8,9 @@
 #include <regex>
 #include <thread>
 
+#include "driftd/common/hash.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/api.hpp"
-#include "driftd/drift/performance.hpp"
 
 namespace driftd::daemon {
 
@@ -47,59 +47,6 @@ bool constant_time_equals(const std::string& a, const std::string& b) {
   SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), ha);
   SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), hb);
   return CRYPTO_memcmp(ha, hb, SHA256_DIGEST_LENGTH) == 0;
-}
-
-RetrainDecision decide_retrain(const std::string& monitor,
-                               const std::optional<drift::Evaluation>& e,
-                               const std::vector<drift::ThresholdSpec>& thresholds,
-                               const std::vector<std::string>& statistics,
-                               const std::optional<drift::Evaluation>& performance) {
-  RetrainDecision d;
-  d.monitor = monitor;
-  d.status = "pending";
-  if (!e) return d;
-  d.evaluated_at = e->evaluated_at;
-  d.status = std::string(drift::to_string(e->status));
-  // Drift reasons need an evaluation that saw enough rows; performance has its own sufficiency
-  // (labelled rows) and may come from an earlier evaluation whose labels have arrived since.
-  const bool drift_usable = e->status == drift::Status::ok || e->status == drift::Status::drift;
-  auto consider = [&](const drift::FeatureResult& f) {
-    for (const auto& stat : statistics) {
-      auto v = f.statistics.get(stat);
-      if (!v) continue;
-      for (const auto& t : thresholds) {
-        if (t.statistic != stat) continue;
-        // A learned threshold has the level the evaluation learned for this feature.
-        const auto level = t.learned ? f.learned_level(stat) : std::optional<double>(t.level);
-        if (!level) continue;
-        bool breach = t.below ? *v < *level : *v > *level;
-        if (breach) d.reasons.push_back({f.name, stat, *v, *level, std::nullopt});
-      }
-    }
-  };
-  if (drift_usable) {
-    for (const auto& f : e->features) consider(f);
-    if (e->prediction) consider(*e->prediction);
-  }
-  if (performance && performance->performance &&
-      performance->performance->status != drift::Status::insufficient_data) {
-    const drift::NamedValues values = performance->performance->alertable();
-    for (const auto& t : thresholds) {
-      if (t.learned) continue;  // learned thresholds are for feature drift only
-      // Only the model's quality says retrain: late or few labels, or a shift in the labels'
-      // class mix, are news about the pipeline or the data, which alerts carry.
-      if (!drift::quality_statistic(t.statistic)) continue;
-      auto v = drift::value_of(values, t.statistic);
-      if (!v) continue;
-      bool breach = t.below ? *v < t.level : *v > t.level;
-      if (breach) {
-        d.reasons.push_back({std::string(drift::kPerformanceName), t.statistic, *v, t.level,
-                             performance->evaluated_at});
-      }
-    }
-  }
-  d.should_retrain = !d.reasons.empty();
-  return d;
 }
 
 std::string to_json(const RetrainDecision& d) {
@@ -166,11 +113,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 std::string error_body(const std::string& message) { return dump(json{{"error", message}}); }
 
 std::string etag_of(const std::string& body) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  const std::uint64_t h = fnv1a64(body);
   char buf[24];
   std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
   return buf;

@@ -11,19 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "alerting.hpp"
 #include "driftd/common/clock.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/config/config.hpp"
 #include "driftd/daemon/evaluator.hpp"
-#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/daemon/plan.hpp"
 #include "driftd/daemon/scheduler.hpp"
+#include "driftd/daemon/service.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
-#include "alerting.hpp"
+#include "monitor_run.hpp"
 #include "receiver.hpp"
 #include "service_support.hpp"
-#include "driftd/daemon/service.hpp"
 
 namespace driftd::daemon {
 
@@ -62,9 +63,11 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
-  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill", "receive"};
-  static const std::vector<std::string> kWithValue = {"config", "monitor", "at", "deliver-timeout", "from",
-                                                      "to", "log-level", "log-format", "listen", "secret-env"};
+  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill",
+                                                     "receive"};
+  static const std::vector<std::string> kWithValue = {
+      "config", "monitor",   "at",         "deliver-timeout", "from",
+      "to",     "log-level", "log-format", "listen",          "secret-env"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -87,7 +90,8 @@ Args parse_args(int argc, char** argv) {
       }
       if (std::find(kWithValue.begin(), kWithValue.end(), key) == kWithValue.end()) {
         std::string hint = config::closest_match(key, kWithValue);
-        a.errors.push_back("unknown option --" + key + (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
+        a.errors.push_back("unknown option --" + key +
+                           (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
         continue;
       }
       if (!inline_value) {
@@ -100,12 +104,14 @@ Args parse_args(int argc, char** argv) {
       a.options[key] = value;
       continue;
     }
-    if (a.command.empty() && std::find(kCommands.begin(), kCommands.end(), arg) != kCommands.end()) {
+    if (a.command.empty() &&
+        std::find(kCommands.begin(), kCommands.end(), arg) != kCommands.end()) {
       a.command = arg;
       continue;
     }
     std::string hint = config::closest_match(arg, kCommands);
-    a.errors.push_back("unexpected argument \"" + arg + "\"" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+    a.errors.push_back("unexpected argument \"" + arg + "\"" +
+                       (hint.empty() ? "" : " (did you mean " + hint + "?)"));
   }
   if (a.command.empty()) a.command = "run";
   return a;
@@ -150,50 +156,31 @@ std::optional<config::Config> load_config(const Args& a, FILE* out) {
   }
 }
 
-void log_evaluation(const drift::Evaluation& e, const EvaluationTimings& t) {
-  std::size_t drifted = 0;
-  for (const auto& f : e.features)
-    if (f.status == drift::Status::drift) ++drifted;
-  if (e.status == drift::Status::error) {
-    log::error("evaluation failed", {{"monitor", e.monitor},
-                                     {"at", format_rfc3339(e.evaluated_at)},
-                                     {"duration_s", t.total_seconds},
-                                     {"error", e.error.value_or("")}});
-    return;
-  }
-  log::info("evaluation finished", {{"monitor", e.monitor},
-                                    {"at", format_rfc3339(e.evaluated_at)},
-                                    {"status", std::string(drift::to_string(e.status))},
-                                    {"current_rows", e.current_window.rows},
-                                    {"reference_rows", e.reference_window.rows},
-                                    {"drifted_features", drifted},
-                                    {"frozen_reference", t.frozen_reference_used},
-                                    {"read_s", t.read_seconds},
-                                    {"duration_s", t.total_seconds}});
-}
-
 int cmd_run_once(const Args& a) {
-  auto cfg = load_config(a, stderr);
-  if (!cfg) return kExitUsage;
-  std::vector<const config::MonitorConfig*> monitors;
+  auto loaded = load_config(a, stderr);
+  if (!loaded) return kExitUsage;
+  auto compiled = compile(std::move(*loaded));
+  const config::Config& cfg = compiled->config();
+  std::vector<const MonitorPlan*> plans;
   if (const auto* name = a.get("monitor")) {
-    const auto* m = cfg->find_monitor(*name);
-    if (m == nullptr) {
+    const auto* plan = compiled->find(*name);
+    if (plan == nullptr) {
       std::string names;
-      for (const auto& x : cfg->monitors) names += (names.empty() ? "" : ", ") + x.name;
+      for (const auto& x : cfg.monitors) names += (names.empty() ? "" : ", ") + x.name;
       std::fprintf(stderr, "error: no monitor named \"%s\" in %s (monitors: %s)\n", name->c_str(),
-                   cfg->path.c_str(), names.c_str());
+                   cfg.path.c_str(), names.c_str());
       return kExitUsage;
     }
-    monitors.push_back(m);
+    plans.push_back(plan);
   } else {
-    for (const auto& m : cfg->monitors) monitors.push_back(&m);
+    for (const auto& plan : compiled->monitors()) plans.push_back(&plan);
   }
   Timestamp at;
   if (const auto* at_text = a.get("at")) {
     auto t = parse_rfc3339(*at_text);
     if (!t) {
-      std::fprintf(stderr, "error: --at \"%s\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)\n",
+      std::fprintf(stderr,
+                   "error: --at \"%s\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)\n",
                    at_text->c_str());
       return kExitUsage;
     }
@@ -202,44 +189,50 @@ int cmd_run_once(const Args& a) {
     at = std::chrono::floor<std::chrono::seconds>(SystemClock().now());
   }
   if (const auto* d = a.get("deliver-timeout"); d != nullptr && !parse_duration(*d)) {
-    std::fprintf(stderr, "error: --deliver-timeout \"%s\" is not a duration (e.g. 10s)\n", d->c_str());
+    std::fprintf(stderr, "error: --deliver-timeout \"%s\" is not a duration (e.g. 10s)\n",
+                 d->c_str());
     return kExitUsage;
   }
 
   try {
-    auto applied = storage::migrate(state_options(*cfg));
-    for (int v : applied) log::info("state schema migrated", {{"schema", cfg->database.state_schema}, {"version", v}});
+    auto applied = storage::migrate(state_options(cfg));
+    for (int v : applied)
+      log::info("state schema migrated", {{"schema", cfg.database.state_schema}, {"version", v}});
   } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    log::error("cannot prepare the state schema",
+               {{"schema", cfg.database.state_schema}, {"error", e.what()}});
     return kExitFailed;
   }
-  storage::PgWindowSource source(pg_options(*cfg));
-  storage::PgResultStore store(state_options(*cfg));
-  Evaluator evaluator(source, &store, evaluator_options(*cfg));
+  storage::PgWindowSource source(pg_options(cfg));
+  storage::PgResultStore store(state_options(cfg));
+  Evaluator evaluator(source, &store, evaluator_options(cfg));
   SystemClock clock;
-  Alerting alerting(*cfg, clock, nullptr);
+  Alerting alerting(cfg, clock, nullptr);
+  // The alert rules run as in the daemon; what they queue is delivered below.
+  MonitorRun runs(evaluator, store, &alerting);
+  RunHooks hooks;
+  hooks.evaluated = [](const RunOutcome& o) {
+    log_evaluation(o.evaluation, o.timings);
+    return true;
+  };
 
   int exit_code = kExitOk;
-  for (const auto* m : monitors) {
-    EvaluationTimings t;
-    drift::Evaluation e = evaluator.evaluate(*m, at, {}, &t);
-    log_evaluation(e, t);
-    try {
-      store.save(e);
-      // The alert rules run as in the daemon; what they queue is delivered below.
-      alerting.on_evaluation(*cfg, *m, e);
-    } catch (const std::exception& ex) {
-      log::error("cannot store the evaluation", {{"monitor", m->name}, {"error", ex.what()}});
+  for (const auto* plan : plans) {
+    RunOutcome o = runs.run(*plan, at, {}, hooks);
+    if (!o.stored) {
+      log::error("cannot store the evaluation",
+                 {{"monitor", plan->name}, {"error", o.store_error}});
       exit_code = kExitFailed;
     }
-    std::string line = drift::to_json(e) + "\n";
+    std::string line = drift::to_json(o.evaluation) + "\n";
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
-    if (e.status == drift::Status::error) exit_code = kExitFailed;
+    if (o.evaluation.status == drift::Status::error) exit_code = kExitFailed;
   }
-  if (!cfg->sinks.empty()) {
-    Duration deliver = *parse_duration(a.get("deliver-timeout") ? *a.get("deliver-timeout") : "10s");
-    std::int64_t pending = alerting.drain(*cfg, clock.now() + deliver);
+  if (!cfg.sinks.empty()) {
+    Duration deliver =
+        *parse_duration(a.get("deliver-timeout") ? *a.get("deliver-timeout") : "10s");
+    std::int64_t pending = alerting.drain(clock.now() + deliver);
     if (pending > 0)
       log::warn("notifications still queued; the daemon (or the next run-once) delivers them",
                 {{"pending", pending}, {"deliver_timeout", format_duration(deliver)}});
@@ -249,12 +242,15 @@ int cmd_run_once(const Args& a) {
 
 std::string eta_text(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
-  return format_duration(std::chrono::duration_cast<Duration>(std::chrono::seconds(static_cast<long long>(seconds + 0.5))));
+  return format_duration(std::chrono::duration_cast<Duration>(
+      std::chrono::seconds(static_cast<long long>(seconds + 0.5))));
 }
 
 int cmd_backfill(const Args& a) {
-  auto cfg = load_config(a, stderr);
-  if (!cfg) return kExitUsage;
+  auto loaded = load_config(a, stderr);
+  if (!loaded) return kExitUsage;
+  auto compiled = compile(std::move(*loaded));
+  const config::Config& cfg = compiled->config();
   const std::string* name = a.get("monitor");
   const std::string* from_text = a.get("from");
   const std::string* to_text = a.get("to");
@@ -262,15 +258,17 @@ int cmd_backfill(const Args& a) {
     std::fprintf(stderr, "error: backfill needs --monitor NAME --from RFC3339 --to RFC3339\n");
     return kExitUsage;
   }
-  const auto* m = cfg->find_monitor(*name);
-  if (m == nullptr) {
-    std::fprintf(stderr, "error: no monitor named \"%s\" in %s\n", name->c_str(), cfg->path.c_str());
+  const MonitorPlan* plan = compiled->find(*name);
+  if (plan == nullptr) {
+    std::fprintf(stderr, "error: no monitor named \"%s\" in %s\n", name->c_str(), cfg.path.c_str());
     return kExitUsage;
   }
+  const config::MonitorConfig* m = plan->config;
   auto from = parse_rfc3339(*from_text);
   auto to = parse_rfc3339(*to_text);
   if (!from || !to) {
-    std::fprintf(stderr, "error: --from and --to must be RFC 3339 times (e.g. 2026-11-01T00:00:00Z)\n");
+    std::fprintf(stderr,
+                 "error: --from and --to must be RFC 3339 times (e.g. 2026-11-01T00:00:00Z)\n");
     return kExitUsage;
   }
   if (*from >= *to) {
@@ -284,70 +282,90 @@ int cmd_backfill(const Args& a) {
   for (Timestamp t = first; t < *to; t += m->schedule) {
     instants.push_back(t);
     if (instants.size() > 1000000) {
-      std::fprintf(stderr, "error: more than 1,000,000 instants between --from and --to; backfill in parts\n");
+      std::fprintf(
+          stderr,
+          "error: more than 1,000,000 instants between --from and --to; backfill in parts\n");
       return kExitUsage;
     }
   }
   if (instants.empty()) {
     std::fprintf(stderr, "nothing to do: no %s instant of monitor %s in [%s, %s)\n",
-                 format_duration(m->schedule).c_str(), m->name.c_str(), from_text->c_str(), to_text->c_str());
+                 format_duration(m->schedule).c_str(), m->name.c_str(), from_text->c_str(),
+                 to_text->c_str());
     return kExitOk;
   }
   try {
-    storage::migrate(state_options(*cfg));
+    storage::migrate(state_options(cfg));
   } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    log::error("cannot prepare the state schema",
+               {{"schema", cfg.database.state_schema}, {"error", e.what()}});
     return kExitFailed;
   }
-  storage::PgWindowSource source(pg_options(*cfg));
-  storage::PgResultStore store(state_options(*cfg));
-  Evaluator evaluator(source, &store, evaluator_options(*cfg));
+  storage::PgWindowSource source(pg_options(cfg));
+  storage::PgResultStore store(state_options(cfg));
+  Evaluator evaluator(source, &store, evaluator_options(cfg));
+  MonitorRun runs(evaluator, store, nullptr);  // sends no notifications
   bool tty = ::isatty(STDERR_FILENO) != 0;
   auto started = std::chrono::steady_clock::now();
   std::size_t failed = 0, done = 0, drifted = 0;
   int last_decile = -1;
   for (Timestamp at : instants) {
-    drift::Evaluation e = evaluator.evaluate(*m, at);
-    try {
-      store.save(e);
-    } catch (const std::exception& ex) {
-      log::error("cannot store the evaluation", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
+    RunOutcome o = runs.run(*plan, at);
+    const drift::Evaluation& e = o.evaluation;
+    if (!o.stored) {
+      log::error("cannot store the evaluation",
+                 {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", o.store_error}});
       ++failed;
     }
     if (e.status == drift::Status::error) {
       ++failed;
-      log::error("evaluation failed", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", e.error.value_or("")}});
+      log::error(
+          "evaluation failed",
+          {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", e.error.value_or("")}});
     }
     if (e.status == drift::Status::drift) ++drifted;
     std::string line = drift::to_json(e) + "\n";
     std::fwrite(line.data(), 1, line.size(), stdout);
     ++done;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
     double eta = rate > 0 ? static_cast<double>(instants.size() - done) / rate : -1;
     int decile = static_cast<int>(done * 10 / instants.size());
     if (tty) {
-      std::fprintf(stderr, "\rbackfill %s: %zu/%zu (%.1f%%) %.1f/s ETA %s, %zu drift, %zu failed   ",
-                   m->name.c_str(), done, instants.size(), 100.0 * static_cast<double>(done) / static_cast<double>(instants.size()),
-                   rate, eta_text(eta).c_str(), drifted, failed);
+      std::fprintf(stderr,
+                   "\rbackfill %s: %zu/%zu (%.1f%%) %.1f/s ETA %s, %zu drift, %zu failed   ",
+                   m->name.c_str(), done, instants.size(),
+                   100.0 * static_cast<double>(done) / static_cast<double>(instants.size()), rate,
+                   eta_text(eta).c_str(), drifted, failed);
     } else if (decile != last_decile) {
-      log::info("backfill progress", {{"monitor", m->name}, {"done", done}, {"total", instants.size()},
-                                      {"rate_per_s", rate}, {"eta", eta_text(eta)}});
+      log::info("backfill progress", {{"monitor", m->name},
+                                      {"done", done},
+                                      {"total", instants.size()},
+                                      {"rate_per_s", rate},
+                                      {"eta", eta_text(eta)}});
     }
     last_decile = decile;
   }
   std::fflush(stdout);
   if (tty) std::fprintf(stderr, "\n");
-  log::info("backfill finished", {{"monitor", m->name}, {"evaluations", done}, {"drift", drifted}, {"failed", failed},
-                                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  log::info("backfill finished",
+            {{"monitor", m->name},
+             {"evaluations", done},
+             {"drift", drifted},
+             {"failed", failed},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
   return failed > 0 ? kExitFailed : kExitOk;
 }
 
 int cmd_check(const Args& a) {
-  auto cfg = load_config(a, stdout);
-  if (!cfg) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
+  auto loaded = load_config(a, stdout);
+  if (!loaded) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
+  auto compiled = compile(std::move(*loaded));
+  const config::Config& cfg = compiled->config();
   int problems = 0;
-  storage::PgWindowSource source(pg_options(*cfg));
+  storage::PgWindowSource source(pg_options(cfg));
   try {
     source.ping();
   } catch (const std::exception& e) {
@@ -355,16 +373,16 @@ int cmd_check(const Args& a) {
     return kExitFailed;
   }
   Timestamp now = SystemClock().now();
-  for (const auto& m : cfg->monitors) {
-    std::vector<std::string> found = source.check(current_request(m, now));
+  for (const auto& plan : compiled->monitors()) {
+    const config::MonitorConfig& m = *plan.config;
+    std::vector<std::string> found = source.check(plan.current.at(now));
     if (m.reference.kind == config::ReferenceConfig::Kind::table) {
-      for (auto& p : source.check(reference_request(m, now))) found.push_back("reference: " + p);
+      for (auto& p : source.check(plan.reference.at(now))) found.push_back("reference: " + p);
     }
     // The versions of [monitors.challenger]: the key and the versions' filter columns.
-    for (bool challenger : {false, true}) {
-      auto version = plan_version(m, now, challenger);
-      if (!version) break;
-      for (auto& p : source.check(version->request)) {
+    for (const auto* version : {&plan.champion, &plan.challenger}) {
+      if (!*version) break;
+      for (auto& p : source.check((*version)->at(now))) {
         std::string problem = "challenger: " + p;
         if (std::find(found.begin(), found.end(), p) == found.end() &&
             std::find(found.begin(), found.end(), problem) == found.end()) {
@@ -378,8 +396,9 @@ int cmd_check(const Args& a) {
     }
   }
   if (problems > 0) return kExitFailed;
-  std::printf("%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
-              cfg->path.c_str(), cfg->monitors.size(), cfg->sinks.size());
+  std::printf(
+      "%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
+      cfg.path.c_str(), cfg.monitors.size(), cfg.sinks.size());
   return kExitOk;
 }
 
@@ -408,7 +427,8 @@ int run_cli(int argc, char** argv) {
     if (a.command == "receive") {
       const std::string* listen = a.get("listen");
       const std::string* secret = a.get("secret-env");
-      return run_receiver(listen != nullptr ? *listen : "127.0.0.1:9465", secret != nullptr ? *secret : "");
+      return run_receiver(listen != nullptr ? *listen : "127.0.0.1:9465",
+                          secret != nullptr ? *secret : "");
     }
     if (a.command == "run") {
       const std::string* path = a.get("config");

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "driftd/common/log.hpp"
-#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/drift/challenger.hpp"
 #include "driftd/drift/segments.hpp"
 
 namespace driftd::daemon {
@@ -80,11 +80,10 @@ void FrozenCache::put(const std::string& key, std::shared_ptr<const drift::Froze
   }
 }
 
-void FrozenCache::erase_monitor(const std::string& monitor) {
+void FrozenCache::retain(const std::set<std::string>& keys) {
   std::lock_guard lock(mutex_);
-  std::string prefix = monitor + "/";
   for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->key.rfind(prefix, 0) == 0) {
+    if (keys.count(it->key) == 0) {
       used_ -= it->bytes;
       index_.erase(it->key);
       it = lru_.erase(it);
@@ -103,14 +102,12 @@ Evaluator::Evaluator(drift::WindowSource& source, drift::ResultStore* store,
                      EvaluatorOptions options)
     : source_(source), store_(store), options_(options), cache_(options.frozen_cache_bytes) {}
 
-std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(
-    const config::MonitorConfig& m, const drift::EvaluationSpec& spec, const std::string& key) {
+std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(const MonitorPlan& plan) {
   if (store_ == nullptr) return nullptr;
   try {
     auto ref = std::make_shared<drift::FrozenReference>();
     bool found = store_->load_frozen(
-        m.name, reference_fingerprint(m),
-        [&](std::size_t i, std::size_t parts, std::string_view bytes) {
+        plan.name, plan.fingerprint, [&](std::size_t i, std::size_t parts, std::string_view bytes) {
           drift::FrozenReference part = drift::deserialize_frozen_reference(bytes);
           if (part.columns.size() != 1 || part.frozen.size() != 1)
             throw std::runtime_error("a stored part holds " + std::to_string(part.columns.size()) +
@@ -128,37 +125,37 @@ std::shared_ptr<const drift::FrozenReference> Evaluator::load_stored(
             ref->learned.push_back(std::move(l));
           }
         });
-    if (!found || !drift::compatible(*ref, spec)) return nullptr;
-    cache_.put(key, ref);
+    if (!found || !drift::compatible(*ref, plan.spec)) return nullptr;
+    cache_.put(plan.frozen_key, ref);
     return ref;
   } catch (const std::exception& e) {
     // A damaged or unreadable frozen reference is rebuilt from the table.
     log::warn("frozen reference unusable, reading the reference window again",
-              {{"monitor", m.name}, {"reason", e.what()}});
+              {{"monitor", plan.name}, {"reason", e.what()}});
     return nullptr;
   }
 }
 
-void Evaluator::store_frozen(const config::MonitorConfig& m, const drift::FrozenReference& frozen) {
+void Evaluator::store_frozen(const MonitorPlan& plan, const drift::FrozenReference& frozen) {
   if (store_ == nullptr) return;
   try {
     // One part per column: a part is serialised only when it is written.
-    store_->save_frozen(m.name, reference_fingerprint(m), frozen.columns.size(),
-                        [&](std::size_t i) {
-                          drift::FrozenReference part;
-                          part.info = frozen.info;
-                          part.bins = frozen.bins;
-                          part.columns = {frozen.columns[i]};
-                          part.frozen = {frozen.frozen[i]};
-                          for (const auto& l : frozen.learned) {
-                            if (l.column != i) continue;
-                            part.learned.push_back(l);
-                            part.learned.back().column = 0;
-                          }
-                          return drift::serialize(part);
-                        });
+    store_->save_frozen(plan.name, plan.fingerprint, frozen.columns.size(), [&](std::size_t i) {
+      drift::FrozenReference part;
+      part.info = frozen.info;
+      part.bins = frozen.bins;
+      part.columns = {frozen.columns[i]};
+      part.frozen = {frozen.frozen[i]};
+      for (const auto& l : frozen.learned) {
+        if (l.column != i) continue;
+        part.learned.push_back(l);
+        part.learned.back().column = 0;
+      }
+      return drift::serialize(part);
+    });
   } catch (const std::exception& e) {
-    log::warn("could not store the frozen reference", {{"monitor", m.name}, {"reason", e.what()}});
+    log::warn("could not store the frozen reference",
+              {{"monitor", plan.name}, {"reason", e.what()}});
   }
 }
 
@@ -173,25 +170,22 @@ struct RowResults {
   std::optional<drift::SegmentedRows> segments;        // monitors with a segment
 };
 
-// Computes the row-level sections of `data` and drops the columns only they needed, leaving the
-// evaluation spec's columns. System health is the current window's only.
-RowResults take_rows(const config::MonitorConfig& m, const drift::EvaluationSpec& spec,
-                     const std::optional<drift::PerformanceSpec>& ps, drift::WindowData& data,
-                     const ColumnLayout& layout, bool current) {
+// Computes the row-level sections of `data` (read by `window`) and drops the columns only they
+// needed, leaving the evaluation spec's columns. System health is the current window's only.
+RowResults take_rows(const MonitorPlan& plan, const WindowColumns& columns, drift::WindowData& data,
+                     bool current) {
   RowResults r;
-  if (!current && layout.time >= 0) {
-    r.learned = drift::learn_reference_thresholds(
-        spec, data, data.columns[static_cast<std::size_t>(layout.time)]);
+  if (const drift::Column* time = columns.time.in(data); time != nullptr && !current) {
+    r.learned = drift::learn_reference_thresholds(plan.spec, data, *time);
   }
-  if (ps) r.performance = drift::window_performance(*ps, performance_columns(m, data, layout));
-  if (auto ss = system_spec(m); ss && current) {
-    r.system = drift::window_system(*ss, system_columns(data, layout));
+  if (plan.performance) {
+    r.performance = drift::window_performance(*plan.performance, columns.performance(data));
   }
-  if (layout.segment >= 0) {
-    r.segments = drift::segmented_rows(data, layout.main,
-                                       data.columns[static_cast<std::size_t>(layout.segment)]);
+  if (plan.system && current) r.system = drift::window_system(*plan.system, columns.system(data));
+  if (const drift::Column* segment = columns.segment.in(data)) {
+    r.segments = drift::segmented_rows(data, columns.main, *segment);
   }
-  data.columns.resize(layout.main);
+  data.columns.resize(columns.main);
   return r;
 }
 
@@ -236,7 +230,122 @@ void run_side_by_side(std::stop_source& stop, const std::function<void()>& side,
   if (side_error) std::rethrow_exception(side_error);
 }
 
+using Clock = std::chrono::steady_clock;
+
 }  // namespace
+
+// One evaluation in progress: its inputs, the windows as they are read, what the rows gave.
+struct Evaluator::Run {
+  Run(const MonitorPlan& p, Timestamp instant, std::stop_token caller, int compute_threads)
+      : plan(p),
+        at(instant),
+        current_request(p.current.at(instant)),
+        reference_request(p.reference.at(instant)),
+        outer(std::move(caller)),
+        pf(thread_parallel_for(compute_threads)) {}
+  const MonitorPlan& plan;
+  Timestamp at;
+  drift::WindowRequest current_request;
+  drift::WindowRequest reference_request;
+  std::stop_token outer;  // the caller's: shutting down
+  // One stop for every read: a failure of one abandons the others at once.
+  std::stop_source stop;
+  drift::ParallelFor pf;
+  Clock::time_point started = Clock::now();
+  std::shared_ptr<const drift::FrozenReference> reference;
+  drift::PreparedWindow current;
+  RowResults current_rows;
+  RowResults reference_rows;
+  bool used_frozen = false;
+  double read_seconds = 0;
+
+  // Reads the current window and prepares it (`pf`: the current window alone may use every
+  // compute thread; beside the reference's read, one).
+  void read_current(drift::WindowSource& source, const drift::ParallelFor& prepare) {
+    drift::WindowData data = source.read(current_request, stop.get_token());
+    read_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    current_rows = take_rows(plan, plan.current.columns, data, true);
+    current = drift::prepare_window(plan.spec, std::move(data), prepare);
+  }
+  // Reads the reference window whole and freezes it, its learned thresholds included.
+  std::shared_ptr<drift::FrozenReference> read_reference(drift::WindowSource& source,
+                                                         const drift::ParallelFor& prepare) {
+    drift::WindowData data = source.read(reference_request, stop.get_token());
+    reference_rows = take_rows(plan, plan.reference.columns, data, false);
+    auto built = std::make_shared<drift::FrozenReference>(
+        drift::freeze(plan.spec, drift::prepare_window(plan.spec, std::move(data), prepare)));
+    built->learned = std::move(reference_rows.learned);
+    return built;
+  }
+};
+
+// The reference from memory or the state schema, the current window read meanwhile. False when
+// there is none to reuse (or the stored one is unusable: then the current window is read and the
+// reference still missing).
+bool Evaluator::reuse_frozen(Run& run) {
+  const MonitorPlan& plan = run.plan;
+  std::shared_ptr<const drift::FrozenReference> cached = cache_.get(plan.frozen_key);
+  bool stored = false;
+  if (!cached && store_ != nullptr) {
+    try {
+      stored = store_->has_frozen(plan.name, plan.fingerprint);
+    } catch (const std::exception& e) {
+      log::debug("cannot look up the frozen reference",
+                 {{"monitor", plan.name}, {"error", e.what()}});
+    }
+  }
+  if (!cached && !stored) return false;
+  // Only the current window to read, split over the read connections, while the frozen reference
+  // loads from the state schema on the side (and, with labels still arriving, the reference's
+  // label columns are read again).
+  std::shared_ptr<const drift::FrozenReference> loaded = cached;
+  std::jthread loader;
+  if (!cached) loader = std::jthread([&] { loaded = load_stored(plan); });
+  const std::string perf_key =
+      plan.performance ? performance_key(plan.frozen_key, *plan.performance) : "";
+  if (plan.performance) run.reference_rows.performance = cached_reference_performance(perf_key);
+  std::function<void()> read_reference_performance;
+  if (plan.reference_performance && !run.reference_rows.performance) {
+    read_reference_performance = [&] {
+      const WindowPlan& narrow = *plan.reference_performance;
+      drift::WindowData data = source_.read(narrow.at(run.at), run.stop.get_token());
+      run.reference_rows = take_rows(plan, narrow.columns, data, false);
+    };
+  }
+  run.current_request.parallelism = options_.read_connections;
+  run_side_by_side(run.stop, read_reference_performance,
+                   [&] { run.read_current(source_, run.pf); });
+  if (loader.joinable()) loader.join();
+  run.reference = loaded;
+  run.used_frozen = loaded != nullptr;
+  if (!loaded) {
+    // The stored reference was unusable: read the reference window after all.
+    auto built = run.read_reference(source_, run.pf);
+    cache_.put(plan.frozen_key, built);
+    store_frozen(plan, *built);
+    run.reference = built;
+  }
+  return true;
+}
+
+// Both windows at once, each read and prepared on its own thread.
+void Evaluator::read_fresh(Run& run) {
+  std::shared_ptr<drift::FrozenReference> built;
+  run_side_by_side(
+      run.stop, [&] { built = run.read_reference(source_, drift::serial_for); },
+      [&] { run.read_current(source_, drift::serial_for); });
+  run.reference = built;
+  if (run.plan.frozen) {
+    cache_.put(run.plan.frozen_key, built);
+    store_frozen(run.plan, *built);
+  }
+}
+
+// The reference provider: frozen in memory, stored in the state schema, or read fresh.
+void Evaluator::read_windows(Run& run) {
+  if (run.plan.frozen && reuse_frozen(run)) return;
+  read_fresh(run);
+}
 
 std::optional<drift::WindowPerformance> Evaluator::cached_reference_performance(
     const std::string& key) {
@@ -255,167 +364,97 @@ void Evaluator::remember_reference_performance(const std::string& key,
   reference_performance_[key] = p;
 }
 
-drift::Evaluation Evaluator::evaluate(const config::MonitorConfig& m, Timestamp at,
-                                      std::stop_token stop, EvaluationTimings* timings) {
-  using clock = std::chrono::steady_clock;
-  auto started = clock::now();
-  drift::EvaluationSpec spec = evaluation_spec(m);
-  PlannedRequest cur_plan = plan_current(m, at);
-  PlannedRequest ref_plan = plan_reference(m, at);
-  drift::WindowRequest& cur_req = cur_plan.request;
-  drift::WindowRequest& ref_req = ref_plan.request;
-  const std::optional<drift::PerformanceSpec> perf = performance_spec(m);
-  // A monitor with a segment reads its reference window every time: the segments need the
-  // reference's rows, which a frozen reference does not keep.
-  bool stable = reference_is_stable(m) && !m.segment;
-  std::string key = m.name + "/" + reference_fingerprint(m);
-  const std::string perf_key = perf ? performance_key(key, *perf) : "";
+void Evaluator::add_performance(Run& run, drift::Evaluation& e) {
+  const MonitorPlan& plan = run.plan;
+  if (!plan.performance || !run.current_rows.performance || !run.reference_rows.performance) {
+    return;
+  }
+  if (plan.frozen) {
+    remember_reference_performance(performance_key(plan.frozen_key, *plan.performance),
+                                   *run.reference_rows.performance);
+  }
+  drift::add_performance(e, *plan.performance, *run.current_rows.performance,
+                         *run.reference_rows.performance, plan.spec.thresholds);
+}
 
-  drift::Evaluation failed;
-  failed.monitor = m.name;
-  failed.evaluated_at = at;
-  failed.status = drift::Status::error;
-  failed.current_window.from = *cur_req.from;
-  failed.current_window.to = *cur_req.to;
-  failed.reference_window.from = ref_req.from.value_or(Timestamp{});
-  failed.reference_window.to = ref_req.to.value_or(Timestamp{});
+void Evaluator::add_system(Run& run, drift::Evaluation& e) {
+  if (!run.plan.system || !run.current_rows.system) return;
+  drift::add_system(e, *run.current_rows.system,
+                    run.reference_request.from.has_value() && run.reference_request.to.has_value(),
+                    run.plan.spec.thresholds);
+}
 
-  // One stop for every read: a failure of one abandons the others at once.
-  std::stop_source local;
-  std::stop_callback forward(stop, [&local] { local.request_stop(); });
-  bool used_frozen = false;
-  double read_seconds = 0;
-  auto pf = thread_parallel_for(options_.compute_threads);
+void Evaluator::add_segments(Run& run, drift::Evaluation& e) {
+  const MonitorPlan& plan = run.plan;
+  if (!plan.segment || !run.current_rows.segments || !run.reference_rows.segments) return;
+  drift::add_segments(e, plan.spec, plan.segment->column, plan.segment->max,
+                      std::move(*run.current_rows.segments),
+                      std::move(*run.reference_rows.segments), run.pf);
+}
+
+void Evaluator::add_challenger(Run& run, drift::Evaluation& e) {
+  const MonitorPlan& plan = run.plan;
+  if (!plan.comparison || !plan.champion || !plan.challenger) return;
+  // A comparison that cannot be read (a version's column gone, a scan timing out) fails its own
+  // section only: the monitor's drift, performance and system sections stand.
   try {
-    std::shared_ptr<const drift::FrozenReference> frozen;
-    drift::PreparedWindow current;
-    RowResults cur_rows;
-    RowResults ref_rows;
-    std::shared_ptr<const drift::FrozenReference> cached = stable ? cache_.get(key) : nullptr;
-    bool stored = false;
-    if (stable && !cached && store_ != nullptr) {
-      try {
-        stored = store_->has_frozen(m.name, reference_fingerprint(m));
-      } catch (const std::exception& e) {
-        log::debug("cannot look up the frozen reference",
-                   {{"monitor", m.name}, {"error", e.what()}});
-      }
-    }
-    if (cached || stored) {
-      // Only the current window to read, split over the read connections, while the frozen
-      // reference loads from the state schema on the side (and, with labels still arriving, the
-      // reference's label columns are read again).
-      std::shared_ptr<const drift::FrozenReference> loaded = cached;
-      std::jthread loader;
-      if (!cached) loader = std::jthread([&] { loaded = load_stored(m, spec, key); });
-      if (perf) ref_rows.performance = cached_reference_performance(perf_key);
-      std::function<void()> read_reference_performance;
-      if (perf && !ref_rows.performance) {
-        read_reference_performance = [&] {
-          auto narrow = plan_reference_performance(m, at);
-          drift::WindowData data = source_.read(narrow->request, local.get_token());
-          ref_rows = take_rows(m, spec, perf, data, narrow->layout, false);
-        };
-      }
-      cur_req.parallelism = options_.read_connections;
-      run_side_by_side(local, read_reference_performance, [&] {
-        drift::WindowData data = source_.read(cur_req, local.get_token());
-        read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-        cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
-        current = drift::prepare_window(spec, std::move(data), pf);
-      });
-      if (loader.joinable()) loader.join();
-      frozen = loaded;
-      used_frozen = frozen != nullptr;
-    }
-    if (!frozen && (cached || stored)) {
-      // The stored reference was unusable: read the reference window after all.
-      drift::WindowData data = source_.read(ref_req, local.get_token());
-      ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
-      auto built = std::make_shared<drift::FrozenReference>(
-          drift::freeze(spec, drift::prepare_window(spec, std::move(data), pf)));
-      built->learned = std::move(ref_rows.learned);
-      cache_.put(key, built);
-      store_frozen(m, *built);
-      frozen = built;
-    } else if (!frozen) {
-      // Both windows at once, each read and sorted on its own thread.
-      std::shared_ptr<drift::FrozenReference> built;
-      run_side_by_side(
-          local,
-          [&] {
-            drift::WindowData data = source_.read(ref_req, local.get_token());
-            ref_rows = take_rows(m, spec, perf, data, ref_plan.layout, false);
-            built = std::make_shared<drift::FrozenReference>(drift::freeze(
-                spec, drift::prepare_window(spec, std::move(data), drift::serial_for)));
-            built->learned = std::move(ref_rows.learned);
-          },
-          [&] {
-            drift::WindowData data = source_.read(cur_req, local.get_token());
-            read_seconds = std::chrono::duration<double>(clock::now() - started).count();
-            cur_rows = take_rows(m, spec, perf, data, cur_plan.layout, true);
-            current = drift::prepare_window(spec, std::move(data), drift::serial_for);
-          });
-      frozen = built;
-      if (stable) {
-        cache_.put(key, frozen);
-        store_frozen(m, *frozen);
-      }
-    }
-    drift::Evaluation e = drift::compare(spec, *frozen, current, at, pf);
-    if (perf && cur_rows.performance && ref_rows.performance) {
-      if (stable) remember_reference_performance(perf_key, *ref_rows.performance);
-      drift::add_performance(e, *perf, *cur_rows.performance, *ref_rows.performance,
-                             spec.thresholds);
-    }
-    if (m.system && cur_rows.system) {
-      drift::add_system(e, *cur_rows.system, ref_req.from.has_value() && ref_req.to.has_value(),
-                        spec.thresholds);
-    }
-    if (m.segment && cur_rows.segments && ref_rows.segments) {
-      drift::add_segments(e, spec, m.segment->column, static_cast<std::size_t>(m.segment->max),
-                          std::move(*cur_rows.segments), std::move(*ref_rows.segments), pf);
-    }
-    if (auto cs = challenger_spec(m)) {
-      // A comparison that cannot be read (a version's column gone, a scan timing out) fails its
-      // own section only: the monitor's drift, performance and system sections stand.
-      try {
-        // The two model versions over the current window, each read on its own connection.
-        auto champion_plan = plan_version(m, at, false);
-        auto challenger_plan = plan_version(m, at, true);
-        drift::WindowData champion_data;
-        drift::WindowData challenger_data;
-        run_side_by_side(
-            local, [&] { champion_data = source_.read(champion_plan->request, local.get_token()); },
-            [&] { challenger_data = source_.read(challenger_plan->request, local.get_token()); });
-        drift::add_challenger(
-            e,
-            drift::compare_versions(
-                *cs, challenger_columns(m, champion_data, champion_plan->layout),
-                challenger_columns(m, challenger_data, challenger_plan->layout), spec.thresholds));
-      } catch (const std::exception& ex) {
-        if (stop.stop_requested()) throw;  // shutting down: the whole evaluation is abandoned
-        drift::ChallengerResult failed_section;
-        failed_section.status = drift::Status::error;
-        failed_section.alpha = cs->alpha;
-        failed_section.min_rows = cs->min_rows;
-        failed_section.error = ex.what();
-        log::warn("champion / challenger comparison failed",
-                  {{"monitor", m.name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
-        e.challenger = std::move(failed_section);
-      }
-    }
+    // The two model versions over the current window, each read on its own connection.
+    drift::WindowData champion;
+    drift::WindowData challenger;
+    run_side_by_side(
+        run.stop, [&] { champion = source_.read(plan.champion->at(run.at), run.stop.get_token()); },
+        [&] { challenger = source_.read(plan.challenger->at(run.at), run.stop.get_token()); });
+    drift::add_challenger(
+        e, drift::compare_versions(*plan.comparison, plan.champion->columns.challenger(champion),
+                                   plan.challenger->columns.challenger(challenger),
+                                   plan.spec.thresholds));
+  } catch (const std::exception& ex) {
+    if (run.outer.stop_requested()) throw;  // shutting down: the evaluation is abandoned
+    drift::ChallengerResult failed;
+    failed.status = drift::Status::error;
+    failed.alpha = plan.comparison->alpha;
+    failed.min_rows = plan.comparison->min_rows;
+    failed.error = ex.what();
+    log::warn("champion / challenger comparison failed",
+              {{"monitor", plan.name}, {"at", format_rfc3339(run.at)}, {"error", ex.what()}});
+    e.challenger = std::move(failed);
+  }
+}
+
+drift::Evaluation Evaluator::evaluate(const MonitorPlan& plan, Timestamp at, std::stop_token stop,
+                                      EvaluationTimings* timings) {
+  Run run(plan, at, stop, options_.compute_threads);
+  std::stop_callback forward(stop, [&run] { run.stop.request_stop(); });
+  // The sections beyond feature drift, in the order they are added.
+  using Section = void (Evaluator::*)(Run&, drift::Evaluation&);
+  static constexpr Section kSections[] = {&Evaluator::add_performance, &Evaluator::add_system,
+                                          &Evaluator::add_segments, &Evaluator::add_challenger};
+  auto finish = [&](drift::Evaluation e) {
     if (timings != nullptr) {
-      timings->read_seconds = read_seconds;
-      timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();
-      timings->frozen_reference_used = used_frozen;
+      timings->read_seconds = run.read_seconds;
+      timings->total_seconds = std::chrono::duration<double>(Clock::now() - run.started).count();
+      timings->frozen_reference_used = run.used_frozen;
     }
     return e;
+  };
+  try {
+    read_windows(run);
+    drift::Evaluation e = drift::compare(plan.spec, *run.reference, run.current, at, run.pf);
+    for (Section section : kSections) (this->*section)(run, e);
+    return finish(std::move(e));
   } catch (const std::exception& ex) {
+    drift::Evaluation failed;
+    failed.monitor = plan.name;
+    failed.evaluated_at = at;
+    failed.status = drift::Status::error;
+    failed.current_window.from = *run.current_request.from;
+    failed.current_window.to = *run.current_request.to;
+    failed.reference_window.from = run.reference_request.from.value_or(Timestamp{});
+    failed.reference_window.to = run.reference_request.to.value_or(Timestamp{});
     failed.error = ex.what();
-    if (timings != nullptr)
-      timings->total_seconds = std::chrono::duration<double>(clock::now() - started).count();
-    return failed;
+    run.read_seconds = 0;
+    run.used_frozen = false;
+    return finish(std::move(failed));
   }
 }
 

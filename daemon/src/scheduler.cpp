@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "driftd/common/hash.hpp"
+
 namespace driftd::daemon {
 
 Timestamp floor_aligned(Timestamp t, Duration interval) {
@@ -18,11 +20,7 @@ Timestamp next_aligned(Timestamp t, Duration interval) {
 
 Duration jitter_offset(const std::string& monitor, Duration jitter) {
   if (jitter.count() <= 0) return Duration{0};
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : monitor) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  const std::uint64_t h = fnv1a64(monitor);
   return Duration(static_cast<Duration::rep>(h % static_cast<std::uint64_t>(jitter.count())));
 }
 

@@ -17,11 +17,13 @@
 #include "alerting.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/evaluator.hpp"
-#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/daemon/plan.hpp"
 #include "driftd/daemon/scheduler.hpp"
 #include "driftd/metrics/metrics.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
+#include "monitor_run.hpp"
+#include "service_state.hpp"
 #include "service_support.hpp"
 
 namespace driftd::daemon {
@@ -38,7 +40,7 @@ int worker_count(const config::Config& c) {
 
 struct Service::Impl {
   const Clock& clock;
-  std::shared_ptr<const config::Config> config;  // replaced whole on reload
+  std::shared_ptr<const CompiledConfig> compiled;  // replaced whole on reload
   mutable std::mutex config_mutex;
 
   metrics::Metrics metrics{DRIFTD_VERSION};
@@ -47,6 +49,8 @@ struct Service::Impl {
   Evaluator evaluator;
   Scheduler scheduler;
   Alerting alerting;
+  MonitorRun runs{evaluator, store, &alerting};
+  MonitorRun reevaluations{evaluator, store, nullptr};  // the look-back: stored, never alerted
   std::unique_ptr<ApiServer> api;
   boost::asio::thread_pool workers;
   std::stop_source stopping;  // cancels in-flight evaluations
@@ -55,18 +59,8 @@ struct Service::Impl {
   // reload swaps the config: a monitor removed by a reload never gets its series back from an
   // evaluation that was still running.
   std::mutex publish_mutex;
-
-  // Latest results, served by the API without touching the database.
-  std::mutex results_mutex;
-  std::map<std::string, drift::Evaluation> last;       // latest of any status
-  std::map<std::string, drift::Evaluation> last_good;  // latest that is not `error`
-  std::map<std::string, std::string> last_error;       // for logging once per transition
-  // Per monitor with labels: the newest evaluation whose performance had enough labelled rows
-  // (labels arrive late, so it is often older than `last`); the retrain decision reads it.
-  std::map<std::string, drift::Evaluation> last_performance;
-  std::set<std::string> store_failing;               // monitors whose results cannot be stored
-  std::map<std::string, std::size_t> skipped_ticks;  // ticks skipped since the running one began
-  std::map<std::string, Duration> durations;         // of each monitor's latest evaluation
+  LatestResults results;
+  OutcomeLog outcomes;
 
   DatabaseHealth health;
   std::atomic<bool> schema_ready{false};
@@ -81,20 +75,22 @@ struct Service::Impl {
 
   Impl(config::Config c, const Clock& clk)
       : clock(clk),
-        config(std::make_shared<const config::Config>(std::move(c))),
-        source(pg_options(*config)),
-        store(state_options(*config)),
-        evaluator(source, &store, evaluator_options(*config)),
+        compiled(compile(std::move(c))),
+        source(pg_options(config())),
+        store(state_options(config())),
+        evaluator(source, &store, evaluator_options(config())),
         scheduler(clock,
                   Scheduler::Hooks{[this](const std::string& n, Timestamp at) { dispatch(n, at); },
                                    [this](const std::string& n, Timestamp at) { skipped(n, at); }}),
-        alerting(*config, clock, &metrics),
-        workers(static_cast<std::size_t>(worker_count(*config))) {}
+        alerting(config(), clock, &metrics),
+        workers(static_cast<std::size_t>(worker_count(config()))) {}
 
-  std::shared_ptr<const config::Config> snapshot() const {
+  std::shared_ptr<const CompiledConfig> snapshot() const {
     std::lock_guard lock(config_mutex);
-    return config;
+    return compiled;
   }
+  // The configuration of the latest load (only for settings that cannot change while running).
+  const config::Config& config() const { return compiled->config(); }
 
   void dispatch(const std::string& name, Timestamp at) {
     boost::asio::post(workers, [this, name, at] {
@@ -105,32 +101,8 @@ struct Service::Impl {
         log::error("evaluation task failed", {{"monitor", name}, {"error", e.what()}});
       }
       scheduler.finished(name);
-      std::size_t skips = 0;
-      {
-        std::lock_guard lock(results_mutex);
-        if (auto it = skipped_ticks.find(name); it != skipped_ticks.end()) {
-          skips = it->second;
-          skipped_ticks.erase(it);
-        }
-      }
-      if (skips > 1)
-        log::info("evaluation no longer running late", {{"monitor", name}, {"skipped", skips}});
+      outcomes.finished(name);
     });
-  }
-
-  // Keeps the newest evaluation whose performance can be trusted (enough labelled rows).
-  void note_performance(const drift::Evaluation& e) {
-    if (!e.performance || e.performance->status == drift::Status::insufficient_data) return;
-    std::lock_guard lock(results_mutex);
-    auto it = last_performance.find(e.monitor);
-    if (it == last_performance.end() || it->second.evaluated_at <= e.evaluated_at)
-      last_performance[e.monitor] = e;
-  }
-
-  Duration last_duration(const std::string& name) {
-    std::lock_guard lock(results_mutex);
-    auto it = durations.find(name);
-    return it == durations.end() ? Duration::zero() : it->second;
   }
 
   // Labels arrive after their predictions: at each tick of a monitor with a look-back, re-evaluate
@@ -139,14 +111,14 @@ struct Service::Impl {
   // metrics follow the latest instant only, so they are left alone.
   void reevaluate_lookback(const std::string& name, Timestamp at) {
     auto cfg = snapshot();
-    const config::MonitorConfig* m = cfg->find_monitor(name);
-    if (m == nullptr || !m->labels || m->labels->lookback <= Duration::zero() || !schema_ready)
-      return;
+    const MonitorPlan* plan = cfg->find(name);
+    if (plan == nullptr || !plan->config->labels || !schema_ready) return;
+    const config::LabelsConfig& labels = *plan->config->labels;
+    if (labels.lookback <= Duration::zero()) return;
     std::vector<Timestamp> instants;
     try {
-      instants =
-          store.instants_missing_labels(name, at - m->labels->lookback, at,
-                                        static_cast<std::size_t>(m->labels->lookback_per_tick));
+      instants = store.instants_missing_labels(name, at - labels.lookback, at,
+                                               static_cast<std::size_t>(labels.lookback_per_tick));
     } catch (const std::exception& e) {
       log::debug("cannot look up instants waiting for labels",
                  {{"monitor", name}, {"error", e.what()}});
@@ -154,43 +126,43 @@ struct Service::Impl {
     }
     // The monitor stays busy meanwhile, so the look-back gives way to the next scheduled tick:
     // a re-evaluation starts only when one as long as the longest so far still ends before it.
-    Duration longest = last_duration(name);
+    Duration longest = results.duration(name);
     std::size_t done = 0;
+    RunHooks hooks;
+    hooks.evaluated = [&](const RunOutcome& o) {
+      if (o.evaluation.status != drift::Status::error) return true;
+      // The stored evaluation stays; the next tick tries again.
+      log::debug("re-evaluation failed", {{"monitor", name},
+                                          {"at", format_rfc3339(o.evaluation.evaluated_at)},
+                                          {"error", o.evaluation.error.value_or("")}});
+      return false;
+    };
     for (Timestamp t : instants) {
       if (stopping.stop_requested() || stopped) return;
-      if (snapshot()->find_monitor(name) == nullptr) return;  // removed by a reload meanwhile
+      if (snapshot()->find(name) == nullptr) return;  // removed by a reload meanwhile
       if (!scheduler.ends_before_next(name, longest)) {
         log::debug("look-back paused until the next tick: it is due",
                    {{"monitor", name}, {"done", done}, {"waiting", instants.size() - done}});
         return;
       }
       ++done;
-      EvaluationTimings timings;
-      drift::Evaluation e = evaluator.evaluate(*m, t, stopping.get_token(), &timings);
-      if (e.status == drift::Status::error) {
-        // The stored evaluation stays; the next tick tries again.
-        log::debug("re-evaluation failed",
-                   {{"monitor", name}, {"at", format_rfc3339(t)}, {"error", e.error.value_or("")}});
-        continue;
-      }
-      try {
-        store.save(e);
-      } catch (const std::exception& ex) {
-        log::debug("cannot store the re-evaluation", {{"monitor", name}, {"error", ex.what()}});
+      RunOutcome o = reevaluations.run(*plan, t, stopping.get_token(), hooks);
+      if (o.abandoned) continue;
+      if (!o.stored) {
+        log::debug("cannot store the re-evaluation", {{"monitor", name}, {"error", o.store_error}});
         return;
       }
       longest = std::max(longest, std::chrono::duration_cast<Duration>(
-                                      std::chrono::duration<double>(timings.total_seconds)));
-      note_performance(e);
+                                      std::chrono::duration<double>(o.timings.total_seconds)));
+      results.note_performance(o.evaluation);
       metrics.count_reevaluation(name);
-      log::info(
-          "re-evaluated as labels arrive",
-          {{"monitor", name},
-           {"at", format_rfc3339(t)},
-           {"label_coverage",
-            e.performance ? drift::value_of(e.performance->statistics, "label_coverage").value_or(0)
-                          : 0.0},
-           {"duration_s", timings.total_seconds}});
+      const auto& p = o.evaluation.performance;
+      log::info("re-evaluated as labels arrive",
+                {{"monitor", name},
+                 {"at", format_rfc3339(t)},
+                 {"label_coverage",
+                  p ? drift::value_of(p->statistics, "label_coverage").value_or(0) : 0.0},
+                 {"duration_s", o.timings.total_seconds}});
     }
   }
 
@@ -198,23 +170,16 @@ struct Service::Impl {
   // otherwise log one per tick).
   void skipped(const std::string& name, Timestamp at) {
     metrics.count_skipped_tick(name);
-    std::size_t skips;
-    {
-      std::lock_guard lock(results_mutex);
-      skips = ++skipped_ticks[name];
-    }
-    log::write(skips == 1 ? log::Level::warn : log::Level::debug,
-               "evaluation skipped: the previous one is still running",
-               {{"monitor", name}, {"at", format_rfc3339(at)}});
+    outcomes.skipped(name, at);
   }
 
   bool ensure_schema() {
     if (schema_ready) return true;
     try {
-      auto applied = storage::migrate(state_options(*snapshot()));
+      auto applied = storage::migrate(state_options(config()));
       for (int v : applied)
         log::info("state schema migrated",
-                  {{"schema", snapshot()->database.state_schema}, {"version", v}});
+                  {{"schema", config().database.state_schema}, {"version", v}});
       schema_ready = true;
       load_latest();
     } catch (const std::exception& e) {
@@ -226,148 +191,74 @@ struct Service::Impl {
   // The latest stored evaluation of every monitor, so the API answers at once after a restart.
   void load_latest() {
     auto cfg = snapshot();
-    std::vector<Scheduler::Entry> entries;
-    for (const auto& m : cfg->monitors) {
+    for (const auto& plan : cfg->monitors()) {
       try {
-        if (auto e = store.latest(m.name)) {
-          std::lock_guard lock(results_mutex);
-          if (!last.count(m.name)) last[m.name] = *e;
-          if (e->status != drift::Status::error && !last_good.count(m.name)) last_good[m.name] = *e;
-        }
-        if (m.labels) {
-          if (auto e = store.latest_with_performance(m.name, Timestamp{})) note_performance(*e);
+        if (auto e = store.latest(plan.name)) results.seed(*e);
+        if (plan.performance) {
+          if (auto e = store.latest_with_performance(plan.name, Timestamp{})) {
+            results.note_performance(*e);
+          }
         }
       } catch (const std::exception& e) {
-        log::debug("cannot load the latest evaluation", {{"monitor", m.name}, {"error", e.what()}});
+        log::debug("cannot load the latest evaluation",
+                   {{"monitor", plan.name}, {"error", e.what()}});
       }
     }
   }
 
   drift::Evaluation evaluate_and_record(const std::string& name, Timestamp at) {
     auto cfg = snapshot();
-    const config::MonitorConfig* m = cfg->find_monitor(name);
-    if (m == nullptr) throw NotFound("no monitor named \"" + name + "\"");
-    EvaluationTimings t;
-    drift::Evaluation e = evaluator.evaluate(*m, at, stopping.get_token(), &t);
-    {
-      std::lock_guard lock(results_mutex);
-      durations[name] =
-          std::chrono::duration_cast<Duration>(std::chrono::duration<double>(t.total_seconds));
-    }
-    if (stopping.stop_requested() && e.status == drift::Status::error) {
-      log::warn("evaluation abandoned at shutdown",
-                {{"monitor", name}, {"at", format_rfc3339(at)}});
-      return e;
-    }
-    // Published (metrics, the API's latest result) and logged before it is stored: a state
-    // database that hangs must not delay them.
-    {
-      std::lock_guard publish(publish_mutex);
-      if (snapshot()->find_monitor(name) != nullptr) {  // else a reload removed it meanwhile
-        metrics.record_evaluation(e, t.total_seconds);
-        metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
-        std::lock_guard lock(results_mutex);
-        last[name] = e;
-        if (e.status != drift::Status::error) last_good[name] = e;
+    const MonitorPlan* plan = cfg->find(name);
+    if (plan == nullptr) throw NotFound("no monitor named \"" + name + "\"");
+    RunHooks hooks;
+    hooks.evaluated = [&](const RunOutcome& o) {
+      const drift::Evaluation& e = o.evaluation;
+      results.set_duration(name, std::chrono::duration_cast<Duration>(
+                                     std::chrono::duration<double>(o.timings.total_seconds)));
+      if (stopping.stop_requested() && e.status == drift::Status::error) {
+        log::warn("evaluation abandoned at shutdown",
+                  {{"monitor", name}, {"at", format_rfc3339(at)}});
+        return false;
       }
-    }
-    log_outcome(e, t);
-    bool stored = false;
-    std::string store_error;
-    if (ensure_schema()) {
-      try {
-        store.save(e);
-        stored = true;
-      } catch (const std::exception& ex) {
-        store_error = ex.what();
+      // Published (metrics, the API's latest result) and logged before it is stored: a state
+      // database that hangs must not delay them.
+      {
+        std::lock_guard publish(publish_mutex);
+        if (snapshot()->find(name) != nullptr) {  // else a reload removed it meanwhile
+          metrics.record_evaluation(e, o.timings.total_seconds);
+          metrics.set_frozen_cache_bytes(static_cast<double>(evaluator.frozen_cache().bytes()));
+          results.record(e);
+        }
       }
-    } else {
-      store_error = "state schema not ready (database unreachable)";
-    }
-    log_store_outcome(e.monitor, store_error);
-    if (stored) alerting.on_evaluation(*cfg, *m, e);
-    note_performance(e);
+      outcomes.evaluation(e, o.timings);
+      return true;
+    };
+    hooks.schema_ready = [this] { return ensure_schema(); };
+    RunOutcome o = runs.run(*plan, at, stopping.get_token(), hooks);
+    if (o.abandoned) return o.evaluation;
+    outcomes.store(name, o.store_error);
+    results.note_performance(o.evaluation);
     if (auto next = scheduler.next_run(name)) metrics.set_next_run(name, to_unix_seconds(*next));
-    return e;
+    return o.evaluation;
   }
 
-  // Every evaluation is logged; a failure is logged at error level once per transition (the
-  // same failure again, tick after tick, only at debug level) and its end once.
-  void log_outcome(const drift::Evaluation& e, const EvaluationTimings& t) {
-    std::string key = e.status == drift::Status::error ? e.error.value_or("error") : "";
-    std::string previous;
-    {
-      std::lock_guard lock(results_mutex);
-      previous = last_error[e.monitor];
-      last_error[e.monitor] = key;
-    }
-    if (e.status == drift::Status::error) {
-      // The first failure is an error; the next ones (the same outage seen tick after tick, maybe
-      // with another wording) only at debug level, until the evaluations recover.
-      auto level = previous.empty() ? log::Level::error : log::Level::debug;
-      log::write(level, "evaluation failed",
-                 {{"monitor", e.monitor},
-                  {"at", format_rfc3339(e.evaluated_at)},
-                  {"duration_s", t.total_seconds},
-                  {"error", key}});
-    } else {
-      if (!previous.empty())
-        log::info("evaluations recovered", {{"monitor", e.monitor}, {"after", previous}});
-      std::size_t drifted = 0;
-      for (const auto& f : e.features)
-        if (f.status == drift::Status::drift) ++drifted;
-      log::info("evaluation finished", {{"monitor", e.monitor},
-                                        {"at", format_rfc3339(e.evaluated_at)},
-                                        {"status", std::string(drift::to_string(e.status))},
-                                        {"current_rows", e.current_window.rows},
-                                        {"reference_rows", e.reference_window.rows},
-                                        {"drifted_features", drifted},
-                                        {"frozen_reference", t.frozen_reference_used},
-                                        {"duration_s", t.total_seconds}});
-    }
-  }
-
-  // Storing fails for as long as the state database is away: logged at error level once when it
-  // starts (per monitor) and once when it ends.
-  void log_store_outcome(const std::string& monitor, const std::string& store_error) {
-    bool was_failing;
-    {
-      std::lock_guard lock(results_mutex);
-      was_failing = store_failing.count(monitor) > 0;
-      if (store_error.empty()) {
-        store_failing.erase(monitor);
-      } else {
-        store_failing.insert(monitor);
-      }
-    }
-    if (!store_error.empty()) {
-      log::write(was_failing ? log::Level::debug : log::Level::error, "cannot store the evaluation",
-                 {{"monitor", monitor}, {"error", store_error}});
-    } else if (was_failing) {
-      log::info("evaluations stored again", {{"monitor", monitor}});
-    }
-  }
-
-  void apply_schedule(const config::Config& cfg) {
+  void apply_schedule(const CompiledConfig& cfg) {
     std::vector<Scheduler::Entry> entries;
     std::set<std::string> names;
-    for (const auto& m : cfg.monitors) {
+    for (const auto& plan : cfg.monitors()) {
       std::optional<Timestamp> done;
-      {
-        std::lock_guard lock(results_mutex);
-        if (auto it = last.find(m.name); it != last.end()) done = it->second.evaluated_at;
-      }
-      entries.push_back({m.name, m.schedule, m.jitter, done});
-      names.insert(m.name);
+      if (auto last = results.last(plan.name)) done = last->evaluated_at;
+      entries.push_back({plan.name, plan.config->schedule, plan.config->jitter, done});
+      names.insert(plan.name);
     }
     scheduler.set_monitors(entries);
     metrics.retain_monitors(names);
     std::set<std::string> sinks;
-    for (const auto& s : cfg.sinks) sinks.insert(s.name);
+    for (const auto& s : cfg.config().sinks) sinks.insert(s.name);
     metrics.retain_sinks(sinks);
-    for (const auto& m : cfg.monitors)
-      if (auto next = scheduler.next_run(m.name))
-        metrics.set_next_run(m.name, to_unix_seconds(*next));
+    for (const auto& plan : cfg.monitors())
+      if (auto next = scheduler.next_run(plan.name))
+        metrics.set_next_run(plan.name, to_unix_seconds(*next));
   }
 
   void health_loop() {
@@ -402,41 +293,42 @@ Service::~Service() { stop(); }
 
 void Service::start() {
   auto& m = *impl_;
-  auto cfg = m.snapshot();
+  auto compiled = m.snapshot();
+  const config::Config& cfg = compiled->config();
   m.health.check([&m] {
     m.source.ping();
     m.store.ping();
   });
   m.metrics.set_database_up(m.health.up());
   m.ensure_schema();
-  m.apply_schedule(*cfg);
+  m.apply_schedule(*compiled);
   ApiOptions api;
-  auto [host, port] = split_listen(cfg->server.listen);
+  auto [host, port] = split_listen(cfg.server.listen);
   api.host = host;
   api.port = port;
-  api.max_body_bytes = cfg->server.max_body_bytes;
-  api.read_timeout = cfg->server.read_timeout;
-  api.write_timeout = cfg->server.write_timeout;
-  if (!cfg->server.api_token_env.empty()) {
-    if (const char* token = std::getenv(cfg->server.api_token_env.c_str());
+  api.max_body_bytes = cfg.server.max_body_bytes;
+  api.read_timeout = cfg.server.read_timeout;
+  api.write_timeout = cfg.server.write_timeout;
+  if (!cfg.server.api_token_env.empty()) {
+    if (const char* token = std::getenv(cfg.server.api_token_env.c_str());
         token != nullptr && *token != '\0')
       api.bearer_token = token;
   }
   m.api = std::make_unique<ApiServer>(*this, api);
   m.api->start();
   // Links in notifications: the configured base URL, with the real port when listening on port 0.
-  std::string external = cfg->server.external_url;
+  std::string external = cfg.server.external_url;
   if (external.empty() ||
       (external.size() > 2 && external.compare(external.size() - 2, 2, ":0") == 0))
     external = "http://" + (host == "0.0.0.0" ? std::string("127.0.0.1") : host) + ":" +
                std::to_string(m.api->port());
   m.alerting.set_external_url(external);
-  m.alerting.start(*cfg);
+  m.alerting.start();
   m.health_thread = std::thread([&m] { m.health_loop(); });
   log::info("driftd started", {{"version", DRIFTD_VERSION},
                                {"listen", host + ":" + std::to_string(m.api->port())},
-                               {"monitors", cfg->monitors.size()},
-                               {"workers", worker_count(*cfg)},
+                               {"monitors", cfg.monitors.size()},
+                               {"workers", worker_count(cfg)},
                                {"database", m.health.up() ? "reachable" : "unreachable"}});
 }
 
@@ -447,7 +339,7 @@ int Service::run() {
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-          auto path = m.snapshot()->path;
+          auto path = m.config().path;
           log::info("reloading the configuration", {{"path", path}});
           try {
             reload(config::load_file(path));
@@ -477,38 +369,33 @@ int Service::run() {
 
 void Service::reload(config::Config next) {
   auto& m = *impl_;
-  auto current = m.snapshot();
-  if (next.database.url != current->database.url ||
-      next.database.state_schema != current->database.state_schema ||
-      next.server.listen != current->server.listen)
+  const config::Config& current = m.config();
+  if (next.database.url != current.database.url ||
+      next.database.state_schema != current.database.state_schema ||
+      next.server.listen != current.server.listen)
     log::warn(
         "changes to [database] url/state_schema and [server] listen take effect at the next "
         "restart");
   // Keep the settings that cannot change while running.
-  next.database = current->database;
-  next.server = current->server;
-  auto fresh = std::make_shared<const config::Config>(std::move(next));
+  next.database = current.database;
+  next.server = current.server;
+  auto fresh = compile(std::move(next));
   std::lock_guard publish(m.publish_mutex);
   {
     std::lock_guard lock(m.config_mutex);
-    m.config = fresh;
+    m.compiled = fresh;
   }
-  {
-    // Results of monitors that are gone are forgotten.
-    std::lock_guard lock(m.results_mutex);
-    for (auto it = m.last.begin(); it != m.last.end();)
-      it = fresh->find_monitor(it->first) == nullptr ? m.last.erase(it) : std::next(it);
-    for (auto it = m.last_good.begin(); it != m.last_good.end();)
-      it = fresh->find_monitor(it->first) == nullptr ? m.last_good.erase(it) : std::next(it);
-    for (auto it = m.last_performance.begin(); it != m.last_performance.end();) {
-      const auto* mon = fresh->find_monitor(it->first);
-      it = mon == nullptr || !mon->labels ? m.last_performance.erase(it) : std::next(it);
-    }
-  }
+  // Results and frozen references of monitors that are gone (or whose reference changed) are
+  // forgotten.
+  m.results.retain(*fresh);
+  std::set<std::string> frozen;
+  for (const auto& plan : fresh->monitors()) frozen.insert(plan.frozen_key);
+  m.evaluator.frozen_cache().retain(frozen);
+  m.metrics.set_frozen_cache_bytes(static_cast<double>(m.evaluator.frozen_cache().bytes()));
   m.apply_schedule(*fresh);
-  m.alerting.reload(*fresh);
-  log::info("configuration reloaded",
-            {{"monitors", fresh->monitors.size()}, {"sinks", fresh->sinks.size()}});
+  m.alerting.reload(fresh->config());
+  log::info("configuration reloaded", {{"monitors", fresh->config().monitors.size()},
+                                       {"sinks", fresh->config().sinks.size()}});
 }
 
 void Service::stop() {
@@ -519,7 +406,7 @@ void Service::stop() {
   m.timer.cancel();
   m.io.stop();
   // Give in-flight evaluations the grace period, then cancel what is left.
-  auto grace = m.snapshot()->scheduler.shutdown_grace;
+  auto grace = m.config().scheduler.shutdown_grace;
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (m.scheduler.in_flight() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -545,32 +432,29 @@ std::vector<MonitorSummary> Service::monitors() {
   auto& m = *impl_;
   auto cfg = m.snapshot();
   std::vector<MonitorSummary> out;
-  std::lock_guard lock(m.results_mutex);
-  for (const auto& mon : cfg->monitors) {
+  for (const auto& plan : cfg->monitors()) {
     MonitorSummary s;
-    s.name = mon.name;
+    s.name = plan.name;
     s.status = "pending";
-    if (auto it = m.last.find(mon.name); it != m.last.end()) {
-      s.status = std::string(drift::to_string(it->second.status));
-      s.last_evaluation = it->second;
+    if (auto last = m.results.last(plan.name)) {
+      s.status = std::string(drift::to_string(last->status));
+      s.last_evaluation = std::move(last);
     }
-    s.next_run_at = m.scheduler.next_run(mon.name);
+    s.next_run_at = m.scheduler.next_run(plan.name);
     out.push_back(std::move(s));
   }
   return out;
 }
 
 bool Service::has_monitor(const std::string& name) {
-  return impl_->snapshot()->find_monitor(name) != nullptr;
+  return impl_->snapshot()->find(name) != nullptr;
 }
 
 std::optional<drift::Evaluation> Service::latest(const std::string& name) {
   auto& m = *impl_;
-  std::lock_guard lock(m.results_mutex);
   // During an outage the last good result stays served; the monitor list shows the error.
-  if (auto it = m.last_good.find(name); it != m.last_good.end()) return it->second;
-  if (auto it = m.last.find(name); it != m.last.end()) return it->second;
-  return std::nullopt;
+  if (auto e = m.results.last_good(name)) return e;
+  return m.results.last(name);
 }
 
 std::vector<drift::Evaluation> Service::history(const std::string& name,
@@ -583,25 +467,22 @@ std::vector<drift::Evaluation> Service::history(const std::string& name,
 }
 
 RetrainDecision Service::retrain(const std::string& name) {
-  auto cfg = impl_->snapshot();
-  const auto* m = cfg->find_monitor(name);
-  std::optional<drift::Evaluation> e;
-  {
-    std::lock_guard lock(impl_->results_mutex);
-    if (auto it = impl_->last_good.find(name); it != impl_->last_good.end()) e = it->second;
-  }
+  auto& m = *impl_;
+  auto cfg = m.snapshot();
+  // The API checked the name, but a reload may have removed the monitor since.
+  const MonitorPlan* plan = cfg->find(name);
+  if (plan == nullptr) throw NotFound("no monitor named \"" + name + "\"");
+  std::optional<drift::Evaluation> e = m.results.last_good(name);
   // Performance counts while it is recent: within the labels' look-back of the latest evaluation
   // (without a look-back, only the latest evaluation's own).
   std::optional<drift::Evaluation> performance;
-  if (m->labels && e) {
-    std::lock_guard lock(impl_->results_mutex);
-    if (auto it = impl_->last_performance.find(name);
-        it != impl_->last_performance.end() &&
-        it->second.evaluated_at >= e->evaluated_at - m->labels->lookback) {
-      performance = it->second;
+  if (plan->config->labels && e) {
+    if (auto p = m.results.performance(name);
+        p && p->evaluated_at >= e->evaluated_at - plan->config->labels->lookback) {
+      performance = std::move(p);
     }
   }
-  return decide_retrain(name, e, evaluation_spec(*m).thresholds, {"psi"}, performance);
+  return decide_retrain(name, e, plan->spec.thresholds, {"psi"}, performance);
 }
 
 drift::Evaluation Service::run_now(const std::string& name) {
@@ -629,7 +510,9 @@ std::string Service::metrics_text() { return impl_->metrics.exposition(); }
 std::string Service::alerts_json() { return impl_->alerting.alerts_json(); }
 std::string Service::silences_json() { return impl_->alerting.silences_json(); }
 std::string Service::create_silence(const std::string& body) {
-  return impl_->alerting.create_silence(*impl_->snapshot(), body);
+  auto cfg = impl_->snapshot();
+  return impl_->alerting.create_silence(
+      [&cfg](const std::string& monitor) { return cfg->find(monitor) != nullptr; }, body);
 }
 void Service::expire_silence(const std::string& id) { impl_->alerting.expire_silence(id); }
 

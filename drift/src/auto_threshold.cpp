@@ -8,25 +8,12 @@
 #include <map>
 #include <stdexcept>
 
+#include "driftd/drift/catalog.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "numeric.hpp"
 
 namespace driftd::drift {
 namespace {
-
-constexpr std::array<std::string_view, 10> kNumerical{"psi",
-                                                      "kl_divergence",
-                                                      "js_distance",
-                                                      "hellinger",
-                                                      "ks_statistic",
-                                                      "wasserstein_normed",
-                                                      "mean_shift_sigmas",
-                                                      "missing_rate",
-                                                      "out_of_range_rate",
-                                                      "invalid_rate"};
-constexpr std::array<std::string_view, 7> kCategorical{
-    "psi",          "kl_divergence",    "js_distance", "hellinger", "chi2_statistic",
-    "missing_rate", "new_category_rate"};
 
 void check(std::size_t chunks, std::string_view statistic, FeatureKind kind,
            const ThresholdLearningOptions& options) {
@@ -47,8 +34,8 @@ void check(std::size_t chunks, std::string_view statistic, FeatureKind kind,
 
 // The statistics that are a share of a chunk's rows.
 bool rate_statistic(std::string_view statistic) {
-  return statistic == "missing_rate" || statistic == "invalid_rate" ||
-         statistic == "out_of_range_rate" || statistic == "new_category_rate";
+  const StatisticInfo* s = find_statistic(statistic);
+  return s != nullptr && s->rate;
 }
 
 // The least σ a level may use, n the rows of a typical chunk. A rate measured on n rows has at
@@ -154,13 +141,6 @@ std::vector<std::optional<double>> chunk_values(const std::vector<Chunk>& chunks
 }
 
 }  // namespace
-
-bool learnable_statistic(std::string_view statistic, FeatureKind kind) {
-  if (kind == FeatureKind::numerical) {
-    return std::find(kNumerical.begin(), kNumerical.end(), statistic) != kNumerical.end();
-  }
-  return std::find(kCategorical.begin(), kCategorical.end(), statistic) != kCategorical.end();
-}
 
 std::optional<LearnedThreshold> learn_threshold(const std::vector<SortedSample>& chunks,
                                                 std::string_view statistic,

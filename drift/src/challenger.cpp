@@ -33,8 +33,6 @@ std::size_t rows_of(const Column& c) {
       c);
 }
 
-using detail::breaches_in;
-
 // Summed in ascending order, so that the same values in another row order give the same mean
 // (two versions with equal confidences differ by exactly 0).
 std::optional<double> finite_mean(const Column& c) {
@@ -162,7 +160,7 @@ std::optional<Tested> test_mae(const ChallengerColumns& a, const ChallengerColum
 
 ChallengerResult compare_versions(const ChallengerSpec& spec, const ChallengerColumns& champion,
                                   const ChallengerColumns& challenger,
-                                  const std::vector<ThresholdSpec>& thresholds) {
+                                  const std::vector<Threshold>& thresholds) {
   if (champion.prediction == nullptr || challenger.prediction == nullptr) {
     throw std::invalid_argument("champion / challenger needs the prediction of both versions");
   }

@@ -25,36 +25,6 @@ std::size_t feature_count(const EvaluationSpec& spec) {
   return spec.columns.size() - extra;
 }
 
-using detail::crossed;
-
-// `learned`: the learned levels of the column (none for the confidence and the sections); a
-// learned threshold without a level there does not apply.
-template <typename Values>
-std::vector<std::string> breaches_of(const Values& values, const std::vector<ThresholdSpec>& ts,
-                                     const std::vector<AppliedThreshold>* learned = nullptr) {
-  std::vector<std::string> out;
-  for (const auto& spec : ts) {
-    ThresholdSpec t = spec;
-    if (t.learned) {
-      const AppliedThreshold* a = nullptr;
-      if (learned != nullptr) {
-        for (const auto& x : *learned) {
-          if (x.statistic == t.statistic) a = &x;
-        }
-      }
-      if (a == nullptr) continue;
-      t.level = a->value;
-    }
-    for (const auto& [name, value] : values) {
-      if (name == t.statistic && crossed(t, value) &&
-          std::find(out.begin(), out.end(), name) == out.end()) {
-        out.push_back(name);
-      }
-    }
-  }
-  return out;
-}
-
 DatasetResult dataset_result(const DatasetDriftSpec& spec,
                              const std::vector<FeatureResult>& features, std::size_t count) {
   std::vector<std::optional<double>> p(count);
@@ -88,11 +58,35 @@ std::optional<double> FeatureResult::learned_level(std::string_view statistic) c
   return std::nullopt;
 }
 
-std::optional<double> value_of(const NamedValues& values, std::string_view name) {
-  for (const auto& [n, v] : values) {
-    if (n == name) return v;
+void for_each_statistic(const Evaluation& e,
+                        const std::function<void(const StatisticRow&)>& visit) {
+  auto each = [&](Section section, std::string_view subject, std::string_view segment,
+                  const NamedValues& values, bool reference = false) {
+    for (const auto& [name, value] : values) {
+      visit(StatisticRow{section, subject, segment, name, value, reference});
+    }
+  };
+  auto drift_of = [&](std::string_view segment, const std::vector<FeatureResult>& features,
+                      const std::optional<FeatureResult>& prediction,
+                      const std::optional<ConfidenceResult>& confidence) {
+    for (const auto& f : features) each(Section::feature, f.name, segment, f.statistics.values);
+    if (prediction) {
+      each(Section::feature, kPredictionName, segment, prediction->statistics.values);
+    }
+    if (confidence) {
+      each(Section::confidence, kConfidenceName, segment, confidence->statistics.values);
+    }
+  };
+  drift_of("", e.features, e.prediction, e.confidence);
+  if (e.dataset) each(Section::dataset, kDatasetName, "", e.dataset->statistics);
+  if (e.performance) {
+    each(Section::performance, kPerformanceName, "", e.performance->statistics);
+    each(Section::performance, kPerformanceName, "", e.performance->changes);
+    each(Section::performance, kPerformanceName, "", e.performance->reference, true);
   }
-  return std::nullopt;
+  if (e.system) each(Section::system, kSystemName, "", e.system->statistics);
+  if (e.challenger) each(Section::challenger, kChallengerName, "", e.challenger->statistics);
+  for (const auto& sg : e.segments) drift_of(sg.segment, sg.features, sg.prediction, sg.confidence);
 }
 
 std::string_view to_string(Status s) {
@@ -249,7 +243,7 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
       current.info.rows >= spec.min_rows && reference.info.rows >= spec.min_rows;
   bool any_breach = false;
   for (auto& r : results) {
-    if (sufficient) r.breaches = breaches_of(r.statistics.values, spec.thresholds, &r.thresholds);
+    if (sufficient) r.breaches = breaches_in(r.statistics.values, spec.thresholds, &r.thresholds);
     any_breach = any_breach || !r.breaches.empty();
     if (!sufficient) {
       r.status = Status::insufficient_data;
@@ -260,13 +254,13 @@ Evaluation compare(const EvaluationSpec& spec, const FrozenReference& reference,
     }
   }
   if (confidence && sufficient) {
-    confidence->breaches = breaches_of(confidence->statistics.values, spec.thresholds);
+    confidence->breaches = breaches_in(confidence->statistics.values, spec.thresholds);
     any_breach = any_breach || !confidence->breaches.empty();
   }
   if (spec.dataset_drift) {
     e.dataset = dataset_result(*spec.dataset_drift, results, features);
     if (sufficient) {
-      e.dataset->breaches = breaches_of(e.dataset->statistics, spec.thresholds);
+      e.dataset->breaches = breaches_in(e.dataset->statistics, spec.thresholds);
       any_breach = any_breach || !e.dataset->breaches.empty();
     }
   }

@@ -44,8 +44,6 @@ Json breaches_json(const std::vector<std::string>& breaches) {
   return j;
 }
 
-int statistic_rank(const std::string& name);
-
 Json feature_json(const FeatureResult& f, bool with_name) {
   Json j = Json::object();
   if (with_name) j["name"] = f.name;
@@ -133,42 +131,8 @@ WindowInfo window_of(const Json& j) {
   return w;
 }
 
-// The order the statistics functions produce; JSON read back from a store that reorders keys
-// (PostgreSQL's jsonb does) is put back in it, so it serialises to the same bytes again.
-int statistic_rank(const std::string& name) {
-  static const char* const kOrder[] = {
-      "psi", "kl_divergence", "js_distance", "hellinger", "ks_statistic", "ks_pvalue",
-      "wasserstein_normed", "mean_shift_sigmas", "chi2_statistic", "chi2_pvalue", "missing_rate",
-      "out_of_range_rate", "invalid_rate", "new_category_rate", "mean", "p10", "p50", "p90",
-      "low_confidence_rate",
-      // dataset
-      "drifted_feature_share", "drifted_features", "tested_features",
-      // performance
-      "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "positive_rate",
-      "predicted_positive_rate", "support_positive", "support_negative", "mae", "rmse", "mape",
-      "mean_error", "label_coverage", "labelled_rows", "label_delay_mean", "label_delay_p50",
-      "label_delay_p90", "label_delay_max", "accuracy_drop", "precision_drop", "recall_drop",
-      "f1_drop", "roc_auc_drop", "log_loss_increase", "mae_increase", "rmse_increase",
-      "mape_increase",
-      // system
-      "latency_mean", "latency_p50", "latency_p95", "latency_p99", "latency_max", "error_rate",
-      "throughput_per_minute", "volume_change",
-      // challenger (after the prediction_<statistic> divergence, ranked first below)
-      "paired_rows", "agreement_rate", "champion_confidence_mean", "challenger_confidence_mean",
-      "confidence_difference", "champion_performance", "challenger_performance",
-      "performance_difference", "performance_statistic", "performance_pvalue",
-      "champion_labelled_rows", "challenger_labelled_rows", "challenger_better",
-      "challenger_worse"};
-  // The challenger's prediction divergence: prediction_<statistic>, in the statistics' order.
-  constexpr std::string_view kPrefix = "prediction_";
-  if (name.starts_with(kPrefix)) {
-    return -1000 + statistic_rank(name.substr(kPrefix.size()));
-  }
-  for (int i = 0; i < static_cast<int>(std::size(kOrder)); ++i)
-    if (name == kOrder[i]) return i;
-  return static_cast<int>(std::size(kOrder));
-}
-
+// JSON read back from a store that reorders keys (PostgreSQL's jsonb does) is put back in the
+// catalog's order, the one the statistics functions produce, so it serialises to the same bytes.
 void canonical_order(std::vector<std::pair<std::string, double>>& values) {
   std::stable_sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
     return statistic_rank(a.first) < statistic_rank(b.first);

@@ -15,8 +15,6 @@
 namespace driftd::drift {
 namespace {
 
-using detail::breaches_in;
-
 const CategoricalColumn& categorical(const Column* c, const char* what) {
   const auto* col = std::get_if<CategoricalColumn>(c);
   if (col == nullptr) throw std::invalid_argument(std::string(what) + " must be categorical");
@@ -137,8 +135,7 @@ WindowPerformance window_performance(const PerformanceSpec& spec, const Performa
 }
 
 void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPerformance& current,
-                     const WindowPerformance& reference,
-                     const std::vector<ThresholdSpec>& thresholds) {
+                     const WindowPerformance& reference, const std::vector<Threshold>& thresholds) {
   PerformanceResult r;
   r.task = std::string(to_string(spec.task));
   const auto& cur = current.statistics;
@@ -210,7 +207,7 @@ WindowSystem window_system(const SystemSpec& spec, const SystemColumns& c) {
 }
 
 void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
-                const std::vector<ThresholdSpec>& thresholds) {
+                const std::vector<Threshold>& thresholds) {
   SystemResult r;
   if (w.latency) {
     r.latencies = w.latency->count;
@@ -246,7 +243,7 @@ std::vector<LearnedColumnThreshold> learn_reference_thresholds(const EvaluationS
                                                                const WindowData& reference,
                                                                const Column& time) {
   std::vector<LearnedColumnThreshold> out;
-  std::vector<const ThresholdSpec*> learned;
+  std::vector<const Threshold*> learned;
   for (const auto& t : spec.thresholds) {
     if (t.learned) learned.push_back(&t);
   }
@@ -275,7 +272,7 @@ std::vector<LearnedColumnThreshold> learn_reference_thresholds(const EvaluationS
   for (std::size_t col = 0; col < distributions; ++col) {
     const FeatureKind kind = spec.columns[col].kind;
     const Column& data = reference.columns[col];
-    for (const ThresholdSpec* t : learned) {
+    for (const Threshold* t : learned) {
       if (!learnable_statistic(t->statistic, kind) || t->chunks < 2) continue;
       const auto k = static_cast<std::size_t>(t->chunks);
       const auto b = bounds(k);

@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "driftd/drift/catalog.hpp"
 #include "driftd/drift/statistics.hpp"
 #include "named_values.hpp"
 #include "numeric.hpp"
@@ -276,16 +277,8 @@ LabelDelayStatistics label_delay(std::span<const double> prediction_times,
 }
 
 bool quality_statistic(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> kQuality{
-      "accuracy", "precision", "recall", "f1",   "roc_auc",
-      "log_loss", "mae",       "rmse",   "mape", "mean_error"};
-  for (std::string_view suffix : {"_drop", "_increase"}) {
-    if (name.size() > suffix.size() && name.ends_with(suffix)) {
-      name.remove_suffix(suffix.size());
-      break;
-    }
-  }
-  return std::find(kQuality.begin(), kQuality.end(), name) != kQuality.end();
+  const StatisticInfo* s = find_statistic(name);
+  return s != nullptr && s->quality;
 }
 
 bool label_arrival_statistic(std::string_view name) {

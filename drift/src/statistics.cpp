@@ -324,6 +324,12 @@ FeatureStatistics compare_numerical(const FrozenNumerical& reference, const Sort
     put(st.values, "invalid_rate",
         static_cast<double>(current.invalid) / static_cast<double>(current.rows));
   }
+  if (st.distribution_defined) {
+    // Like mean_shift_sigmas, robust to a few extreme values (median: numpy's linear quantile).
+    const double sigma = std::max(reference.sample.stddev, kSigmaFloor);
+    put(st.values, "median_shift_sigmas",
+        abs_diff_over(quantile_sorted(cur, 0.5), quantile_sorted(ref, 0.5), sigma));
+  }
   return st;
 }
 
@@ -426,6 +432,12 @@ FeatureStatistics compare_categorical(const FrozenCategorical& reference,
   st.distribution_defined = ref_total > 0 && cur_total > 0;
   if (st.distribution_defined) {
     add_divergences(st, rc, ref_total, cc, cur_total, [&](std::size_t k) { return *names[k]; });
+  }
+  if (current.rows > 0) {
+    put(st.values, "missing_rate",
+        static_cast<double>(current.missing) / static_cast<double>(current.rows));
+  }
+  if (st.distribution_defined) {
     const std::size_t k = names.size();
     if (k > 1) {
       // scipy chi2_contingency(correction=False): expected = row total · column total / total.
@@ -445,10 +457,6 @@ FeatureStatistics compare_categorical(const FrozenCategorical& reference,
       put(st.values, "chi2_statistic", 0.0);
       put(st.values, "chi2_pvalue", 1.0);
     }
-  }
-  if (current.rows > 0) {
-    put(st.values, "missing_rate",
-        static_cast<double>(current.missing) / static_cast<double>(current.rows));
   }
   if (cur_total > 0) {
     std::uint64_t unseen = 0;

@@ -1,11 +1,9 @@
 #pragma once
 // Helpers shared by the drift sources (private to drift).
 
-#include <algorithm>
 #include <cstddef>
 #include <exception>
 #include <functional>
-#include <string>
 #include <vector>
 
 #include "driftd/drift/evaluation.hpp"
@@ -27,27 +25,6 @@ inline void run_tasks(const ParallelFor& pf, std::size_t n,
   for (const auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
-}
-
-inline bool crossed(const ThresholdSpec& t, double value) {
-  return t.below ? value < t.level : value > t.level;
-}
-
-// The statistics of `values` whose fixed thresholds are crossed, each once, in threshold order.
-// Learned (`auto`) levels exist for feature drift only and are judged there.
-inline std::vector<std::string> breaches_in(const NamedValues& values,
-                                            const std::vector<ThresholdSpec>& thresholds) {
-  std::vector<std::string> out;
-  for (const auto& t : thresholds) {
-    if (t.learned) continue;
-    for (const auto& [name, value] : values) {
-      if (name == t.statistic && crossed(t, value) &&
-          std::find(out.begin(), out.end(), name) == out.end()) {
-        out.push_back(name);
-      }
-    }
-  }
-  return out;
 }
 
 }  // namespace driftd::drift::detail

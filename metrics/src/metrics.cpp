@@ -299,66 +299,55 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
       .Set(static_cast<double>(e.current_window.rows));
   m.window_rows.get({"monitor", "window"}, {mon, "reference"})
       .Set(static_cast<double>(e.reference_window.rows));
-  // The monitor's statistic series become exactly those of this evaluation.
-  std::set<std::vector<std::string>> present;
-  auto put = [&](const std::string& feature, const drift::FeatureStatistics& st) {
-    for (const auto& [name, value] : st.values) {
-      std::vector<std::string> key{mon, feature, name};
-      m.feature_stat.get({"monitor", "feature", "statistic"}, key).Set(value);
-      present.insert(std::move(key));
-    }
+  // The monitor's statistic series become exactly those of this evaluation: every family of
+  // statistics keeps this monitor's series that the evaluation has, and loses the others (a
+  // section gone, a segment no longer among the largest: the families stay bounded).
+  Series<Gauge>* const families[] = {&m.feature_stat,     &m.confidence,  &m.dataset_stat,
+                                     &m.performance_stat, &m.system_stat, &m.challenger_stat,
+                                     &m.segment_stat};
+  std::map<Series<Gauge>*, std::set<std::vector<std::string>>> present;
+  auto set = [&](Series<Gauge>& series, const std::vector<std::string>& names,
+                 std::vector<std::string> key, double value) {
+    series.get(names, key).Set(value);
+    present[&series].insert(std::move(key));
   };
-  for (const auto& f : e.features) put(f.name, f.statistics);
-  if (e.prediction) put(std::string(drift::kPredictionName), e.prediction->statistics);
-  m.feature_stat.remove_if_not(
-      [&](const std::vector<std::string>& k) { return k[0] != mon || present.count(k) > 0; });
-  std::set<std::vector<std::string>> conf;
-  if (e.confidence) {
-    for (const auto& [name, value] : e.confidence->statistics.values) {
-      std::vector<std::string> key{mon, name};
-      m.confidence.get({"monitor", "statistic"}, key).Set(value);
-      conf.insert(std::move(key));
+  drift::for_each_statistic(e, [&](const drift::StatisticRow& r) {
+    const std::string subject(r.subject), statistic(r.statistic);
+    if (!r.segment.empty()) {
+      set(m.segment_stat, {"monitor", "segment", "feature", "statistic"},
+          {mon, std::string(r.segment), subject, statistic}, r.value);
+      return;
     }
-  }
-  m.confidence.remove_if_not(
-      [&](const std::vector<std::string>& k) { return k[0] != mon || conf.count(k) > 0; });
-  // Monitor-level statistic families: exactly the statistics of this evaluation.
-  auto put_named = [&](Series<Gauge>& series, const drift::NamedValues* values) {
-    std::set<std::vector<std::string>> keys;
-    if (values != nullptr) {
-      for (const auto& [name, value] : *values) {
-        std::vector<std::string> key{mon, name};
-        series.get({"monitor", "statistic"}, key).Set(value);
-        keys.insert(std::move(key));
-      }
+    switch (r.section) {
+      case drift::Section::feature:
+        set(m.feature_stat, {"monitor", "feature", "statistic"}, {mon, subject, statistic},
+            r.value);
+        return;
+      case drift::Section::confidence:
+        set(m.confidence, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
+      case drift::Section::dataset:
+        set(m.dataset_stat, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
+      case drift::Section::performance:
+        set(m.performance_stat, {"monitor", "statistic"},
+            {mon, r.reference ? "reference_" + statistic : statistic}, r.value);
+        return;
+      case drift::Section::system:
+        set(m.system_stat, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
+      case drift::Section::challenger:
+        set(m.challenger_stat, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
     }
-    series.remove_if_not(
+  });
+  for (Series<Gauge>* family : families) {
+    const auto& keys = present[family];
+    family->remove_if_not(
         [&](const std::vector<std::string>& k) { return k[0] != mon || keys.count(k) > 0; });
-  };
-  put_named(m.dataset_stat, e.dataset ? &e.dataset->statistics : nullptr);
-  drift::NamedValues performance;
-  if (e.performance) {
-    performance = e.performance->alertable();
-    for (const auto& [name, value] : e.performance->reference)
-      performance.emplace_back("reference_" + name, value);
   }
-  put_named(m.performance_stat, e.performance ? &performance : nullptr);
-  put_named(m.system_stat, e.system ? &e.system->statistics : nullptr);
-  // Segments: exactly those of this evaluation, so a value that left the top segment.max loses
-  // its series and the family stays bounded.
-  std::set<std::vector<std::string>> seg_keys, seg_rows;
+  std::set<std::vector<std::string>> seg_rows;
   for (const auto& sg : e.segments) {
-    auto put_segment = [&](const std::string& feature, const drift::NamedValues& values) {
-      for (const auto& [name, value] : values) {
-        std::vector<std::string> key{mon, sg.segment, feature, name};
-        m.segment_stat.get({"monitor", "segment", "feature", "statistic"}, key).Set(value);
-        seg_keys.insert(std::move(key));
-      }
-    };
-    for (const auto& f : sg.features) put_segment(f.name, f.statistics.values);
-    if (sg.prediction)
-      put_segment(std::string(drift::kPredictionName), sg.prediction->statistics.values);
-    if (sg.confidence) put_segment("__confidence__", sg.confidence->statistics.values);
     for (const auto& [window, rows] :
          {std::pair<const char*, std::uint64_t>{"current", sg.current_rows},
           {"reference", sg.reference_rows}}) {
@@ -367,11 +356,8 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
       seg_rows.insert(std::move(key));
     }
   }
-  m.segment_stat.remove_if_not(
-      [&](const std::vector<std::string>& k) { return k[0] != mon || seg_keys.count(k) > 0; });
   m.segment_rows.remove_if_not(
       [&](const std::vector<std::string>& k) { return k[0] != mon || seg_rows.count(k) > 0; });
-  put_named(m.challenger_stat, e.challenger ? &e.challenger->statistics : nullptr);
 }
 
 void Metrics::retain_monitors(const std::set<std::string>& monitors) {

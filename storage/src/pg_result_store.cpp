@@ -1,5 +1,7 @@
 #include "driftd/storage/pg_result_store.hpp"
 
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "state_db.hpp"
@@ -8,38 +10,26 @@ namespace driftd::storage {
 
 namespace {
 
-// The per-statistic rows are derived from the stored JSON, so the two can never disagree.
+// One row per statistic of the whole window (drift::for_each_statistic), handed over as one
+// jsonb array: the same walk as the metrics, whatever sections an evaluation has.
 constexpr const char* kInsertStatistics = R"sql(
 INSERT INTO {schema}.statistics (evaluation_id, monitor, evaluated_at, feature, statistic, value)
-SELECT e.id, e.monitor, e.evaluated_at, f.value->>'name', s.key, (s.value #>> '{}')::float8
-  FROM {schema}.evaluations e
-  CROSS JOIN LATERAL jsonb_array_elements(e.body->'features') f
-  CROSS JOIN LATERAL jsonb_each(f.value->'statistics') s
- WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
-UNION ALL
-SELECT e.id, e.monitor, e.evaluated_at, '__prediction__', s.key, (s.value #>> '{}')::float8
-  FROM {schema}.evaluations e
-  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'prediction') = 'object'
-                                     THEN e.body->'prediction'->'statistics' ELSE '{}'::jsonb END) s
- WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
-UNION ALL
-SELECT e.id, e.monitor, e.evaluated_at, '__confidence__', s.key, (s.value #>> '{}')::float8
-  FROM {schema}.evaluations e
-  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body->'confidence') = 'object'
-                                     THEN e.body->'confidence' ELSE '{}'::jsonb END) s
- WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number' AND s.key <> 'rows'
-UNION ALL
-SELECT e.id, e.monitor, e.evaluated_at, sec.feature, s.key, (s.value #>> '{}')::float8
-  FROM {schema}.evaluations e
-  CROSS JOIN (VALUES ('__dataset__', '{dataset,statistics}'::text[]),
-                     ('__performance__', '{performance,statistics}'::text[]),
-                     ('__performance__', '{performance,changes}'::text[]),
-                     ('__system__', '{system,statistics}'::text[]),
-                     ('__challenger__', '{challenger,statistics}'::text[])) sec (feature, path)
-  CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(e.body #> sec.path) = 'object'
-                                     THEN e.body #> sec.path ELSE '{}'::jsonb END) s
- WHERE e.id = $1 AND jsonb_typeof(s.value) = 'number'
+SELECT e.id, e.monitor, e.evaluated_at, s.feature, s.statistic, s.value
+  FROM {schema}.evaluations e,
+       jsonb_to_recordset($2::jsonb) AS s (feature text, statistic text, value float8)
+ WHERE e.id = $1
 )sql";
+
+// The statistics table's rows of `e`: the whole window's (segments are in the body only), the
+// current window's (the reference's performance too), finite values only.
+std::string statistic_rows(const drift::Evaluation& e) {
+  nlohmann::json rows = nlohmann::json::array();
+  drift::for_each_statistic(e, [&](const drift::StatisticRow& r) {
+    if (!r.segment.empty() || r.reference || !std::isfinite(r.value)) return;
+    rows.push_back({{"feature", r.subject}, {"statistic", r.statistic}, {"value", r.value}});
+  });
+  return rows.dump();
+}
 
 }  // namespace
 
@@ -48,7 +38,8 @@ struct PgResultStore::Impl {
   StateDb db;
 };
 
-PgResultStore::PgResultStore(StateOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+PgResultStore::PgResultStore(StateOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 PgResultStore::~PgResultStore() = default;
 
 void PgResultStore::save(const drift::Evaluation& e) {
@@ -56,20 +47,22 @@ void PgResultStore::save(const drift::Evaluation& e) {
   std::string schema = impl_->db.schema();
   impl_->db.transact([&](pqxx::work& tx) {
     auto r = tx.exec_params1(
-        with_schema("INSERT INTO {schema}.evaluations"
-                    " (monitor, evaluated_at, status, current_rows, reference_rows, body)"
-                    " VALUES ($1, $2::timestamptz, $3, $4, $5, $6::jsonb)"
-                    " ON CONFLICT (monitor, evaluated_at) DO UPDATE SET status = EXCLUDED.status,"
-                    " current_rows = EXCLUDED.current_rows, reference_rows = EXCLUDED.reference_rows,"
-                    " body = EXCLUDED.body, created_at = now()"
-                    " RETURNING id",
-                    schema),
+        with_schema(
+            "INSERT INTO {schema}.evaluations"
+            " (monitor, evaluated_at, status, current_rows, reference_rows, body)"
+            " VALUES ($1, $2::timestamptz, $3, $4, $5, $6::jsonb)"
+            " ON CONFLICT (monitor, evaluated_at) DO UPDATE SET status = EXCLUDED.status,"
+            " current_rows = EXCLUDED.current_rows, reference_rows = EXCLUDED.reference_rows,"
+            " body = EXCLUDED.body, created_at = now()"
+            " RETURNING id",
+            schema),
         e.monitor, format_rfc3339(e.evaluated_at), std::string(drift::to_string(e.status)),
-        static_cast<long long>(e.current_window.rows), static_cast<long long>(e.reference_window.rows),
-        body);
+        static_cast<long long>(e.current_window.rows),
+        static_cast<long long>(e.reference_window.rows), body);
     long long id = r[0].as<long long>();
-    tx.exec_params(with_schema("DELETE FROM {schema}.statistics WHERE evaluation_id = $1", schema), id);
-    tx.exec_params(with_schema(kInsertStatistics, schema), id);
+    tx.exec_params(with_schema("DELETE FROM {schema}.statistics WHERE evaluation_id = $1", schema),
+                   id);
+    tx.exec_params(with_schema(kInsertStatistics, schema), id, statistic_rows(e));
   });
 }
 
@@ -143,9 +136,11 @@ std::optional<drift::Evaluation> PgResultStore::latest_with_performance(const st
 
 bool PgResultStore::has_frozen(const std::string& monitor, const std::string& fingerprint) {
   std::string q = with_schema(
-      "SELECT count(*) = max(parts) FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
+      "SELECT count(*) = max(parts) FROM {schema}.frozen_references WHERE monitor = $1 AND "
+      "fingerprint = $2",
       impl_->db.schema());
-  auto r = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, monitor, fingerprint); });
+  auto r =
+      impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, monitor, fingerprint); });
   return !r[0][0].is_null() && r[0][0].as<bool>();
 }
 
@@ -154,31 +149,39 @@ bool PgResultStore::load_frozen(const std::string& monitor, const std::string& f
   // One part per query, in binary: at most one part is held here at a time.
   auto conn = impl_->db.raw_connection();
   std::string schema = impl_->db.schema();
-  PgResult count = conn->exec_params(
-      with_schema("SELECT max(parts), count(*) FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2",
-                  schema),
-      {monitor, fingerprint}, {});
+  PgResult count =
+      conn->exec_params(with_schema("SELECT max(parts), count(*) FROM {schema}.frozen_references "
+                                    "WHERE monitor = $1 AND fingerprint = $2",
+                                    schema),
+                        {monitor, fingerprint}, {});
   if (PQgetisnull(count.get(), 0, 0)) return false;
   long parts = std::stol(PQgetvalue(count.get(), 0, 0));
   if (std::stol(PQgetvalue(count.get(), 0, 1)) != parts) return false;  // incomplete: rebuild
   std::string q = with_schema(
-      "SELECT body FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2 AND part = $3", schema);
+      "SELECT body FROM {schema}.frozen_references WHERE monitor = $1 AND fingerprint = $2 AND "
+      "part = $3",
+      schema);
   for (long i = 0; i < parts; ++i) {
-    PgResult r = conn->exec_params(q, {monitor, fingerprint, std::to_string(i)}, {}, /*binary_result=*/true);
+    PgResult r =
+        conn->exec_params(q, {monitor, fingerprint, std::to_string(i)}, {}, /*binary_result=*/true);
     if (PQntuples(r.get()) != 1) return false;
     consume(static_cast<std::size_t>(i), static_cast<std::size_t>(parts),
-            std::string_view(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0))));
+            std::string_view(PQgetvalue(r.get(), 0, 0),
+                             static_cast<std::size_t>(PQgetlength(r.get(), 0, 0))));
   }
   return true;
 }
 
-void PgResultStore::save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
+void PgResultStore::save_frozen(const std::string& monitor, const std::string& fingerprint,
+                                std::size_t parts,
                                 const std::function<std::string(std::size_t part)>& part) {
   std::string schema = impl_->db.schema();
   auto conn = impl_->db.raw_connection();
   conn->exec("BEGIN", {});
   // Older fingerprints of the monitor are of no further use.
-  conn->exec_params(with_schema("DELETE FROM {schema}.frozen_references WHERE monitor = $1", schema), {monitor}, {});
+  conn->exec_params(
+      with_schema("DELETE FROM {schema}.frozen_references WHERE monitor = $1", schema), {monitor},
+      {});
   std::string insert = with_schema(
       "INSERT INTO {schema}.frozen_references (monitor, fingerprint, part, parts, size_bytes, body)"
       " VALUES ($1, $2, $3, $4, $5, $6)",
@@ -201,8 +204,10 @@ void PgResultStore::save_frozen(const std::string& monitor, const std::string& f
 std::uint64_t PgResultStore::prune(Timestamp before) {
   std::string schema = impl_->db.schema();
   return impl_->db.transact([&](pqxx::work& tx) {
-    auto r = tx.exec_params(with_schema("DELETE FROM {schema}.evaluations WHERE evaluated_at < $1::timestamptz", schema),
-                            format_rfc3339(before));
+    auto r = tx.exec_params(
+        with_schema("DELETE FROM {schema}.evaluations WHERE evaluated_at < $1::timestamptz",
+                    schema),
+        format_rfc3339(before));
     return static_cast<std::uint64_t>(r.affected_rows());
   });
 }

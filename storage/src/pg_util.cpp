@@ -6,11 +6,10 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <regex>
 #include <system_error>
 #include <thread>
 
-#include "driftd/config/config.hpp"
+#include "driftd/common/redact.hpp"
 #include "driftd/drift/sources.hpp"
 
 namespace driftd::storage {
@@ -32,66 +31,7 @@ std::string trim(std::string s) {
 
 Timestamp now() { return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()); }
 
-std::string percent_decoded(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-// Every way the password of a connection URL or keyword string may be spelled in a message.
-std::vector<std::string> passwords_in(const std::string& url) {
-  std::vector<std::string> out;
-  if (auto scheme = url.find("://"); scheme != std::string::npos) {
-    // as config::mask_password: the userinfo ends at the last '@' before the query
-    const std::size_t start = scheme + 3;
-    const std::size_t query = url.find('?', start);
-    const std::size_t at = url.rfind('@', query);
-    const std::size_t colon = url.find(':', start);
-    if (at != std::string::npos && at >= start && colon != std::string::npos && colon < at)
-      out.push_back(url.substr(colon + 1, at - colon - 1));
-  }
-  static const std::regex kParameter(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&#]+))",
-                                     std::regex::icase);
-  for (auto it = std::sregex_iterator(url.begin(), url.end(), kParameter);
-       it != std::sregex_iterator(); ++it) {
-    std::string v = (*it)[1].str();
-    out.push_back(v);
-    if (!v.empty() && v.front() == '\'') {
-      std::string unquoted;
-      for (std::size_t i = 1; i < v.size() && v[i] != '\''; ++i)
-        unquoted.push_back(v[i] == '\\' && i + 1 < v.size() ? v[++i] : v[i]);
-      out.push_back(unquoted);
-    }
-  }
-  const std::size_t n = out.size();
-  for (std::size_t i = 0; i < n; ++i) out.push_back(percent_decoded(out[i]));
-  return out;
-}
-
 }  // namespace
-
-std::string without_password(std::string message, const std::string& url) {
-  if (!url.empty()) {
-    const std::string masked = config::mask_password(url);
-    for (auto p = message.find(url); p != std::string::npos;
-         p = message.find(url, p + masked.size()))
-      message.replace(p, url.size(), masked);
-  }
-  for (const auto& password : passwords_in(url)) {
-    if (password.size() < 3) continue;  // would mangle the message more than it protects
-    for (auto p = message.find(password); p != std::string::npos; p = message.find(password, p + 3))
-      message.replace(p, password.size(), "***");
-  }
-  return message;
-}
 
 std::string with_connection_params(const std::string& url,
                                    const std::vector<std::pair<std::string, std::string>>& params) {
@@ -118,9 +58,9 @@ std::string error_text(const PGresult* r, PGconn* conn) {
 }
 
 PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_timeout) {
-  std::string timeout = std::to_string(
-      std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count()));
-  const char* keys[] = {"dbname",   "connect_timeout", "application_name", "keepalives",
+  std::string timeout = std::to_string(std::max<long long>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count()));
+  const char* keys[] = {"dbname",          "connect_timeout",     "application_name", "keepalives",
                         "keepalives_idle", "keepalives_interval", "keepalives_count", nullptr};
   const char* values[] = {o.url.c_str(), timeout.c_str(), "driftd", "1", "30", "10", "3", nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
@@ -142,7 +82,8 @@ PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_ti
   long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(o.statement_timeout).count();
   std::string setup = "SET statement_timeout = " + std::to_string(ms) +
                       "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; "
-                      "SET idle_in_transaction_session_timeout = " + std::to_string(ms * 2);
+                      "SET idle_in_transaction_session_timeout = " +
+                      std::to_string(ms * 2);
   if (o.read_only) setup += "; SET default_transaction_read_only = on";
   exec(setup, {});
 }
@@ -231,7 +172,8 @@ void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
     pollfd p{fd, POLLIN, 0};
     int r = ::poll(&p, 1, 100);
     if (r > 0) {
-      if (PQconsumeInput(conn_) == 0) fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
+      if (PQconsumeInput(conn_) == 0)
+        fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
       if (!PQisBusy(conn_)) return;
     } else if (r < 0 && errno != EINTR) {
       fail("lost the database connection (poll failed)");

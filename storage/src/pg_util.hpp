@@ -122,10 +122,7 @@ class ConnectionPool {
 // The primary message of a libpq error, one line, without "ERROR:" prefixes.
 std::string error_text(const PGresult* r, PGconn* conn);
 
-// `message` with the password of `url` masked, and `url` itself replaced by its masked form:
-// libpq quotes what it could not parse ("invalid percent-encoded token: "<password>"", "... in
-// URI: "<url>""), and such messages reach logs, /readyz and the API.
-std::string without_password(std::string message, const std::string& url);
+// (without_password, which masks connection URLs in messages, is in common/redact.hpp.)
 
 // Adds libpq connection parameters to a URL or keyword/value connection string.
 std::string with_connection_params(const std::string& url,

@@ -62,8 +62,9 @@ void load_case(testing::Sql& sql, const std::string& table, const json& c) {
         col = sql_text(v.get<std::string>());
         js = "jsonb_build_object('k', " + sql_text(v.get<std::string>()) + "::text)";
       }
-      stmt += (stmt.empty() ? "" : ",") + std::string("('") + day + "T00:00:00Z'::timestamptz + interval '" +
-              std::to_string(i++) + " ms', " + col + ", " + js + ")";
+      stmt += (stmt.empty() ? "" : ",") + std::string("('") + day +
+              "T00:00:00Z'::timestamptz + interval '" + std::to_string(i++) + " ms', " + col +
+              ", " + js + ")";
       if (stmt.size() > 200000) {
         sql.exec("INSERT INTO " + table + " VALUES " + stmt);
         stmt.clear();
@@ -89,7 +90,8 @@ config::MonitorConfig monitor_for(const std::string& table, const json& c, bool 
   m.bins = c.value("bins", 10);
   config::FeatureConfig f;
   f.name = "v";
-  f.kind = c["kind"] == "numerical" ? config::FeatureKind::numerical : config::FeatureKind::categorical;
+  f.kind =
+      c["kind"] == "numerical" ? config::FeatureKind::numerical : config::FeatureKind::categorical;
   if (via_json) {
     f.source.json = "f";
     f.source.key = "k";
@@ -126,7 +128,7 @@ TEST_CASE("golden cases through columns and jsonb keys", "[pipeline][golden]") {
     for (bool via_json : {false, true}) {
       DYNAMIC_SECTION(name << (via_json ? " (jsonb)" : " (column)")) {
         auto m = monitor_for(table, c, via_json);
-        drift::Evaluation e = evaluator.evaluate(m, at);
+        drift::Evaluation e = evaluator.evaluate(daemon::compile_monitor(m), at);
         INFO(drift::to_json(e));
         REQUIRE(e.status != drift::Status::error);
         REQUIRE(e.features.size() == 1);
@@ -142,8 +144,8 @@ TEST_CASE("golden cases through columns and jsonb keys", "[pipeline][golden]") {
           check_close(k, *got, exp[k].get<double>());
         }
         if (c["kind"] == "numerical") {
-          for (const char* k : {"ks_statistic", "ks_pvalue", "wasserstein_normed", "mean_shift_sigmas",
-                                "out_of_range_rate"}) {
+          for (const char* k : {"ks_statistic", "ks_pvalue", "wasserstein_normed",
+                                "mean_shift_sigmas", "out_of_range_rate"}) {
             auto got = stats.get(k);
             REQUIRE(got.has_value());
             check_close(k, *got, exp[k].get<double>());
@@ -179,21 +181,21 @@ TEST_CASE("frozen references are stored, reused and give identical results", "[p
 
   daemon::EvaluationTimings t1, t2, t3;
   daemon::Evaluator first(source, &store, {});
-  auto a = first.evaluate(m, at, {}, &t1);
+  auto a = first.evaluate(daemon::compile_monitor(m), at, {}, &t1);
   CHECK_FALSE(t1.frozen_reference_used);
   // same process: from memory
-  auto b = first.evaluate(m, at, {}, &t2);
+  auto b = first.evaluate(daemon::compile_monitor(m), at, {}, &t2);
   CHECK(t2.frozen_reference_used);
   // a new process (new evaluator): from the state schema
   daemon::Evaluator second(source, &store, {});
-  auto c2 = second.evaluate(m, at, {}, &t3);
+  auto c2 = second.evaluate(daemon::compile_monitor(m), at, {}, &t3);
   CHECK(t3.frozen_reference_used);
   CHECK(drift::to_json(a) == drift::to_json(b));
   CHECK(drift::to_json(a) == drift::to_json(c2));
   // changing what the reference depends on (bins) builds a new one
   m.bins = 5;
   daemon::EvaluationTimings t4;
-  second.evaluate(m, at, {}, &t4);
+  second.evaluate(daemon::compile_monitor(m), at, {}, &t4);
   CHECK_FALSE(t4.frozen_reference_used);
   testing::Sql sql;
   sql.exec("DROP SCHEMA " + so.schema + " CASCADE");

@@ -29,9 +29,10 @@ struct Scenario {
   };
 
   EngineResult step(const drift::Evaluation& e, std::optional<Timestamp> now = std::nullopt) {
-    EngineResult r = process(
-        monitor, sinks, e, store.load_alerts(monitor.name), silences, now.value_or(e.evaluated_at),
-        "http://driftd.test:9464/", [&] { return "n" + std::to_string(++next_id); }, secrets);
+    EngineResult r = process(compile_rules(monitor), e, store.load_alerts(monitor.name), silences,
+                             now.value_or(e.evaluated_at),
+                             Routing{sinks, "http://driftd.test:9464/",
+                                     [&] { return "n" + std::to_string(++next_id); }, secrets});
     store.commit(r.changed, r.notifications);
     queued.insert(queued.end(), r.notifications.begin(), r.notifications.end());
     return r;
@@ -135,8 +136,8 @@ TEST_CASE("severity: psi by value, explicit overrides, others medium") {
       {"missing_rate", 0.9, std::nullopt, Severity::medium},
       {"ks_pvalue", 0.0, Severity::critical, Severity::critical},
   }));
-  CHECK(severity_of(threshold(c.statistic, 0.01, std::nullopt, 1, false, c.given), c.value) ==
-        c.expected);
+  CHECK(drift::severity_of(threshold(c.statistic, 0.01, std::nullopt, 1, false, c.given),
+                           c.value) == c.expected);
 }
 
 TEST_CASE("flapping around the threshold for an hour with hysteresis: one fire, one resolve") {
@@ -689,8 +690,8 @@ TEST_CASE("alerts of other monitors are left alone; only changed alerts are writ
   foreign.key = {"churn", "amount", "psi"};
   foreign.state = AlertState::firing;
   std::vector<Alert> current = {foreign};
-  auto r = process(s.monitor, s.sinks, evaluation(kT0, {{"amount", {{"psi", 0.1}}}}), current, {},
-                   kT0, "http://x", [] { return std::string("id"); });
+  auto r = process(compile_rules(s.monitor), evaluation(kT0, {{"amount", {{"psi", 0.1}}}}), current,
+                   {}, kT0, Routing{s.sinks, "http://x", [] { return std::string("id"); }});
   CHECK(r.changed.empty());
   CHECK(r.firing == 0);
 
@@ -710,8 +711,8 @@ TEST_CASE("alerts of other monitors are left alone; only changed alerts are writ
 
 TEST_CASE("new alerts come back with id 0 for the store to assign") {
   const auto m = monitor_config();
-  auto r = process(m, {}, evaluation(kT0, {{"amount", {{"psi", 0.3}}}}), {}, {}, kT0, "http://x",
-                   [] { return std::string("id"); });
+  auto r = process(compile_rules(m), evaluation(kT0, {{"amount", {{"psi", 0.3}}}}), {}, {}, kT0,
+                   Routing{{}, "http://x", [] { return std::string("id"); }});
   REQUIRE(r.changed.size() == 1);
   CHECK(r.changed[0].id == 0);
   CHECK(r.changed[0].key.to_string() == "fraud-v2/amount/psi");

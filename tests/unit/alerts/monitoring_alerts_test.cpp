@@ -24,9 +24,9 @@ struct Run {
   int next_id = 0;
 
   EngineResult step(const drift::Evaluation& e) {
-    EngineResult r =
-        process(monitor, sinks, e, store.load_alerts(monitor.name), {}, e.evaluated_at,
-                "http://driftd.test:9464", [&] { return "n" + std::to_string(++next_id); });
+    EngineResult r = process(
+        compile_rules(monitor), e, store.load_alerts(monitor.name), {}, e.evaluated_at,
+        Routing{sinks, "http://driftd.test:9464", [&] { return "n" + std::to_string(++next_id); }});
     store.commit(r.changed, r.notifications);
     return r;
   }
@@ -195,7 +195,7 @@ TEST_CASE("system health alerts as __system__, also on evaluations with too few 
 
 TEST_CASE("a learned threshold fires at the level the evaluation learned for that feature") {
   Run r;
-  config::Threshold psi = threshold("psi", 0);
+  config::ThresholdConfig psi = threshold("psi", 0);
   psi.learned = true;
   r.monitor.thresholds = {psi};
   auto with_learned = [](Timestamp when, double amount_psi, double income_psi) {

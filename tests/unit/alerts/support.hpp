@@ -268,13 +268,13 @@ class Receiver {
 
 // ---- configs and evaluations -------------------------------------------------------------
 
-inline config::Threshold threshold(std::string statistic, double level,
-                                   std::optional<double> resolve = std::nullopt, int for_count = 1,
-                                   bool below = false,
-                                   std::optional<Severity> severity = std::nullopt) {
-  config::Threshold t;
+inline config::ThresholdConfig threshold(std::string statistic, double level,
+                                         std::optional<double> resolve = std::nullopt,
+                                         int for_count = 1, bool below = false,
+                                         std::optional<Severity> severity = std::nullopt) {
+  config::ThresholdConfig t;
   t.statistic = std::move(statistic);
-  t.direction = below ? config::Threshold::Direction::below : config::Threshold::Direction::above;
+  t.direction = below ? drift::Threshold::Direction::below : drift::Threshold::Direction::above;
   t.level = level;
   t.resolve_level = resolve.value_or(level);
   t.for_count = for_count;
@@ -343,7 +343,7 @@ inline drift::Evaluation evaluation(Timestamp when, const std::map<std::string, 
   e.current_window = {when - 1h, when, 1234, false, 1234};
   e.reference_window = {at("2026-01-01T00:00:00Z"), at("2026-01-08T00:00:00Z"), 5678, false, 5678};
   for (const auto& [name, values] : stats) {
-    if (name == kConfidenceFeature) {
+    if (name == drift::kConfidenceName) {
       e.confidence = drift::ConfidenceResult{};
       e.confidence->statistics.values = values;
       continue;

@@ -160,9 +160,9 @@ reference = { offset = "1d" }
 features = [{ name = "x", column = "x", kind = "numerical" }]
 )";
 
-void check_threshold(const Threshold& t, const char* statistic, Threshold::Direction direction,
-                     double level, double resolve_level, int for_count,
-                     std::optional<Severity> severity, int line) {
+void check_threshold(const ThresholdConfig& t, const char* statistic,
+                     drift::Threshold::Direction direction, double level, double resolve_level,
+                     int for_count, std::optional<Severity> severity, int line) {
   CAPTURE(statistic);
   CHECK(t.statistic == statistic);
   CHECK(t.direction == direction);
@@ -265,7 +265,7 @@ TEST_CASE("a complete config fills every field") {
   CHECK(fraud.features[1].line == 55);
 
   // The user's thresholds in file order, then the defaults not given (psi was given).
-  using D = Threshold::Direction;
+  using D = drift::Threshold::Direction;
   REQUIRE(fraud.thresholds.size() == 6);
   check_threshold(fraud.thresholds[0], "js_distance", D::above, 0.1, 0.08, 2, std::nullopt, 62);
   check_threshold(fraud.thresholds[1], "psi", D::above, 0.3, 0.3, 1, std::nullopt, 63);
@@ -375,7 +375,7 @@ TEST_CASE("defaults fill what a minimal config leaves out") {
   CHECK_FALSE(m.prediction);
   CHECK_FALSE(m.confidence);
 
-  using D = Threshold::Direction;
+  using D = drift::Threshold::Direction;
   REQUIRE(m.thresholds.size() == 3);
   check_threshold(m.thresholds[0], "psi", D::above, 0.2, 0.2, 1, std::nullopt, 0);
   check_threshold(m.thresholds[1], "missing_rate", D::above, 0.05, 0.05, 1, std::nullopt, 0);
@@ -396,7 +396,7 @@ TEST_CASE("defaults are merged after the user's thresholds, never duplicated") {
   CHECK(t[0].level == 0.1);
   CHECK(t[0].line == 14);
   CHECK(t[1].statistic == "ks_pvalue");
-  CHECK(t[1].direction == Threshold::Direction::below);
+  CHECK(t[1].direction == drift::Threshold::Direction::below);
   CHECK(t[1].level == 0.05);
   CHECK(t[1].resolve_level == 0.05);
   CHECK(t[2].statistic == "low_confidence_rate");
@@ -544,7 +544,8 @@ TEST_CASE("allow_loopback: true without an allow-list, false with one, unless se
   CHECK(load(kMinimal).alerting.allow_loopback);
   CHECK_FALSE(load(std::string("[alerting]\nallowed_hosts = [\"hooks.example.com\"]\n") + kMinimal)
                   .alerting.allow_loopback);
-  CHECK(load(std::string("[alerting]\nallowed_hosts = [\"hooks.example.com\"]\nallow_loopback = true\n") +
+  CHECK(load(std::string(
+                 "[alerting]\nallowed_hosts = [\"hooks.example.com\"]\nallow_loopback = true\n") +
              kMinimal)
             .alerting.allow_loopback);
   CHECK(

@@ -71,7 +71,7 @@ TEST_CASE("[monitors.dataset_drift] with defaults and with every key") {
   CHECK(m.dataset_drift->correction == DatasetDriftConfig::Correction::holm);
   CHECK(m.dataset_drift->alpha == 0.01);
   CHECK(m.dataset_drift->statistic == DatasetDriftConfig::PValue::ks_pvalue);
-  auto share = std::find_if(m.thresholds.begin(), m.thresholds.end(), [](const Threshold& t) {
+  auto share = std::find_if(m.thresholds.begin(), m.thresholds.end(), [](const ThresholdConfig& t) {
     return t.statistic == "drifted_feature_share";
   });
   REQUIRE(share != m.thresholds.end());
@@ -115,7 +115,7 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
   CHECK(m.labels->line == 15);
   // the default threshold on the realised AUC comes with labels
   auto t = std::find_if(m.thresholds.begin(), m.thresholds.end(),
-                        [](const Threshold& x) { return x.statistic == "roc_auc_drop"; });
+                        [](const ThresholdConfig& x) { return x.statistic == "roc_auc_drop"; });
   REQUIRE(t != m.thresholds.end());
   CHECK(t->level == 0.02);
 
@@ -141,8 +141,8 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
   CHECK(m.labels->min_rows == 500);
   // a threshold given replaces the default
   CHECK(std::count_if(m.thresholds.begin(), m.thresholds.end(),
-                      [](const Threshold& x) { return x.statistic == "roc_auc_drop"; }) == 1);
-  CHECK(std::find_if(m.thresholds.begin(), m.thresholds.end(), [](const Threshold& x) {
+                      [](const ThresholdConfig& x) { return x.statistic == "roc_auc_drop"; }) == 1);
+  CHECK(std::find_if(m.thresholds.begin(), m.thresholds.end(), [](const ThresholdConfig& x) {
           return x.statistic == "roc_auc_drop" && x.level == 0.05;
         }) != m.thresholds.end());
   CHECK(to_string(LabelsConfig::Task::regression) == "regression");
@@ -151,18 +151,18 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
 TEST_CASE("[monitors.labels] tasks and their defaults") {
   auto m = monitor_with("labels = { column = \"label\", task = \"multiclass\" }\n");
   CHECK(m.labels->task == LabelsConfig::Task::multiclass);
-  CHECK(std::any_of(m.thresholds.begin(), m.thresholds.end(), [](const Threshold& x) {
+  CHECK(std::any_of(m.thresholds.begin(), m.thresholds.end(), [](const ThresholdConfig& x) {
     return x.statistic == "accuracy_drop" && x.level == 0.02;
   }));
   CHECK(std::none_of(m.thresholds.begin(), m.thresholds.end(),
-                     [](const Threshold& x) { return x.statistic == "roc_auc_drop"; }));
+                     [](const ThresholdConfig& x) { return x.statistic == "roc_auc_drop"; }));
   ScopedEnv env({});
   auto c = load(replaced(kBase, "prediction = { column = \"prediction\", kind = \"categorical\" }",
                          "prediction = { column = \"value\", kind = \"numerical\" }") +
                 "labels = { column = \"y\", task = \"regression\" }\n");
   const auto& r = c.monitors.at(0);
   CHECK(r.labels->task == LabelsConfig::Task::regression);
-  CHECK(std::none_of(r.thresholds.begin(), r.thresholds.end(), [](const Threshold& x) {
+  CHECK(std::none_of(r.thresholds.begin(), r.thresholds.end(), [](const ThresholdConfig& x) {
     return x.statistic == "roc_auc_drop" || x.statistic == "accuracy_drop";
   }));
 }
@@ -256,7 +256,7 @@ TEST_CASE("learned thresholds: \"auto\" and { auto = true, k, chunks }") {
       "missing_rate = 0.1\n");
   auto find = [&](const std::string& stat) {
     return *std::find_if(m.thresholds.begin(), m.thresholds.end(),
-                         [&](const Threshold& t) { return t.statistic == stat; });
+                         [&](const ThresholdConfig& t) { return t.statistic == stat; });
   };
   CHECK(find("psi").learned);
   CHECK(find("psi").k == 3);
@@ -378,7 +378,7 @@ TEST_CASE("[monitors.challenger] with defaults and with every key") {
   CHECK(m.challenger->min_rows == 500);
   const auto has = [&](const std::string& s) {
     return std::any_of(m.thresholds.begin(), m.thresholds.end(),
-                       [&](const Threshold& t) { return t.statistic == s; });
+                       [&](const ThresholdConfig& t) { return t.statistic == s; });
   };
   CHECK(has("agreement_rate"));
   CHECK(has("challenger_worse"));

@@ -72,7 +72,7 @@ class FakeBackend final : public ApiBackend {
     return out;
   }
   RetrainDecision retrain(const std::string& n) override {
-    return decide_retrain(n, evaluation(n, psi), {{"psi", false, 0.2}});
+    return decide_retrain(n, evaluation(n, psi), {drift::Threshold::above("psi", 0.2)});
   }
   drift::Evaluation run_now(const std::string& n) override {
     if (busy) throw Conflict("an evaluation of \"" + n + "\" is already running");
@@ -300,14 +300,14 @@ TEST_CASE("helpers: listen addresses and constant-time comparison") {
 
 TEST_CASE("retrain decision ignores insufficient data and errors") {
   auto e = evaluation("m", 0.5);
-  CHECK(decide_retrain("m", e, {{"psi", false, 0.2}}).should_retrain);
+  CHECK(decide_retrain("m", e, {drift::Threshold::above("psi", 0.2)}).should_retrain);
   e.status = drift::Status::insufficient_data;
-  auto d = decide_retrain("m", e, {{"psi", false, 0.2}});
+  auto d = decide_retrain("m", e, {drift::Threshold::above("psi", 0.2)});
   CHECK_FALSE(d.should_retrain);
   CHECK(d.status == "insufficient_data");
   CHECK(decide_retrain("m", std::nullopt, {}).status == "pending");
   e.status = drift::Status::drift;
-  CHECK_FALSE(decide_retrain("m", e, {{"psi", false, 0.6}}).should_retrain);
+  CHECK_FALSE(decide_retrain("m", e, {drift::Threshold::above("psi", 0.6)}).should_retrain);
 }
 
 TEST_CASE("bytes that are not UTF-8 in a request get a 400, not a 500") {
@@ -332,8 +332,9 @@ TEST_CASE("retrain decision: realised performance beyond its threshold is a reas
   p.statistics = {{"roc_auc", 0.80}, {"accuracy", 0.70}};
   p.changes = {{"roc_auc_drop", 0.05}};
   labelled.performance = p;
-  const std::vector<drift::ThresholdSpec> thresholds = {
-      {"psi", false, 0.2}, {"roc_auc_drop", false, 0.02}, {"accuracy", true, 0.75}};
+  const std::vector<drift::Threshold> thresholds = {drift::Threshold::above("psi", 0.2),
+                                                    drift::Threshold::above("roc_auc_drop", 0.02),
+                                                    drift::Threshold::below("accuracy", 0.75)};
   auto d = decide_retrain("m", latest, thresholds, {"psi"}, labelled);
   CHECK(d.should_retrain);
   REQUIRE(d.reasons.size() == 2);
@@ -399,8 +400,10 @@ TEST_CASE("retrain decision: only quality metrics and their changes are performa
       Row{"positive_rate", false, 0.5, false}, Row{"predicted_positive_rate", false, 0.5, false},
       Row{"support_positive", true, 50, false}, Row{"support_negative", true, 50, false});
   CAPTURE(row.statistic);
-  const std::vector<drift::ThresholdSpec> thresholds = {{"psi", false, 0.2},
-                                                        {row.statistic, row.below, row.level}};
+  const std::vector<drift::Threshold> thresholds = {
+      drift::Threshold::above("psi", 0.2), row.below
+                                               ? drift::Threshold::below(row.statistic, row.level)
+                                               : drift::Threshold::above(row.statistic, row.level)};
   const auto d = decide_retrain("m", latest, thresholds, {"psi"}, latest);
   CHECK(d.should_retrain == row.reason);
   if (row.reason) {
@@ -414,7 +417,7 @@ TEST_CASE("retrain decision: only quality metrics and their changes are performa
 TEST_CASE("retrain decision with a learned psi threshold uses each feature's level") {
   auto e = evaluation("m", 0.15);
   e.status = drift::Status::ok;
-  drift::ThresholdSpec psi{"psi", false, 0};
+  drift::Threshold psi = drift::Threshold::above("psi", 0);
   psi.learned = true;
   CHECK_FALSE(decide_retrain("m", e, {psi}).should_retrain);  // nothing learned for amount
   e.features[0].thresholds = {{"psi", 0.1, 0.05, 0.02, 20}};

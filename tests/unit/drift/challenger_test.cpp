@@ -383,9 +383,9 @@ TEST_CASE("champion / challenger: regression, confidence, thresholds and JSON") 
   b.prediction = b.performance.predicted = &pb;
   b.performance.label = &yb;
   b.confidence = &conf_b;
-  std::vector<ThresholdSpec> thresholds{{"confidence_difference", true, -0.1},
-                                        {"challenger_worse", false, 0.5},
-                                        {"psi", false, 0.0}};  // a feature statistic: not here
+  std::vector<Threshold> thresholds{Threshold::below("confidence_difference", -0.1),
+                                    Threshold::above("challenger_worse", 0.5),
+                                    Threshold::above("psi", 0.0)};  // a feature statistic: not here
   auto r = compare_versions(spec, a, b, thresholds);
   CHECK(r.metric == "mae");
   CHECK(r.test == "welch_t");

@@ -27,7 +27,7 @@ EvaluationSpec spec_with(std::optional<DatasetDriftSpec> d) {
     spec.columns.push_back({"x" + std::to_string(i), FeatureKind::numerical});
   spec.columns.push_back({"c", FeatureKind::categorical});
   spec.min_rows = 10;
-  spec.thresholds = {{"drifted_feature_share", false, 0.3}};
+  spec.thresholds = {Threshold::above("drifted_feature_share", 0.3)};
   spec.dataset_drift = d;
   return spec;
 }

@@ -43,10 +43,9 @@ EvaluationSpec fraud_spec() {
   spec.has_prediction = true;
   spec.confidence_low = 0.6;
   spec.min_rows = 100;
-  spec.thresholds = {{"psi", false, 0.2},
-                     {"missing_rate", false, 0.05},
-                     {"low_confidence_rate", false, 0.2},
-                     {"ks_pvalue", true, 0.01}};
+  spec.thresholds = {Threshold::above("psi", 0.2), Threshold::above("missing_rate", 0.05),
+                     Threshold::above("low_confidence_rate", 0.2),
+                     Threshold::below("ks_pvalue", 0.01)};
   return spec;
 }
 
@@ -150,7 +149,7 @@ TEST_CASE("feature status follows its breaches and whether it has a distribution
   spec.monitor = "m";
   spec.columns = {{"empty", FeatureKind::numerical}, {"same", FeatureKind::numerical}};
   spec.min_rows = 3;
-  spec.thresholds = {{"psi", false, 0.2}};
+  spec.thresholds = {Threshold::above("psi", 0.2)};
   auto window = [](std::vector<double> empty, std::vector<double> same) {
     WindowData w;
     w.rows = empty.size();
@@ -170,13 +169,13 @@ TEST_CASE("feature status follows its breaches and whether it has a distribution
   CHECK(e.features[0].statistics.get("missing_rate") == 1.0);
   CHECK(e.features[1].status == Status::ok);
   // A missing-rate threshold can still fire on a feature without a distribution.
-  spec.thresholds.push_back({"missing_rate", false, 0.05});
+  spec.thresholds.push_back(Threshold::above("missing_rate", 0.05));
   e = compare(spec, frozen, cur(), kT0, serial_for);
   CHECK(e.status == Status::drift);
   CHECK(e.features[0].status == Status::drift);
   CHECK(e.features[0].breaches == std::vector<std::string>{"missing_rate"});
   // A threshold on a statistic the feature does not have never fires.
-  spec.thresholds = {{"chi2_statistic", false, -1}, {"ks_pvalue", true, 2.0}};
+  spec.thresholds = {Threshold::above("chi2_statistic", -1), Threshold::below("ks_pvalue", 2.0)};
   e = compare(spec, frozen, cur(), kT0, serial_for);
   CHECK(e.features[0].breaches.empty());
   CHECK(e.features[1].breaches == std::vector<std::string>{"ks_pvalue"});

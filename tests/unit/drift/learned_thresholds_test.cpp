@@ -22,10 +22,10 @@ EvaluationSpec spec() {
   s.monitor = std::string("learned-monitor");
   s.columns = {{"x", FeatureKind::numerical}, {"c", FeatureKind::categorical}};
   s.min_rows = 10;
-  ThresholdSpec psi{"psi", false, 0};
+  Threshold psi = Threshold::above("psi", 0);
   psi.learned = true;
   psi.chunks = 10;
-  ThresholdSpec ks{"ks_pvalue", true, 0.01};  // a fixed one alongside
+  Threshold ks = Threshold::below("ks_pvalue", 0.01);  // a fixed one alongside
   s.thresholds = {psi, ks};
   return s;
 }

@@ -26,7 +26,7 @@ EvaluationSpec spec() {
   s.columns = {{"x", FeatureKind::numerical}, {"c", FeatureKind::categorical}};
   s.bins = 10;
   s.min_rows = 50;
-  s.thresholds = {{"psi", false, 0.2}};
+  s.thresholds = {Threshold::above("psi", 0.2)};
   return s;
 }
 
@@ -237,7 +237,7 @@ TEST_CASE("learned thresholds apply overall only: a segment has no learned level
   add_rows(reference, "de", 300);
   const Timestamp at = *parse_rfc3339("2026-03-01T12:00:00Z");
   EvaluationSpec s = spec();
-  ThresholdSpec learned{"psi", false, 0};
+  Threshold learned = Threshold::above("psi", 0);
   learned.learned = true;
   s.thresholds = {learned};
   WindowData cur = window(current, at);

@@ -48,7 +48,8 @@ TEST_CASE("system health of a window's rows") {
 
   auto e = evaluation(600, 600);
   add_system(e, w, true,
-             {{"error_rate", false, 0.01}, {"latency_p99", false, 500}, {"psi", false, 0.2}});
+             {Threshold::above("error_rate", 0.01), Threshold::above("latency_p99", 500),
+              Threshold::above("psi", 0.2)});
   REQUIRE(e.system);
   CHECK(value_of(e.system->statistics, "latency_mean") == Approx(250));
   CHECK(value_of(e.system->statistics, "latency_p95") == Approx(385));
@@ -74,7 +75,7 @@ TEST_CASE("system health of a window's rows") {
 
 TEST_CASE("a traffic collapse breaches although the window is too small for drift") {
   auto e = evaluation(3, 1200, Status::insufficient_data);
-  add_system(e, WindowSystem{}, true, {{"volume_change", true, -0.5}});
+  add_system(e, WindowSystem{}, true, {Threshold::below("volume_change", -0.5)});
   CHECK(value_of(e.system->statistics, "volume_change") == Approx(3.0 / 600 - 1));
   CHECK(e.system->breaches == std::vector<std::string>{"volume_change"});
   CHECK(e.status == Status::insufficient_data);  // never `drift` with too few rows
@@ -88,7 +89,7 @@ TEST_CASE("without both reference bounds there is no volume change; errors never
   CHECK(value_of(e.system->statistics, "throughput_per_minute") == 1);
   CHECK_FALSE(value_of(e.system->statistics, "volume_change"));
   auto failed = evaluation(0, 0, Status::error);
-  add_system(failed, WindowSystem{}, true, {{"throughput_per_minute", true, 10}});
+  add_system(failed, WindowSystem{}, true, {Threshold::below("throughput_per_minute", 10)});
   CHECK(failed.system->breaches.empty());
   CHECK(failed.status == Status::error);
 }

@@ -121,8 +121,8 @@ TEST_CASE("the performance section: changes, coverage, thresholds and sufficienc
                     {0.9, 0.8, 0.2, 0.1, 0.5, 0.5, 0.5, 0.5});
   PerformanceSpec spec;
   spec.min_rows = 4;
-  const std::vector<ThresholdSpec> thresholds = {{"roc_auc_drop", false, 0.02},
-                                                 {"psi", false, 0.2}};
+  const std::vector<Threshold> thresholds = {Threshold::above("roc_auc_drop", 0.02),
+                                             Threshold::above("psi", 0.2)};
   auto e = evaluation();
   add_performance(e, spec, cur, ref, thresholds);
   REQUIRE(e.performance);
@@ -203,11 +203,10 @@ TEST_CASE("label-arrival statistics are judged however few labels arrived") {
       binary_window({std::nullopt, std::nullopt, std::nullopt, std::nullopt}, {0.9, 0.8, 0.2, 0.1});
   PerformanceSpec spec;
   spec.min_rows = 4;
-  const std::vector<ThresholdSpec> thresholds = {{"roc_auc_drop", false, 0.02},
-                                                 {"accuracy", true, 0.9},
-                                                 {"label_coverage", true, 0.5},
-                                                 {"labelled_rows", true, 2},
-                                                 {"label_delay_p90", false, 86400}};
+  const std::vector<Threshold> thresholds = {
+      Threshold::above("roc_auc_drop", 0.02), Threshold::below("accuracy", 0.9),
+      Threshold::below("label_coverage", 0.5), Threshold::below("labelled_rows", 2),
+      Threshold::above("label_delay_p90", 86400)};
   auto e = evaluation();
   add_performance(e, spec, cur, ref, thresholds);
   const auto& p = *e.performance;

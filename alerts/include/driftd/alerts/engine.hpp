@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "driftd/alerts/rules.hpp"
 #include "driftd/alerts/types.hpp"
 #include "driftd/config/config.hpp"
 #include "driftd/drift/evaluation.hpp"
@@ -22,22 +23,22 @@ struct EngineResult {
   int firing = 0;  // alerts of the monitor firing after this evaluation (driftd_alerts_firing)
 };
 
+// Where notifications go: the sinks, the base of links, delivery ids and the secrets renderers
+// read (PagerDuty routing keys).
+struct Routing {
+  std::vector<config::SinkConfig> sinks;
+  std::string external_url;
+  std::function<std::string()> new_id;  // delivery ids (uuid_v4 in production)
+  SecretLookup secrets = env_secret;
+};
+
 // Applies `e` to the monitor's alerts.
 // - `current`: the monitor's stored alerts (AlertStore::load_alerts); others are ignored.
 // - `now`: wall-clock time of the call; silences, repeat_interval and notification times use it,
 //   alert times (started_at, fired_at, resolved_at) use e.evaluated_at.
-// - `new_id`: delivery ids (uuid_v4 in production).
-// - `secrets`: PagerDuty routing keys, read when rendering.
-EngineResult process(const config::MonitorConfig& monitor,
-                     const std::vector<config::SinkConfig>& sinks, const drift::Evaluation& e,
+EngineResult process(const MonitorRules& rules, const drift::Evaluation& e,
                      std::vector<Alert> current, const std::vector<Silence>& silences,
-                     Timestamp now, const std::string& external_url,
-                     const std::function<std::string()>& new_id,
-                     const SecretLookup& secrets = env_secret);
-
-// Severity of an alert on threshold `t` breached with `value`: the threshold's explicit severity,
-// else for psi high if value > 0.25, medium if > 0.1, else low (CONTRACT section 5); others medium.
-Severity severity_of(const config::Threshold& t, double value);
+                     Timestamp now, const Routing& routing);
 
 // Whether `sink` takes alerts of `monitor` with `severity` (its min_severity and monitors list).
 bool sink_accepts(const config::SinkConfig& sink, const std::string& monitor, Severity severity);

@@ -11,10 +11,11 @@
 #include "driftd/common/time.hpp"
 #include "driftd/config/config.hpp"
 #include "driftd/drift/statistics.hpp"
+#include "driftd/drift/thresholds.hpp"
 
 namespace driftd::alerts {
 
-using config::Severity;
+using drift::Severity;
 
 enum class AlertState { inactive, pending, firing, resolved };
 std::string_view to_string(AlertState s);
@@ -22,8 +23,6 @@ std::optional<AlertState> parse_alert_state(std::string_view s);
 
 // Statistic of the alert raised when a monitor's evaluations keep failing.
 inline constexpr std::string_view kMonitorFailing = "evaluation_errors";
-// Feature name of the alerts on the confidence statistics (mean, p10, ..., low_confidence_rate).
-inline constexpr std::string_view kConfidenceFeature = "__confidence__";
 
 // Looks up a secret (webhook signing key, PagerDuty routing key) by environment variable name.
 // nullopt when the variable is unset or empty. Injected so tests never touch the environment.

@@ -9,7 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "driftd/common/redact.hpp"
 #include "driftd/common/time.hpp"
+#include "driftd/drift/catalog.hpp"
+#include "driftd/drift/thresholds.hpp"
 
 namespace driftd::config {
 
@@ -76,27 +79,13 @@ struct ReferenceConfig {
   int line = 0;
 };
 
-enum class Severity { low = 0, medium = 1, high = 2, critical = 3 };
-std::string_view to_string(Severity s);
-std::optional<Severity> parse_severity(std::string_view s);
+// Severities and the threshold rule are drift's (thresholds.hpp): one type from the file to the
+// alert engine.
+using drift::parse_severity;
+using drift::Severity;
 
-// A threshold on one statistic. Fires when value > level (above) or value < level (below),
-// after `for_count` consecutive breaching evaluations; resolves when the value is back on the
-// good side of `resolve_level`.
-struct Threshold {
-  enum class Direction { above, below };
-  std::string statistic;
-  Direction direction = Direction::above;
-  double level = 0;
-  double resolve_level = 0;  // defaults to level
-  int for_count = 1;
-  std::optional<Severity> severity;  // default: psi by value (CONTRACT), others medium
-  // `auto`: the level is learned per feature from the reference (mean + k·σ of the statistic over
-  // `chunks` chunks of it by time, σ floored: drift/auto_threshold.hpp) and carried by each
-  // evaluation; `level` is then unused.
-  bool learned = false;
-  double k = 3;
-  int chunks = 20;
+// A threshold as configured: the rule, and where it was written.
+struct ThresholdConfig : drift::Threshold {
   int line = 0;
 };
 
@@ -187,10 +176,10 @@ struct MonitorConfig {
   std::optional<SystemConfig> system;
   std::optional<SegmentConfig> segment;
   std::optional<ChallengerConfig> challenger;
-  std::vector<Threshold> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
-                                      // low_confidence_rate 0.2
-  Duration repeat_interval = 4h;      // re-notify a still-firing alert
-  int failing_after = 3;              // consecutive errors before a "monitor failing" alert
+  std::vector<ThresholdConfig> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
+                                            // low_confidence_rate 0.2
+  Duration repeat_interval = 4h;            // re-notify a still-firing alert
+  int failing_after = 3;                    // consecutive errors before a "monitor failing" alert
   int line = 0;
 };
 
@@ -261,13 +250,13 @@ Config load_file(const std::string& path, const char* (*getenv_fn)(const char*))
 Config load_string(std::string_view toml_text, const std::string& path,
                    const char* (*getenv_fn)(const char*) = nullptr);
 
-// `url` (a postgresql:// URI or a key=value connection string) with any password replaced by
-// "***": what may be logged or shown in an error.
-std::string mask_password(std::string_view url);
+// mask_password (what of a database URL may be shown): common/redact.hpp.
+using driftd::mask_password;
 
-// Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions).
+// Names of every statistic a threshold may refer to (CONTRACT section 5 and extensions): the
+// catalog's (drift/catalog.hpp), in its order.
 const std::vector<std::string>& known_statistics();
-// The statistics whose threshold may be learned (`auto`): those where higher means more drift.
+// The statistics whose threshold may be learned (`auto`): the catalog's learnable ones.
 const std::vector<std::string>& learnable_statistics();
 
 // The closest of `candidates` to `word` within a small edit distance, or "" (for "did you mean").

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "driftd/daemon/retrain.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/sources.hpp"
 
@@ -21,24 +22,6 @@ struct MonitorSummary {
   std::string status;  // the latest evaluation's status, or "pending" before the first
   std::optional<drift::Evaluation> last_evaluation;
   std::optional<Timestamp> next_run_at;
-};
-
-struct RetrainReason {
-  std::string feature;  // a feature, "__prediction__", or "__performance__"
-  std::string statistic;
-  double value = 0;
-  double threshold = 0;
-  // Reasons taken from another evaluation than the decision's (realised performance, whose labels
-  // arrive later) say which.
-  std::optional<Timestamp> evaluated_at;
-};
-
-struct RetrainDecision {
-  std::string monitor;
-  bool should_retrain = false;
-  std::vector<RetrainReason> reasons;
-  std::optional<Timestamp> evaluated_at;  // of the evaluation the decision is based on
-  std::string status;                     // that evaluation's status, or "pending"
 };
 
 // A failure the client cannot fix (database down): answered 503 with the message.
@@ -73,7 +56,8 @@ class ApiBackend {
   virtual std::vector<MonitorSummary> monitors() = 0;
   virtual bool has_monitor(const std::string& name) = 0;
   virtual std::optional<drift::Evaluation> latest(const std::string& name) = 0;
-  virtual std::vector<drift::Evaluation> history(const std::string& name, const drift::HistoryQuery& q) = 0;
+  virtual std::vector<drift::Evaluation> history(const std::string& name,
+                                                 const drift::HistoryQuery& q) = 0;
   virtual RetrainDecision retrain(const std::string& name) = 0;
   virtual drift::Evaluation run_now(const std::string& name) = 0;  // throws Conflict when busy
   virtual Readiness readiness() = 0;
@@ -109,16 +93,6 @@ class ApiServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The retrain decision from a monitor's latest usable evaluation (`ok` or `drift`): retrain when
-// any feature's or the prediction's statistic in `statistics` breaches its threshold, or when
-// `performance` (the newest evaluation whose labels sufficed, see Service::retrain) has a
-// performance statistic or change beyond its threshold (e.g. roc_auc_drop > 0.02).
-RetrainDecision decide_retrain(const std::string& monitor,
-                               const std::optional<drift::Evaluation>& e,
-                               const std::vector<drift::ThresholdSpec>& thresholds,
-                               const std::vector<std::string>& statistics = {"psi"},
-                               const std::optional<drift::Evaluation>& performance = std::nullopt);
 
 std::string to_json(const RetrainDecision& d);
 

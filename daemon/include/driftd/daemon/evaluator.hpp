@@ -1,18 +1,21 @@
 #pragma once
-// The evaluation pipeline of one monitor at one instant: read both windows (in parallel, each
-// sorted on the thread that read it), freeze or reuse the reference, compare. I/O failures come
-// back as an Evaluation with status `error`; nothing here throws for them.
+// The evaluation pipeline of one monitor at one instant, from its plan: get the reference (frozen
+// in memory, stored in the state schema, or read fresh, side by side with the current window),
+// compare, then add each section the monitor has (performance, system, segments, champion /
+// challenger). I/O failures come back as an Evaluation with status `error`; nothing here throws
+// for them.
 
 #include <cstddef>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <unordered_map>
 
-#include "driftd/config/config.hpp"
+#include "driftd/daemon/plan.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/monitoring.hpp"
 #include "driftd/drift/sources.hpp"
@@ -28,7 +31,9 @@ class FrozenCache {
   explicit FrozenCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
   std::shared_ptr<const drift::FrozenReference> get(const std::string& key);
   void put(const std::string& key, std::shared_ptr<const drift::FrozenReference> ref);
-  void erase_monitor(const std::string& monitor);
+  // Keeps only the entries whose key is in `keys` (a reload's frozen_keys): references of
+  // monitors removed or changed are of no further use.
+  void retain(const std::set<std::string>& keys);
   std::size_t bytes() const;
 
  private:
@@ -47,8 +52,8 @@ class FrozenCache {
 std::size_t approximate_bytes(const drift::FrozenReference& ref);
 
 struct EvaluatorOptions {
-  int read_connections = 2;     // connections streaming one evaluation's windows
-  int compute_threads = 2;      // threads sorting/comparing one evaluation's columns
+  int read_connections = 2;  // connections streaming one evaluation's windows
+  int compute_threads = 2;   // threads sorting/comparing one evaluation's columns
   std::size_t frozen_cache_bytes = std::size_t{1} << 30;
 };
 
@@ -62,15 +67,21 @@ class Evaluator {
  public:
   // `store` may be null (no persistence of frozen references).
   Evaluator(drift::WindowSource& source, drift::ResultStore* store, EvaluatorOptions options);
-  drift::Evaluation evaluate(const config::MonitorConfig& monitor, Timestamp at,
-                             std::stop_token stop = {}, EvaluationTimings* timings = nullptr);
+  drift::Evaluation evaluate(const MonitorPlan& plan, Timestamp at, std::stop_token stop = {},
+                             EvaluationTimings* timings = nullptr);
   FrozenCache& frozen_cache() { return cache_; }
 
  private:
-  std::shared_ptr<const drift::FrozenReference> load_stored(const config::MonitorConfig& m,
-                                                            const drift::EvaluationSpec& spec,
-                                                            const std::string& key);
-  void store_frozen(const config::MonitorConfig& m, const drift::FrozenReference& frozen);
+  struct Run;
+  void read_windows(Run& run);
+  bool reuse_frozen(Run& run);
+  void read_fresh(Run& run);
+  void add_performance(Run& run, drift::Evaluation& e);
+  void add_system(Run& run, drift::Evaluation& e);
+  void add_segments(Run& run, drift::Evaluation& e);
+  void add_challenger(Run& run, drift::Evaluation& e);
+  std::shared_ptr<const drift::FrozenReference> load_stored(const MonitorPlan& plan);
+  void store_frozen(const MonitorPlan& plan, const drift::FrozenReference& frozen);
   std::optional<drift::WindowPerformance> cached_reference_performance(const std::string& key);
   void remember_reference_performance(const std::string& key, const drift::WindowPerformance& p);
   drift::WindowSource& source_;

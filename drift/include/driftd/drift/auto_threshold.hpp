@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "driftd/drift/catalog.hpp"
 #include "driftd/drift/statistics.hpp"
 #include "driftd/drift/window.hpp"
 
@@ -64,13 +65,7 @@ struct LearnedThreshold {
                                  // above it (the floor: see the top of this file)
 };
 
-// Statistics a threshold can be learned for: the "higher means more drift" statistics of
-// compare_numerical (psi, kl_divergence, js_distance, hellinger, ks_statistic,
-// wasserstein_normed, mean_shift_sigmas, missing_rate, out_of_range_rate, invalid_rate) and of
-// compare_categorical (psi, kl_divergence, js_distance, hellinger, chi2_statistic, missing_rate,
-// new_category_rate). P-values are not: their distribution without drift is known (uniform), so
-// a significance level is the threshold.
-bool learnable_statistic(std::string_view statistic, FeatureKind kind);
+// Which statistics a threshold can be learned for: learnable_statistic (catalog.hpp).
 
 // Learns the threshold of `statistic` from the chunks of a numerical column (each chunk sorted,
 // e.g. by sort_values / sort_column; missing values counted in it). nullopt when fewer than two

@@ -64,7 +64,7 @@ struct ChallengerColumns {
 // the columns do not fit the spec (a caller's mistake).
 ChallengerResult compare_versions(const ChallengerSpec& spec, const ChallengerColumns& champion,
                                   const ChallengerColumns& challenger,
-                                  const std::vector<ThresholdSpec>& thresholds);
+                                  const std::vector<Threshold>& thresholds);
 
 // Adds `r` to `e`; a breach turns an `ok` evaluation into `drift`.
 void add_challenger(Evaluation& e, ChallengerResult r);

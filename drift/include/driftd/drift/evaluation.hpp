@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "driftd/common/time.hpp"
+#include "driftd/drift/catalog.hpp"
 #include "driftd/drift/multiple_testing.hpp"
 #include "driftd/drift/statistics.hpp"
+#include "driftd/drift/thresholds.hpp"
 #include "driftd/drift/window.hpp"
 
 namespace driftd::drift {
@@ -21,34 +23,12 @@ std::string_view to_string(Status s);
 std::optional<Status> parse_status(std::string_view s);
 std::string_view to_string(FeatureKind k);
 
-inline constexpr std::string_view kPredictionName = "__prediction__";
-// Names under which the monitor-level statistics appear in alerts and the statistics table.
-inline constexpr std::string_view kDatasetName = "__dataset__";
-inline constexpr std::string_view kPerformanceName = "__performance__";
-inline constexpr std::string_view kSystemName = "__system__";
-// The segment that gathers every value beyond a monitor's `segment.max`.
-inline constexpr std::string_view kOtherSegment = "__other__";
-inline constexpr std::string_view kChallengerName = "__challenger__";
-
-// Statistics by name, in a stable order; an undefined statistic is absent (never NaN).
-using NamedValues = std::vector<std::pair<std::string, double>>;
-std::optional<double> value_of(const NamedValues& values, std::string_view name);
-
 struct WindowInfo {
   Timestamp from{};
   Timestamp to{};
   std::uint64_t rows = 0;
   bool sampled = false;
   std::uint64_t rows_in_window = 0;  // before sampling (== rows when not sampled)
-};
-
-// A threshold learned from the reference (auto_threshold.hpp) as it applied to one column.
-struct AppliedThreshold {
-  std::string statistic;
-  double value = 0;  // the level: mean + k·stddev
-  double mean = 0;
-  double stddev = 0;
-  std::uint64_t chunks = 0;  // chunks of the reference the statistic was defined on
 };
 
 struct FeatureResult {
@@ -82,7 +62,7 @@ struct DatasetResult {
 // Realised performance of the predictions whose labels have arrived, against the reference's
 // (monitoring.hpp computes it from the rows of both windows).
 struct PerformanceResult {
-  std::string task;              // "binary", "multiclass" or "regression"
+  std::string task;  // "binary", "multiclass" or "regression"
   // ok | drift | insufficient_data (too few labelled rows: only the label-arrival statistics
   // are judged, and may be in `breaches`)
   Status status = Status::ok;
@@ -178,6 +158,20 @@ struct Evaluation {
   std::optional<std::string> error;
 };
 
+// One statistic of an evaluation, as metrics, the statistics table and reports list them.
+struct StatisticRow {
+  Section section = Section::feature;
+  std::string_view subject;    // a feature, kPredictionName, or the section's subject_name
+  std::string_view segment;    // "" for the whole window
+  std::string_view statistic;  // a catalog name
+  double value = 0;
+  bool reference = false;  // performance: the reference window's value, not the current one's
+};
+// Every statistic of `e`: the features, the prediction, the confidence, dataset, performance
+// (statistics, changes, then the reference's), system, challenger, then each segment's
+// features, prediction and confidence. Values may be non-finite; consumers decide.
+void for_each_statistic(const Evaluation& e, const std::function<void(const StatisticRow&)>& visit);
+
 // JSON in the schema of CONTRACT section 3 (plus `top_contributors`, per-feature row counts and
 // `reference_window.rows_in_window`). Deterministic: the same Evaluation gives the same bytes.
 std::string to_json(const Evaluation& e);
@@ -187,19 +181,8 @@ Evaluation evaluation_from_json(std::string_view json);
 // ---- the pipeline ------------------------------------------------------------------------
 
 struct ColumnSpec {
-  std::string name;  // feature name, kPredictionName, or "__confidence__"
+  std::string name;  // feature name, kPredictionName, or kConfidenceName
   FeatureKind kind = FeatureKind::numerical;
-};
-
-struct ThresholdSpec {
-  std::string statistic;
-  bool below = false;  // breach when value < level (p-values); else when value > level
-  double level = 0;
-  // Learned from the reference instead (`auto`): per column, mean + k·σ of the statistic over
-  // `chunks` chunks of the reference by time; `level` is unused. Features and prediction only.
-  bool learned = false;
-  double k = 3;
-  int chunks = 20;
 };
 
 struct DatasetDriftSpec {
@@ -219,7 +202,7 @@ struct EvaluationSpec {
   std::optional<double> confidence_low;
   int bins = 10;
   std::uint64_t min_rows = 100;
-  std::vector<ThresholdSpec> thresholds;  // applied to features, prediction and confidence
+  std::vector<Threshold> thresholds;  // applied to every section (learned: features, prediction)
   std::optional<DatasetDriftSpec> dataset_drift;
 };
 

@@ -60,8 +60,7 @@ WindowPerformance window_performance(const PerformanceSpec& spec, const Performa
 // labelled_rows, label_delay_*) are judged all the same (PerformanceResult::judged). A breach
 // makes an `ok` evaluation `drift`; an `insufficient_data` one keeps its status.
 void add_performance(Evaluation& e, const PerformanceSpec& spec, const WindowPerformance& current,
-                     const WindowPerformance& reference,
-                     const std::vector<ThresholdSpec>& thresholds);
+                     const WindowPerformance& reference, const std::vector<Threshold>& thresholds);
 
 struct SystemSpec {
   double latency_to_ms = 1;               // the latency column's unit in milliseconds
@@ -89,7 +88,7 @@ WindowSystem window_system(const SystemSpec& spec, const SystemColumns& c);
 // the drift statistics: a traffic collapse is system news. A breach makes an `ok` evaluation
 // `drift`; an `insufficient_data` one keeps its status.
 void add_system(Evaluation& e, const WindowSystem& w, bool reference_bounded,
-                const std::vector<ThresholdSpec>& thresholds);
+                const std::vector<Threshold>& thresholds);
 
 // The `learned` thresholds of `spec`, learned from the reference's rows (auto_threshold.hpp): the
 // rows in time order (`time`: Unix seconds, one per row; missing times last) are split into each

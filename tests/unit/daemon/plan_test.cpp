@@ -1,6 +1,6 @@
 // What the daemon reads for the two model versions of [monitors.challenger].
 
-#include "driftd/daemon/monitor_plan.hpp"
+#include "driftd/daemon/plan.hpp"
 
 #include <algorithm>
 
@@ -46,11 +46,12 @@ TEST_CASE("the reference's labels read again sample the rows the full read sampl
       "}\nsegment = { column = \"country\" }\nthresholds = { psi = \"auto\" }\n",
       "{ from = \"2026-01-01T00:00:00Z\", to = \"2026-01-01T06:00:00Z\" }");
   const Timestamp at = *parse_rfc3339("2026-01-02T01:00:00Z");
-  const PlannedRequest full = plan_reference(m, at);
-  const auto narrow = plan_reference_performance(m, at);
-  REQUIRE(narrow);
-  CHECK(narrow->request.sample_seed == full.request.sample_seed);
-  CHECK(narrow->request.max_rows == full.request.max_rows);
+  const MonitorPlan plan = compile_monitor(m);
+  const WindowPlan& full = plan.reference;
+  REQUIRE(plan.reference_performance);
+  const WindowPlan& narrow = *plan.reference_performance;
+  CHECK(narrow.at(at).sample_seed == full.at(at).sample_seed);
+  CHECK(narrow.request.max_rows == full.request.max_rows);
   // The rows kept depend on the hashed columns and their positions: the same in both reads.
   auto hashed = [](const drift::WindowRequest& r) {
     std::vector<std::tuple<std::size_t, std::string, drift::FeatureKind>> out;
@@ -59,12 +60,12 @@ TEST_CASE("the reference's labels read again sample the rows the full read sampl
     }
     return out;
   };
-  CHECK(hashed(narrow->request) == hashed(full.request));
+  CHECK(hashed(narrow.request) == hashed(full.request));
   CHECK(hashed(full.request).size() == 3);  // amount, prediction, confidence
-  CHECK(narrow->layout.prediction == full.layout.prediction);
-  CHECK(narrow->layout.confidence == full.layout.confidence);
-  CHECK(narrow->layout.label == full.layout.label);
-  CHECK(narrow->layout.score == full.layout.score);
+  CHECK(narrow.columns.prediction == full.columns.prediction);
+  CHECK(narrow.columns.confidence == full.columns.confidence);
+  CHECK(narrow.columns.label == full.columns.label);
+  CHECK(narrow.columns.score == full.columns.score);
 }
 
 TEST_CASE("the versions' requests: the monitor's where ANDed with each version's filters") {
@@ -75,40 +76,42 @@ TEST_CASE("the versions' requests: the monitor's where ANDed with each version's
       "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
       "challenger = { model_version = \"v2\", region = \"eu\" }\nkey = \"request_id\"\n");
   const Timestamp at = *parse_rfc3339("2026-01-02T01:00:00Z");
-  auto a = plan_version(m, at, false);
-  auto b = plan_version(m, at, true);
-  REQUIRE(a);
-  REQUIRE(b);
+  const MonitorPlan plan = compile_monitor(m);
+  REQUIRE(plan.champion);
+  REQUIRE(plan.challenger);
+  const auto a = std::optional(plan.champion->at(at));
+  const auto b = std::optional(plan.challenger->at(at));
+  const WindowColumns& columns = plan.champion->columns;
   using Where = std::vector<std::pair<std::string, std::string>>;
-  CHECK(a->request.where == Where{{"model", "fraud"}, {"model_version", "v1"}});
-  CHECK(b->request.where == Where{{"model", "fraud"}, {"model_version", "v2"}, {"region", "eu"}});
-  CHECK(a->request.table == "ml.predictions");
-  CHECK(*a->request.from == at - std::chrono::hours(1));
-  CHECK(*a->request.to == at);
-  CHECK(a->request.max_rows == 5000);
+  CHECK(a->where == Where{{"model", "fraud"}, {"model_version", "v1"}});
+  CHECK(b->where == Where{{"model", "fraud"}, {"model_version", "v2"}, {"region", "eu"}});
+  CHECK(a->table == "ml.predictions");
+  CHECK(*a->from == at - std::chrono::hours(1));
+  CHECK(*a->to == at);
+  CHECK(a->max_rows == 5000);
   // One sample seed for both: with only the key hashed, both keep the same requests.
-  CHECK(a->request.sample_seed == b->request.sample_seed);
-  CHECK(a->request.sample_seed == current_request(m, at).sample_seed);
+  CHECK(a->sample_seed == b->sample_seed);
+  CHECK(a->sample_seed == plan.current.at(at).sample_seed);
   // prediction, confidence, label (joined), score, key
-  REQUIRE(a->request.columns.size() == 5);
-  CHECK(a->layout.prediction == 0);
-  CHECK(a->request.columns[0].column == "prediction");
-  CHECK(a->layout.confidence == 1);
-  CHECK(a->layout.label == 2);
-  CHECK(a->request.columns[2].joined);
-  CHECK(a->layout.score == 3);
-  CHECK(a->request.columns[3].column == "score");
-  CHECK(a->layout.key == 4);
-  CHECK(a->request.columns[4].column == "request_id");
-  CHECK(a->request.columns[4].kind == drift::FeatureKind::categorical);
-  for (std::size_t i = 0; i < a->request.columns.size(); ++i) {
-    INFO(a->request.columns[i].column);
-    CHECK(a->request.columns[i].hashed == (i == 4));
+  REQUIRE(a->columns.size() == 5);
+  CHECK(columns.prediction == ColumnHandle(0));
+  CHECK(a->columns[0].column == "prediction");
+  CHECK(columns.confidence == ColumnHandle(1));
+  CHECK(columns.label == ColumnHandle(2));
+  CHECK(a->columns[2].joined);
+  CHECK(columns.score == ColumnHandle(3));
+  CHECK(a->columns[3].column == "score");
+  CHECK(columns.key == ColumnHandle(4));
+  CHECK(a->columns[4].column == "request_id");
+  CHECK(a->columns[4].kind == drift::FeatureKind::categorical);
+  for (std::size_t i = 0; i < a->columns.size(); ++i) {
+    INFO(a->columns[i].column);
+    CHECK(a->columns[i].hashed == (i == 4));
   }
-  REQUIRE(a->request.join);
-  CHECK(a->request.join->table == "ml.labels");
+  REQUIRE(a->join);
+  CHECK(a->join->table == "ml.labels");
 
-  const auto spec = challenger_spec(m);
+  const auto& spec = plan.comparison;
   REQUIRE(spec);
   CHECK(spec->prediction_kind == drift::FeatureKind::categorical);
   REQUIRE(spec->performance);
@@ -121,28 +124,34 @@ TEST_CASE("without a key every read column takes part in the sample; no challeng
   const auto m = monitor(
       "[monitors.challenger]\nchampion = { model_version = \"v1\" }\n"
       "challenger = { model_version = \"v2\" }\nmin_rows = 7\nalpha = 0.01\n");
-  auto a = plan_version(m, *parse_rfc3339("2026-01-02T01:00:00Z"), false);
-  REQUIRE(a);
-  REQUIRE(a->request.columns.size() == 2);
-  CHECK(a->request.columns[0].hashed);
-  CHECK(a->request.columns[1].hashed);
-  CHECK(a->layout.key == -1);
-  CHECK(a->layout.label == -1);
-  CHECK_FALSE(a->request.join);
-  const auto spec = challenger_spec(m);
+  const MonitorPlan plan = compile_monitor(m);
+  REQUIRE(plan.champion);
+  const auto a = std::optional(plan.champion->at(*parse_rfc3339("2026-01-02T01:00:00Z")));
+  const WindowColumns& columns = plan.champion->columns;
+  REQUIRE(a->columns.size() == 2);
+  CHECK(a->columns[0].hashed);
+  CHECK(a->columns[1].hashed);
+  CHECK_FALSE(columns.key);
+  CHECK_FALSE(columns.label);
+  CHECK_FALSE(a->join);
+  const auto& spec = plan.comparison;
   REQUIRE(spec);
   CHECK_FALSE(spec->performance);
   CHECK(spec->min_rows == 7);
   CHECK(spec->alpha == 0.01);
-  CHECK_FALSE(plan_version(monitor(""), Timestamp{}, true));
-  CHECK_FALSE(challenger_spec(monitor("")));
+  const auto plain = monitor("");
+  CHECK_FALSE(compile_monitor(plain).challenger);
+  CHECK_FALSE(compile_monitor(plain).comparison);
 }
 
 TEST_CASE("learned thresholds and how they are learned are part of the reference fingerprint") {
   auto m = monitor("");
+  auto reference_fingerprint = [](const config::MonitorConfig& c) {
+    return compile_monitor(c).fingerprint;
+  };
   const auto fixed = reference_fingerprint(m);
   CHECK(reference_fingerprint(m) == fixed);  // deterministic
-  config::Threshold t;
+  config::ThresholdConfig t;
   t.statistic = "missing_rate";
   t.learned = true;
   m.thresholds.push_back(t);
@@ -156,7 +165,7 @@ TEST_CASE("learned thresholds and how they are learned are part of the reference
 }
 
 TEST_CASE("config accepts `auto` exactly for the statistics drift can learn a threshold for") {
-  // config sits below drift and keeps its own list; the two must not drift apart.
+  // Both read the catalog: config's list of learnable names and drift's per-kind answer agree.
   for (const auto& s : config::known_statistics()) {
     const bool config_learns =
         std::find(config::learnable_statistics().begin(), config::learnable_statistics().end(),

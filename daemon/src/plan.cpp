@@ -1,0 +1,462 @@
+#include "driftd/daemon/plan.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "driftd/common/hash.hpp"
+
+namespace driftd::daemon {
+
+const drift::Column* ColumnHandle::in(const drift::WindowData& data) const {
+  return index_ && *index_ < data.columns.size() ? &data.columns[*index_] : nullptr;
+}
+
+drift::PerformanceColumns WindowColumns::performance(const drift::WindowData& data) const {
+  drift::PerformanceColumns c;
+  c.label = label.in(data);
+  c.score = score.in(data);
+  c.predicted = predicted.in(data);
+  c.label_time = label_time.in(data);
+  c.prediction_time = prediction_time.in(data);
+  return c;
+}
+
+drift::SystemColumns WindowColumns::system(const drift::WindowData& data) const {
+  return {latency.in(data), error.in(data)};
+}
+
+drift::ChallengerColumns WindowColumns::challenger(const drift::WindowData& data) const {
+  drift::ChallengerColumns c;
+  c.prediction = prediction.in(data);
+  c.confidence = confidence.in(data);
+  c.key = key.in(data);
+  c.performance = performance(data);
+  return c;
+}
+
+std::uint64_t window_seed(const std::optional<Timestamp>& from,
+                          const std::optional<Timestamp>& to) {
+  return FieldHash()
+      .add(from ? format_rfc3339(*from) : "-")
+      .add(to ? format_rfc3339(*to) : "-")
+      .value();
+}
+
+drift::WindowRequest WindowPlan::at(Timestamp instant) const {
+  drift::WindowRequest r = request;
+  switch (bounds) {
+    case Bounds::trailing:
+      r.to = instant;
+      r.from = instant - length;
+      break;
+    case Bounds::offset:
+      r.to = instant - offset;
+      r.from = *r.to - length;
+      break;
+    case Bounds::fixed:
+      break;
+  }
+  r.sample_seed = window_seed(r.from, r.to);
+  return r;
+}
+
+namespace {
+
+drift::FeatureKind kind_of(config::FeatureKind k) {
+  return k == config::FeatureKind::numerical ? drift::FeatureKind::numerical
+                                             : drift::FeatureKind::categorical;
+}
+
+drift::ColumnRequest column_of(const config::ValueSource& s, drift::FeatureKind kind) {
+  drift::ColumnRequest c;
+  c.kind = kind;
+  if (s.is_json()) {
+    c.column = s.json;
+    c.json_key = s.key;
+  } else {
+    c.column = s.column;
+  }
+  return c;
+}
+
+// A column read for a section: outside the sampling hash unless `hashed`.
+drift::ColumnRequest auxiliary(std::string column, drift::FeatureKind kind, bool joined = false,
+                               bool hashed = false) {
+  drift::ColumnRequest c;
+  c.column = std::move(column);
+  c.kind = kind;
+  c.joined = joined;
+  c.hashed = hashed;
+  return c;
+}
+
+std::vector<std::pair<std::string, std::string>> where_of(
+    const std::vector<config::WhereFilter>& w) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : w) out.emplace_back(f.column, f.value);
+  return out;
+}
+
+bool same_source(const config::ValueSource& a, const config::ValueSource& b) {
+  return a.column == b.column && a.json == b.json && a.key == b.key;
+}
+
+ColumnHandle add_column(drift::WindowRequest& r, drift::ColumnRequest c) {
+  r.columns.push_back(std::move(c));
+  return ColumnHandle(r.columns.size() - 1);
+}
+
+drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
+  drift::EvaluationSpec s;
+  s.monitor = m.name;
+  for (const auto& f : m.features) s.columns.push_back({f.name, kind_of(f.kind)});
+  if (m.prediction) {
+    s.columns.push_back({std::string(drift::kPredictionName), kind_of(m.prediction->kind)});
+    s.has_prediction = true;
+  }
+  if (m.confidence) {
+    s.columns.push_back({std::string(drift::kConfidenceName), drift::FeatureKind::numerical});
+    s.confidence_low = m.confidence->low;
+  }
+  s.bins = m.bins;
+  s.min_rows = static_cast<std::uint64_t>(m.min_rows);
+  s.thresholds.assign(m.thresholds.begin(), m.thresholds.end());
+  if (m.dataset_drift) {
+    drift::DatasetDriftSpec d;
+    using C = config::DatasetDriftConfig::Correction;
+    using P = config::DatasetDriftConfig::PValue;
+    switch (m.dataset_drift->correction) {
+      case C::none:
+        d.correction = drift::PValueCorrection::none;
+        break;
+      case C::bonferroni:
+        d.correction = drift::PValueCorrection::bonferroni;
+        break;
+      case C::holm:
+        d.correction = drift::PValueCorrection::holm;
+        break;
+      case C::benjamini_hochberg:
+        d.correction = drift::PValueCorrection::benjamini_hochberg;
+        break;
+    }
+    d.alpha = m.dataset_drift->alpha;
+    d.statistic = m.dataset_drift->statistic == P::ks_pvalue     ? "ks_pvalue"
+                  : m.dataset_drift->statistic == P::chi2_pvalue ? "chi2_pvalue"
+                                                                 : "";
+    s.dataset_drift = d;
+  }
+  return s;
+}
+
+// The monitor's table and filters, every row until bounded by at().
+drift::WindowRequest window_of(const config::MonitorConfig& m) {
+  drift::WindowRequest r;
+  r.table = m.table;
+  r.timestamp_column = m.timestamp_column;
+  r.where = where_of(m.where);
+  r.max_rows = static_cast<std::uint64_t>(m.max_rows);
+  return r;
+}
+
+// The spec's columns (features, prediction, confidence) first, in the spec's order.
+void add_main_columns(const config::MonitorConfig& m, WindowPlan& p) {
+  for (const auto& f : m.features) add_column(p.request, column_of(f.source, kind_of(f.kind)));
+  if (m.prediction) {
+    p.columns.prediction =
+        add_column(p.request, column_of(m.prediction->source, kind_of(m.prediction->kind)));
+  }
+  if (m.confidence) {
+    p.columns.confidence =
+        add_column(p.request, column_of(m.confidence->source, drift::FeatureKind::numerical));
+  }
+  p.columns.main = p.request.columns.size();
+}
+
+// Adds what the labels need to a read whose main columns (if any) are in place.
+void add_label_columns(const config::MonitorConfig& m, WindowPlan& p) {
+  if (!m.labels) return;
+  const auto& l = *m.labels;
+  using Task = config::LabelsConfig::Task;
+  drift::WindowRequest& r = p.request;
+  WindowColumns& c = p.columns;
+  if (l.joined()) r.join = drift::JoinRequest{l.table, l.key, l.prediction_key};
+  // Labels arrive after the fact: they stay out of the sampling hash so a window keeps its sample.
+  c.label = add_column(r, auxiliary(l.column,
+                                    l.task == Task::regression ? drift::FeatureKind::numerical
+                                                               : drift::FeatureKind::categorical,
+                                    l.joined()));
+  const bool numerical_prediction =
+      m.prediction && m.prediction->kind == config::FeatureKind::numerical;
+  if (l.task == Task::binary) {
+    if (l.score) {
+      if (m.confidence && c.confidence && same_source(*l.score, m.confidence->source)) {
+        c.score = c.confidence;
+      } else if (numerical_prediction && c.prediction &&
+                 same_source(*l.score, m.prediction->source)) {
+        c.score = c.prediction;
+      } else {
+        auto score = column_of(*l.score, drift::FeatureKind::numerical);
+        score.hashed = false;  // the sample of the features must not depend on what else is read
+        c.score = add_column(r, std::move(score));
+      }
+    } else if (m.confidence && c.confidence) {
+      c.score = c.confidence;
+    } else if (numerical_prediction && c.prediction) {
+      c.score = c.prediction;
+    }
+  }
+  // The model's own output: binary and multiclass its class, regression its value (a numerical
+  // prediction of a binary model is its score).
+  if (m.prediction && (l.task == Task::regression) == numerical_prediction) {
+    c.predicted = c.prediction;
+  }
+  if (!l.timestamp_column.empty()) {
+    auto label_time = auxiliary(l.timestamp_column, drift::FeatureKind::numerical, l.joined());
+    label_time.epoch = true;
+    c.label_time = add_column(r, std::move(label_time));
+    auto prediction_time = auxiliary(r.timestamp_column, drift::FeatureKind::numerical);
+    prediction_time.epoch = true;
+    c.prediction_time = add_column(r, std::move(prediction_time));
+  }
+}
+
+// The segment column (both windows): text, outside the sampling hash so that a window's sample
+// does not depend on it.
+void add_segment_column(const config::MonitorConfig& m, WindowPlan& p) {
+  if (m.segment) {
+    p.columns.segment =
+        add_column(p.request, auxiliary(m.segment->column, drift::FeatureKind::categorical));
+  }
+}
+
+bool has_learned_thresholds(const config::MonitorConfig& m) {
+  return std::any_of(m.thresholds.begin(), m.thresholds.end(),
+                     [](const config::ThresholdConfig& t) { return t.learned; });
+}
+
+WindowPlan plan_current(const config::MonitorConfig& m) {
+  WindowPlan p;
+  p.request = window_of(m);
+  p.bounds = WindowPlan::Bounds::trailing;
+  p.length = m.window;
+  add_main_columns(m, p);
+  add_label_columns(m, p);
+  if (m.system) {
+    if (!m.system->latency_column.empty()) {
+      p.columns.latency =
+          add_column(p.request, auxiliary(m.system->latency_column, drift::FeatureKind::numerical));
+    }
+    if (!m.system->error_column.empty()) {
+      p.columns.error =
+          add_column(p.request, auxiliary(m.system->error_column, drift::FeatureKind::categorical));
+    }
+  }
+  add_segment_column(m, p);
+  return p;
+}
+
+// The reference window's bounds, table and filters, with its main columns.
+WindowPlan reference_window(const config::MonitorConfig& m) {
+  WindowPlan p;
+  p.request = window_of(m);
+  const auto& ref = m.reference;
+  switch (ref.kind) {
+    case config::ReferenceConfig::Kind::fixed:
+      p.bounds = WindowPlan::Bounds::fixed;
+      p.request.from = ref.from;
+      p.request.to = ref.to;
+      break;
+    case config::ReferenceConfig::Kind::offset:
+      p.bounds = WindowPlan::Bounds::offset;
+      p.length = m.window;
+      p.offset = ref.offset;
+      break;
+    case config::ReferenceConfig::Kind::table:
+      p.bounds = WindowPlan::Bounds::fixed;
+      p.request.table = ref.table;
+      p.request.timestamp_column =
+          ref.timestamp_column.empty() ? m.timestamp_column : ref.timestamp_column;
+      p.request.where = where_of(ref.where);
+      p.request.from = ref.from;
+      p.request.to = ref.to;
+      break;
+  }
+  add_main_columns(m, p);
+  return p;
+}
+
+WindowPlan plan_reference(const config::MonitorConfig& m) {
+  WindowPlan p = reference_window(m);
+  add_label_columns(m, p);
+  if (has_learned_thresholds(m)) {
+    auto time = auxiliary(p.request.timestamp_column, drift::FeatureKind::numerical);
+    time.epoch = true;
+    p.columns.time = add_column(p.request, std::move(time));
+  }
+  add_segment_column(m, p);
+  return p;
+}
+
+std::optional<WindowPlan> plan_reference_performance(const config::MonitorConfig& m) {
+  if (!m.labels) return std::nullopt;
+  // Every main column at its place in a full read, although only the prediction and the confidence
+  // are used: they are what picks the sample of a window over max_rows, so the reference's
+  // performance is measured on the rows a full read keeps, whichever read measured it.
+  WindowPlan p = reference_window(m);
+  add_label_columns(m, p);
+  return p;
+}
+
+std::optional<WindowPlan> plan_version(const config::MonitorConfig& m, bool challenger) {
+  if (!m.challenger || !m.prediction) return std::nullopt;
+  WindowPlan p;
+  p.request = window_of(m);
+  for (const auto& w : where_of(challenger ? m.challenger->challenger : m.challenger->champion)) {
+    p.request.where.push_back(w);
+  }
+  p.bounds = WindowPlan::Bounds::trailing;
+  p.length = m.window;
+  // With a key, only the key decides the sample of a large window, so both versions keep the
+  // same requests.
+  const bool keyed = !m.challenger->key.empty();
+  auto main = [keyed](drift::ColumnRequest c) {
+    c.hashed = !keyed;
+    return c;
+  };
+  p.columns.prediction =
+      add_column(p.request, main(column_of(m.prediction->source, kind_of(m.prediction->kind))));
+  if (m.confidence) {
+    p.columns.confidence =
+        add_column(p.request, main(column_of(m.confidence->source, drift::FeatureKind::numerical)));
+  }
+  p.columns.main = p.request.columns.size();
+  add_label_columns(m, p);
+  if (keyed) {
+    p.columns.key = add_column(
+        p.request, auxiliary(m.challenger->key, drift::FeatureKind::categorical, false, true));
+  }
+  return p;
+}
+
+std::optional<drift::PerformanceSpec> performance_spec(const config::MonitorConfig& m) {
+  if (!m.labels) return std::nullopt;
+  drift::PerformanceSpec s;
+  using Task = config::LabelsConfig::Task;
+  s.task = m.labels->task == Task::binary       ? drift::LabelTask::binary
+           : m.labels->task == Task::multiclass ? drift::LabelTask::multiclass
+                                                : drift::LabelTask::regression;
+  s.positive = m.labels->positive;
+  s.threshold = m.labels->threshold;
+  s.min_rows = static_cast<std::uint64_t>(m.labels->min_rows.value_or(m.min_rows));
+  return s;
+}
+
+std::optional<drift::SystemSpec> system_spec(const config::MonitorConfig& m) {
+  if (!m.system) return std::nullopt;
+  drift::SystemSpec s;
+  s.latency_to_ms = m.system->latency_to_ms;
+  s.error_values = m.system->error_values;
+  return s;
+}
+
+std::optional<drift::ChallengerSpec> challenger_spec(const config::MonitorConfig& m) {
+  if (!m.challenger || !m.prediction) return std::nullopt;
+  drift::ChallengerSpec s;
+  s.prediction_kind = kind_of(m.prediction->kind);
+  s.bins = m.bins;
+  s.performance = performance_spec(m);
+  s.tolerance = m.challenger->tolerance;
+  s.alpha = m.challenger->alpha;
+  s.min_rows = static_cast<std::uint64_t>(m.challenger->min_rows.value_or(m.min_rows));
+  return s;
+}
+
+std::string format_number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  return std::string(buf, end);
+}
+
+std::string reference_fingerprint(const config::MonitorConfig& m, const WindowPlan& reference) {
+  const drift::WindowRequest r = reference.at(Timestamp{});
+  FieldHash f;
+  f.add("driftd-frozen-v1");
+  f.add(r.table);
+  f.add(r.timestamp_column);
+  for (const auto& [c, v] : r.where) {
+    f.add(c);
+    f.add(v);
+  }
+  f.add(r.from ? format_rfc3339(*r.from) : "-");
+  f.add(r.to ? format_rfc3339(*r.to) : "-");
+  for (const auto& c : r.columns) {
+    f.add(c.column);
+    f.add(c.json_key);
+    f.add(c.kind == drift::FeatureKind::numerical ? "n" : "c");
+    if (c.joined || c.epoch) f.add(std::string(c.joined ? "j" : "") + (c.epoch ? "e" : ""));
+  }
+  if (r.join) {
+    f.add("join");
+    f.add(r.join->table);
+    f.add(r.join->key);
+    f.add(r.join->prediction_key);
+  }
+  f.add(std::to_string(m.bins));
+  f.add(std::to_string(m.max_rows));
+  // Learned thresholds are stored with the reference: what they are learned with is part of it,
+  // the way of learning included ("auto-floor": σ floored, drift/auto_threshold.hpp), so that a
+  // reference frozen by an older driftd learns its levels again.
+  for (const auto& t : m.thresholds) {
+    if (!t.learned) continue;
+    f.add("auto-floor");
+    f.add(t.statistic);
+    f.add(format_number(t.k));
+    f.add(std::to_string(t.chunks));
+  }
+  return f.hex();
+}
+
+}  // namespace
+
+MonitorPlan compile_monitor(const config::MonitorConfig& m) {
+  MonitorPlan p;
+  p.config = &m;
+  p.name = m.name;
+  p.spec = evaluation_spec(m);
+  p.current = plan_current(m);
+  p.reference = plan_reference(m);
+  p.reference_performance = plan_reference_performance(m);
+  p.champion = plan_version(m, false);
+  p.challenger = plan_version(m, true);
+  p.performance = performance_spec(m);
+  p.system = system_spec(m);
+  p.comparison = challenger_spec(m);
+  if (m.segment)
+    p.segment = MonitorPlan::Segment{m.segment->column, static_cast<std::size_t>(m.segment->max)};
+  // A monitor with a segment reads its reference window every time: the segments need the
+  // reference's rows, which a frozen reference does not keep.
+  p.frozen = m.reference.kind != config::ReferenceConfig::Kind::offset && !m.segment;
+  p.fingerprint = reference_fingerprint(m, p.reference);
+  p.frozen_key = m.name + "/" + p.fingerprint;
+  p.rules = alerts::compile_rules(m);
+  return p;
+}
+
+CompiledConfig::CompiledConfig(config::Config config) : config_(std::move(config)) {
+  plans_.reserve(config_.monitors.size());
+  for (const auto& m : config_.monitors) plans_.push_back(compile_monitor(m));
+}
+
+const MonitorPlan* CompiledConfig::find(std::string_view name) const {
+  for (const auto& p : plans_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const CompiledConfig> compile(config::Config config) {
+  return std::make_shared<const CompiledConfig>(std::move(config));
+}
+
+}  // namespace driftd::daemon
