@@ -22,7 +22,8 @@ constexpr const char* kAlertColumns =
     " top_contributors::text, message, segment";
 
 constexpr const char* kNotificationColumns =
-    "id, sink, monitor, status, body, (extract(epoch from created_at) * 1000000)::int8, state, attempts,"
+    "id, sink, monitor, status, body, (extract(epoch from created_at) * 1000000)::int8, state, "
+    "attempts,"
     " (extract(epoch from next_attempt_at) * 1000000)::int8, last_error,"
     " (extract(epoch from delivered_at) * 1000000)::int8";
 
@@ -40,7 +41,8 @@ std::string text(Timestamp t) { return format_rfc3339(t); }
 
 // Holds the text of an optional timestamp so a `const char*` (NULL when absent) can be bound.
 struct OptText {
-  explicit OptText(const std::optional<Timestamp>& t) : has(t.has_value()), value(t ? format_rfc3339(*t) : "") {}
+  explicit OptText(const std::optional<Timestamp>& t)
+      : has(t.has_value()), value(t ? format_rfc3339(*t) : "") {}
   const char* get() const { return has ? value.c_str() : nullptr; }
   bool has;
   std::string value;
@@ -49,7 +51,10 @@ struct OptText {
 std::string contributors_json(const std::vector<drift::Contributor>& cs) {
   json a = json::array();
   for (const auto& c : cs)
-    a.push_back({{"bin", c.bin}, {"reference_share", c.reference_share}, {"current_share", c.current_share}, {"psi", c.psi}});
+    a.push_back({{"bin", c.bin},
+                 {"reference_share", c.reference_share},
+                 {"current_share", c.current_share},
+                 {"psi", c.psi}});
   return a.dump();
 }
 
@@ -72,7 +77,8 @@ alerts::Alert alert_from(const pqxx::row& r) {
   alerts::Alert a;
   a.id = r[0].as<long long>();
   a.key = {r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()};
-  a.state = alerts::parse_alert_state(r[4].as<std::string>()).value_or(alerts::AlertState::inactive);
+  a.state =
+      alerts::parse_alert_state(r[4].as<std::string>()).value_or(alerts::AlertState::inactive);
   a.severity = config::parse_severity(r[5].as<std::string>()).value_or(config::Severity::medium);
   a.value = r[6].as<double>();
   a.threshold = r[7].as<double>();
@@ -97,7 +103,8 @@ alerts::Notification notification_from(const pqxx::row& r) {
   n.status = r[3].as<std::string>();
   n.body = r[4].as<std::string>();
   n.created_at = ts_of(r[5]).value_or(Timestamp{});
-  n.state = alerts::parse_delivery_state(r[6].as<std::string>()).value_or(alerts::DeliveryState::pending);
+  n.state =
+      alerts::parse_delivery_state(r[6].as<std::string>()).value_or(alerts::DeliveryState::pending);
   n.attempts = r[7].as<int>();
   n.next_attempt_at = ts_of(r[8]).value_or(Timestamp{});
   n.last_error = r[9].as<std::string>();
@@ -127,11 +134,13 @@ struct PgAlertStore::Impl {
   std::string sql(const std::string& t) { return with_schema(t, db.schema()); }
 };
 
-PgAlertStore::PgAlertStore(StateOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+PgAlertStore::PgAlertStore(StateOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 PgAlertStore::~PgAlertStore() = default;
 
 std::vector<alerts::Alert> PgAlertStore::load_alerts(const std::string& monitor) {
-  std::string q = impl_->sql(std::string("SELECT ") + kAlertColumns + " FROM {schema}.alerts WHERE monitor = $1 ORDER BY id");
+  std::string q = impl_->sql(std::string("SELECT ") + kAlertColumns +
+                             " FROM {schema}.alerts WHERE monitor = $1 ORDER BY id");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, monitor); });
   std::vector<alerts::Alert> out;
   for (const auto& r : rows) out.push_back(alert_from(r));
@@ -147,7 +156,8 @@ std::vector<alerts::Alert> PgAlertStore::all_alerts() {
   return out;
 }
 
-void PgAlertStore::commit(std::vector<alerts::Alert>& changed, const std::vector<alerts::Notification>& queued) {
+void PgAlertStore::commit(std::vector<alerts::Alert>& changed,
+                          const std::vector<alerts::Notification>& queued) {
   std::string upsert = impl_->sql(
       "INSERT INTO {schema}.alerts (monitor, feature, statistic, state, severity, value, "
       "threshold, below,"
@@ -168,13 +178,16 @@ void PgAlertStore::commit(std::vector<alerts::Alert>& changed, const std::vector
       "now()"
       " RETURNING id");
   std::string insert = impl_->sql(
-      "INSERT INTO {schema}.notifications (id, sink, monitor, status, body, created_at, state, attempts,"
-      " next_attempt_at, last_error) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8, $9::timestamptz, $10)"
+      "INSERT INTO {schema}.notifications (id, sink, monitor, status, body, created_at, state, "
+      "attempts,"
+      " next_attempt_at, last_error) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8, "
+      "$9::timestamptz, $10)"
       " ON CONFLICT (id) DO NOTHING");
   std::vector<std::int64_t> ids = impl_->db.transact([&](pqxx::work& tx) {
     std::vector<std::int64_t> out;
     for (const auto& a : changed) {
-      OptText started(a.started_at), fired(a.fired_at), resolved(a.resolved_at), notified(a.last_notified_at);
+      OptText started(a.started_at), fired(a.fired_at), resolved(a.resolved_at),
+          notified(a.last_notified_at);
       auto r = tx.exec_params1(upsert, a.key.monitor, a.key.feature, a.key.statistic,
                                std::string(alerts::to_string(a.state)),
                                std::string(config::to_string(a.severity)), a.value, a.threshold,
@@ -185,19 +198,23 @@ void PgAlertStore::commit(std::vector<alerts::Alert>& changed, const std::vector
     }
     for (const auto& n : queued) {
       tx.exec_params(insert, n.id, n.sink, n.monitor, n.status, n.body, text(n.created_at),
-                     std::string(alerts::to_string(n.state)), n.attempts, text(n.next_attempt_at), n.last_error);
+                     std::string(alerts::to_string(n.state)), n.attempts, text(n.next_attempt_at),
+                     n.last_error);
     }
     return out;
   });
   for (std::size_t i = 0; i < changed.size(); ++i) changed[i].id = ids[i];
 }
 
-std::vector<alerts::Notification> PgAlertStore::due(const std::string& sink, Timestamp now, std::size_t limit) {
-  std::string q = impl_->sql(std::string("SELECT ") + kNotificationColumns +
-                             " FROM {schema}.notifications WHERE sink = $1 AND state = 'pending'"
-                             " AND next_attempt_at <= $2::timestamptz ORDER BY created_at, id LIMIT $3");
-  auto rows = impl_->db.transact(
-      [&](pqxx::work& tx) { return tx.exec_params(q, sink, text(now), static_cast<long long>(limit)); });
+std::vector<alerts::Notification> PgAlertStore::due(const std::string& sink, Timestamp now,
+                                                    std::size_t limit) {
+  std::string q =
+      impl_->sql(std::string("SELECT ") + kNotificationColumns +
+                 " FROM {schema}.notifications WHERE sink = $1 AND state = 'pending'"
+                 " AND next_attempt_at <= $2::timestamptz ORDER BY created_at, id LIMIT $3");
+  auto rows = impl_->db.transact([&](pqxx::work& tx) {
+    return tx.exec_params(q, sink, text(now), static_cast<long long>(limit));
+  });
   std::vector<alerts::Notification> out;
   for (const auto& r : rows) out.push_back(notification_from(r));
   return out;
@@ -205,7 +222,8 @@ std::vector<alerts::Notification> PgAlertStore::due(const std::string& sink, Tim
 
 std::optional<Timestamp> PgAlertStore::next_due(const std::string& sink) {
   std::string q = impl_->sql(
-      "SELECT (extract(epoch from min(next_attempt_at)) * 1000000)::int8 FROM {schema}.notifications"
+      "SELECT (extract(epoch from min(next_attempt_at)) * 1000000)::int8 FROM "
+      "{schema}.notifications"
       " WHERE sink = $1 AND state = 'pending'");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, sink); });
   return ts_of(rows[0][0]);
@@ -213,24 +231,27 @@ std::optional<Timestamp> PgAlertStore::next_due(const std::string& sink) {
 
 void PgAlertStore::update_delivery(const alerts::Notification& n) {
   std::string q = impl_->sql(
-      "UPDATE {schema}.notifications SET state = $2, attempts = $3, next_attempt_at = $4::timestamptz,"
+      "UPDATE {schema}.notifications SET state = $2, attempts = $3, next_attempt_at = "
+      "$4::timestamptz,"
       " last_error = $5, delivered_at = $6::timestamptz WHERE id = $1");
   OptText delivered(n.delivered_at);
   impl_->db.transact([&](pqxx::work& tx) {
-    tx.exec_params(q, n.id, std::string(alerts::to_string(n.state)), n.attempts, text(n.next_attempt_at),
-                   n.last_error, delivered.get());
+    tx.exec_params(q, n.id, std::string(alerts::to_string(n.state)), n.attempts,
+                   text(n.next_attempt_at), n.last_error, delivered.get());
   });
 }
 
 std::int64_t PgAlertStore::queue_depth(const std::string& sink) {
-  std::string q = impl_->sql("SELECT count(*) FROM {schema}.notifications WHERE sink = $1 AND state = 'pending'");
+  std::string q = impl_->sql(
+      "SELECT count(*) FROM {schema}.notifications WHERE sink = $1 AND state = 'pending'");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, sink); });
   return rows[0][0].as<long long>();
 }
 
 std::vector<alerts::Silence> PgAlertStore::silences(bool include_expired) {
-  std::string q = impl_->sql(std::string("SELECT ") + kSilenceColumns + " FROM {schema}.silences" +
-                             (include_expired ? "" : " WHERE ends_at > now()") + " ORDER BY created_at, id");
+  std::string q =
+      impl_->sql(std::string("SELECT ") + kSilenceColumns + " FROM {schema}.silences" +
+                 (include_expired ? "" : " WHERE ends_at > now()") + " ORDER BY created_at, id");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec(q); });
   std::vector<alerts::Silence> out;
   for (const auto& r : rows) out.push_back(silence_from(r));
@@ -239,18 +260,21 @@ std::vector<alerts::Silence> PgAlertStore::silences(bool include_expired) {
 
 void PgAlertStore::save_silence(const alerts::Silence& s) {
   std::string q = impl_->sql(
-      "INSERT INTO {schema}.silences (id, monitor, feature, statistic, starts_at, ends_at, comment, created_by,"
-      " created_at) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, $9::timestamptz)");
+      "INSERT INTO {schema}.silences (id, monitor, feature, statistic, starts_at, ends_at, "
+      "comment, created_by,"
+      " created_at) VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz, $7, $8, "
+      "$9::timestamptz)");
   impl_->db.transact([&](pqxx::work& tx) {
     tx.exec_params(q, s.id, s.monitor, s.feature ? s.feature->c_str() : nullptr,
-                   s.statistic ? s.statistic->c_str() : nullptr, text(s.starts_at), text(s.ends_at), s.comment,
-                   s.created_by, text(s.created_at));
+                   s.statistic ? s.statistic->c_str() : nullptr, text(s.starts_at), text(s.ends_at),
+                   s.comment, s.created_by, text(s.created_at));
   });
 }
 
 bool PgAlertStore::expire_silence(const std::string& id, Timestamp now) {
   std::string q = impl_->sql(
-      "UPDATE {schema}.silences SET ends_at = LEAST(ends_at, $2::timestamptz) WHERE id = $1 AND ends_at > $2::timestamptz");
+      "UPDATE {schema}.silences SET ends_at = LEAST(ends_at, $2::timestamptz) WHERE id = $1 AND "
+      "ends_at > $2::timestamptz");
   std::string exists = impl_->sql("SELECT count(*) FROM {schema}.silences WHERE id = $1");
   return impl_->db.transact([&](pqxx::work& tx) {
     tx.exec_params(q, id, text(now));
@@ -258,10 +282,13 @@ bool PgAlertStore::expire_silence(const std::string& id, Timestamp now) {
   });
 }
 
-std::vector<alerts::Notification> PgAlertStore::notifications(const std::string& sink, std::size_t limit) {
-  std::string q = impl_->sql(std::string("SELECT ") + kNotificationColumns +
-                             " FROM {schema}.notifications WHERE sink = $1 ORDER BY created_at DESC, id LIMIT $2");
-  auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, sink, static_cast<long long>(limit)); });
+std::vector<alerts::Notification> PgAlertStore::notifications(const std::string& sink,
+                                                              std::size_t limit) {
+  std::string q = impl_->sql(
+      std::string("SELECT ") + kNotificationColumns +
+      " FROM {schema}.notifications WHERE sink = $1 ORDER BY created_at DESC, id LIMIT $2");
+  auto rows = impl_->db.transact(
+      [&](pqxx::work& tx) { return tx.exec_params(q, sink, static_cast<long long>(limit)); });
   std::vector<alerts::Notification> out;
   for (const auto& r : rows) out.push_back(notification_from(r));
   return out;

@@ -118,9 +118,9 @@ std::string error_text(const PGresult* r, PGconn* conn) {
 }
 
 PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_timeout) {
-  std::string timeout = std::to_string(
-      std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count()));
-  const char* keys[] = {"dbname",   "connect_timeout", "application_name", "keepalives",
+  std::string timeout = std::to_string(std::max<long long>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count()));
+  const char* keys[] = {"dbname",          "connect_timeout",     "application_name", "keepalives",
                         "keepalives_idle", "keepalives_interval", "keepalives_count", nullptr};
   const char* values[] = {o.url.c_str(), timeout.c_str(), "driftd", "1", "30", "10", "3", nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
@@ -142,7 +142,8 @@ PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_ti
   long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(o.statement_timeout).count();
   std::string setup = "SET statement_timeout = " + std::to_string(ms) +
                       "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; "
-                      "SET idle_in_transaction_session_timeout = " + std::to_string(ms * 2);
+                      "SET idle_in_transaction_session_timeout = " +
+                      std::to_string(ms * 2);
   if (o.read_only) setup += "; SET default_transaction_read_only = on";
   exec(setup, {});
 }
@@ -231,7 +232,8 @@ void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
     pollfd p{fd, POLLIN, 0};
     int r = ::poll(&p, 1, 100);
     if (r > 0) {
-      if (PQconsumeInput(conn_) == 0) fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
+      if (PQconsumeInput(conn_) == 0)
+        fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
       if (!PQisBusy(conn_)) return;
     } else if (r < 0 && errno != EINTR) {
       fail("lost the database connection (poll failed)");

@@ -173,19 +173,20 @@ class StateDb {
     if (conn_ && conn_->is_open()) return *conn_;
     auto now = std::chrono::steady_clock::now();
     if (now < retry_at_)
-      throw StateUnavailable("state database unavailable (" + last_error_ + "); retrying in " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                retry_at_ - now)
-                                                .count() +
-                                            1) +
-                             "s");
+      throw StateUnavailable(
+          "state database unavailable (" + last_error_ + "); retrying in " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry_at_ - now).count() +
+                         1) +
+          "s");
     try {
-      long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.statement_timeout).count();
+      long long ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options_.statement_timeout).count();
       std::string conninfo = with_connection_params(
           options_.url,
           {{"connect_timeout",
             std::to_string(std::max<long long>(
-                1, std::chrono::duration_cast<std::chrono::seconds>(options_.connect_timeout).count()))},
+                1, std::chrono::duration_cast<std::chrono::seconds>(options_.connect_timeout)
+                       .count()))},
            {"application_name", "driftd"},
            {"keepalives", "1"},
            {"keepalives_idle", "30"},
@@ -237,8 +238,9 @@ class StateDb {
 
   void note_failure(const std::string& what) {
     last_error_ = first_line(what);
-    backoff_ = backoff_.count() == 0 ? std::chrono::seconds(1)
-                                     : std::min<std::chrono::seconds>(backoff_ * 2, std::chrono::seconds(30));
+    backoff_ = backoff_.count() == 0
+                   ? std::chrono::seconds(1)
+                   : std::min<std::chrono::seconds>(backoff_ * 2, std::chrono::seconds(30));
     retry_at_ = std::chrono::steady_clock::now() + backoff_;
   }
 
