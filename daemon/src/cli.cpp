@@ -11,19 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "alerting.hpp"
 #include "driftd/common/clock.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/config/config.hpp"
 #include "driftd/daemon/evaluator.hpp"
 #include "driftd/daemon/monitor_plan.hpp"
 #include "driftd/daemon/scheduler.hpp"
+#include "driftd/daemon/service.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "driftd/storage/pg_window_source.hpp"
-#include "alerting.hpp"
 #include "receiver.hpp"
 #include "service_support.hpp"
-#include "driftd/daemon/service.hpp"
 
 namespace driftd::daemon {
 
@@ -62,9 +62,11 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
-  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill", "receive"};
-  static const std::vector<std::string> kWithValue = {"config", "monitor", "at", "deliver-timeout", "from",
-                                                      "to", "log-level", "log-format", "listen", "secret-env"};
+  static const std::vector<std::string> kCommands = {"run", "check", "run-once", "backfill",
+                                                     "receive"};
+  static const std::vector<std::string> kWithValue = {
+      "config", "monitor",   "at",         "deliver-timeout", "from",
+      "to",     "log-level", "log-format", "listen",          "secret-env"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -87,7 +89,8 @@ Args parse_args(int argc, char** argv) {
       }
       if (std::find(kWithValue.begin(), kWithValue.end(), key) == kWithValue.end()) {
         std::string hint = config::closest_match(key, kWithValue);
-        a.errors.push_back("unknown option --" + key + (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
+        a.errors.push_back("unknown option --" + key +
+                           (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
         continue;
       }
       if (!inline_value) {
@@ -100,12 +103,14 @@ Args parse_args(int argc, char** argv) {
       a.options[key] = value;
       continue;
     }
-    if (a.command.empty() && std::find(kCommands.begin(), kCommands.end(), arg) != kCommands.end()) {
+    if (a.command.empty() &&
+        std::find(kCommands.begin(), kCommands.end(), arg) != kCommands.end()) {
       a.command = arg;
       continue;
     }
     std::string hint = config::closest_match(arg, kCommands);
-    a.errors.push_back("unexpected argument \"" + arg + "\"" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+    a.errors.push_back("unexpected argument \"" + arg + "\"" +
+                       (hint.empty() ? "" : " (did you mean " + hint + "?)"));
   }
   if (a.command.empty()) a.command = "run";
   return a;
@@ -193,7 +198,8 @@ int cmd_run_once(const Args& a) {
   if (const auto* at_text = a.get("at")) {
     auto t = parse_rfc3339(*at_text);
     if (!t) {
-      std::fprintf(stderr, "error: --at \"%s\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)\n",
+      std::fprintf(stderr,
+                   "error: --at \"%s\" is not an RFC 3339 time (e.g. 2026-11-27T12:00:00Z)\n",
                    at_text->c_str());
       return kExitUsage;
     }
@@ -202,15 +208,18 @@ int cmd_run_once(const Args& a) {
     at = std::chrono::floor<std::chrono::seconds>(SystemClock().now());
   }
   if (const auto* d = a.get("deliver-timeout"); d != nullptr && !parse_duration(*d)) {
-    std::fprintf(stderr, "error: --deliver-timeout \"%s\" is not a duration (e.g. 10s)\n", d->c_str());
+    std::fprintf(stderr, "error: --deliver-timeout \"%s\" is not a duration (e.g. 10s)\n",
+                 d->c_str());
     return kExitUsage;
   }
 
   try {
     auto applied = storage::migrate(state_options(*cfg));
-    for (int v : applied) log::info("state schema migrated", {{"schema", cfg->database.state_schema}, {"version", v}});
+    for (int v : applied)
+      log::info("state schema migrated", {{"schema", cfg->database.state_schema}, {"version", v}});
   } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    log::error("cannot prepare the state schema",
+               {{"schema", cfg->database.state_schema}, {"error", e.what()}});
     return kExitFailed;
   }
   storage::PgWindowSource source(pg_options(*cfg));
@@ -238,7 +247,8 @@ int cmd_run_once(const Args& a) {
     if (e.status == drift::Status::error) exit_code = kExitFailed;
   }
   if (!cfg->sinks.empty()) {
-    Duration deliver = *parse_duration(a.get("deliver-timeout") ? *a.get("deliver-timeout") : "10s");
+    Duration deliver =
+        *parse_duration(a.get("deliver-timeout") ? *a.get("deliver-timeout") : "10s");
     std::int64_t pending = alerting.drain(*cfg, clock.now() + deliver);
     if (pending > 0)
       log::warn("notifications still queued; the daemon (or the next run-once) delivers them",
@@ -249,7 +259,8 @@ int cmd_run_once(const Args& a) {
 
 std::string eta_text(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
-  return format_duration(std::chrono::duration_cast<Duration>(std::chrono::seconds(static_cast<long long>(seconds + 0.5))));
+  return format_duration(std::chrono::duration_cast<Duration>(
+      std::chrono::seconds(static_cast<long long>(seconds + 0.5))));
 }
 
 int cmd_backfill(const Args& a) {
@@ -264,13 +275,15 @@ int cmd_backfill(const Args& a) {
   }
   const auto* m = cfg->find_monitor(*name);
   if (m == nullptr) {
-    std::fprintf(stderr, "error: no monitor named \"%s\" in %s\n", name->c_str(), cfg->path.c_str());
+    std::fprintf(stderr, "error: no monitor named \"%s\" in %s\n", name->c_str(),
+                 cfg->path.c_str());
     return kExitUsage;
   }
   auto from = parse_rfc3339(*from_text);
   auto to = parse_rfc3339(*to_text);
   if (!from || !to) {
-    std::fprintf(stderr, "error: --from and --to must be RFC 3339 times (e.g. 2026-11-01T00:00:00Z)\n");
+    std::fprintf(stderr,
+                 "error: --from and --to must be RFC 3339 times (e.g. 2026-11-01T00:00:00Z)\n");
     return kExitUsage;
   }
   if (*from >= *to) {
@@ -284,19 +297,23 @@ int cmd_backfill(const Args& a) {
   for (Timestamp t = first; t < *to; t += m->schedule) {
     instants.push_back(t);
     if (instants.size() > 1000000) {
-      std::fprintf(stderr, "error: more than 1,000,000 instants between --from and --to; backfill in parts\n");
+      std::fprintf(
+          stderr,
+          "error: more than 1,000,000 instants between --from and --to; backfill in parts\n");
       return kExitUsage;
     }
   }
   if (instants.empty()) {
     std::fprintf(stderr, "nothing to do: no %s instant of monitor %s in [%s, %s)\n",
-                 format_duration(m->schedule).c_str(), m->name.c_str(), from_text->c_str(), to_text->c_str());
+                 format_duration(m->schedule).c_str(), m->name.c_str(), from_text->c_str(),
+                 to_text->c_str());
     return kExitOk;
   }
   try {
     storage::migrate(state_options(*cfg));
   } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema", {{"schema", cfg->database.state_schema}, {"error", e.what()}});
+    log::error("cannot prepare the state schema",
+               {{"schema", cfg->database.state_schema}, {"error", e.what()}});
     return kExitFailed;
   }
   storage::PgWindowSource source(pg_options(*cfg));
@@ -311,35 +328,49 @@ int cmd_backfill(const Args& a) {
     try {
       store.save(e);
     } catch (const std::exception& ex) {
-      log::error("cannot store the evaluation", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
+      log::error("cannot store the evaluation",
+                 {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", ex.what()}});
       ++failed;
     }
     if (e.status == drift::Status::error) {
       ++failed;
-      log::error("evaluation failed", {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", e.error.value_or("")}});
+      log::error(
+          "evaluation failed",
+          {{"monitor", m->name}, {"at", format_rfc3339(at)}, {"error", e.error.value_or("")}});
     }
     if (e.status == drift::Status::drift) ++drifted;
     std::string line = drift::to_json(e) + "\n";
     std::fwrite(line.data(), 1, line.size(), stdout);
     ++done;
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
     double eta = rate > 0 ? static_cast<double>(instants.size() - done) / rate : -1;
     int decile = static_cast<int>(done * 10 / instants.size());
     if (tty) {
-      std::fprintf(stderr, "\rbackfill %s: %zu/%zu (%.1f%%) %.1f/s ETA %s, %zu drift, %zu failed   ",
-                   m->name.c_str(), done, instants.size(), 100.0 * static_cast<double>(done) / static_cast<double>(instants.size()),
-                   rate, eta_text(eta).c_str(), drifted, failed);
+      std::fprintf(stderr,
+                   "\rbackfill %s: %zu/%zu (%.1f%%) %.1f/s ETA %s, %zu drift, %zu failed   ",
+                   m->name.c_str(), done, instants.size(),
+                   100.0 * static_cast<double>(done) / static_cast<double>(instants.size()), rate,
+                   eta_text(eta).c_str(), drifted, failed);
     } else if (decile != last_decile) {
-      log::info("backfill progress", {{"monitor", m->name}, {"done", done}, {"total", instants.size()},
-                                      {"rate_per_s", rate}, {"eta", eta_text(eta)}});
+      log::info("backfill progress", {{"monitor", m->name},
+                                      {"done", done},
+                                      {"total", instants.size()},
+                                      {"rate_per_s", rate},
+                                      {"eta", eta_text(eta)}});
     }
     last_decile = decile;
   }
   std::fflush(stdout);
   if (tty) std::fprintf(stderr, "\n");
-  log::info("backfill finished", {{"monitor", m->name}, {"evaluations", done}, {"drift", drifted}, {"failed", failed},
-                                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  log::info("backfill finished",
+            {{"monitor", m->name},
+             {"evaluations", done},
+             {"drift", drifted},
+             {"failed", failed},
+             {"seconds",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
   return failed > 0 ? kExitFailed : kExitOk;
 }
 
@@ -378,8 +409,9 @@ int cmd_check(const Args& a) {
     }
   }
   if (problems > 0) return kExitFailed;
-  std::printf("%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
-              cfg->path.c_str(), cfg->monitors.size(), cfg->sinks.size());
+  std::printf(
+      "%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
+      cfg->path.c_str(), cfg->monitors.size(), cfg->sinks.size());
   return kExitOk;
 }
 
@@ -408,7 +440,8 @@ int run_cli(int argc, char** argv) {
     if (a.command == "receive") {
       const std::string* listen = a.get("listen");
       const std::string* secret = a.get("secret-env");
-      return run_receiver(listen != nullptr ? *listen : "127.0.0.1:9465", secret != nullptr ? *secret : "");
+      return run_receiver(listen != nullptr ? *listen : "127.0.0.1:9465",
+                          secret != nullptr ? *secret : "");
     }
     if (a.command == "run") {
       const std::string* path = a.get("config");
