@@ -12,13 +12,15 @@ using driftd::testing::TestSchema;
 
 namespace {
 
-std::string config_for(TestSchema& s, const std::string& state, const std::string& extra_monitor = "") {
+std::string config_for(TestSchema& s, const std::string& state,
+                       const std::string& extra_monitor = "") {
   return "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state +
          "\"\n\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("p") +
          "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\nmin_rows = 10\n"
          "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-02T00:00:00Z\" }\n"
          "  [[monitors.features]]\n  name = \"x\"\n  column = \"x\"\n  kind = \"numerical\"\n"
-         "  [[monitors.features]]\n  name = \"j\"\n  json = \"f\"\n  key = \"x\"\n  kind = \"numerical\"\n" +
+         "  [[monitors.features]]\n  name = \"j\"\n  json = \"f\"\n  key = \"x\"\n  kind = "
+         "\"numerical\"\n" +
          extra_monitor;
 }
 
@@ -26,11 +28,14 @@ void load(TestSchema& s) {
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8, f jsonb)");
   // reference day: uniform 0..99; then hourly rows shifted by the hour number
   s.sql().exec("INSERT INTO " + s.table("p") +
-               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 100, jsonb_build_object('x', i % 100)"
+               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 100, "
+               "jsonb_build_object('x', i % 100)"
                " FROM generate_series(1, 1400) i");
-  s.sql().exec("INSERT INTO " + s.table("p") +
-               " SELECT '2026-01-03T00:00:00Z'::timestamptz + i * interval '10 s', (i % 100) + (i / 360) * 20,"
-               " jsonb_build_object('x', (i % 100) + (i / 360) * 20) FROM generate_series(1, 2159) i");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-03T00:00:00Z'::timestamptz + i * interval '10 s', (i % 100) + (i / 360) * "
+      "20,"
+      " jsonb_build_object('x', (i % 100) + (i / 360) * 20) FROM generate_series(1, 2159) i");
 }
 
 std::vector<json> lines(const std::string& out) {
@@ -65,7 +70,8 @@ TEST_CASE("run-once prints, stores and is reproducible with --at", "[cli]") {
   CHECK(ev[0]["current_window"]["rows"] == 360);
   // the column and the jsonb key carry the same numbers: the same statistics
   CHECK(ev[0]["features"][0]["statistics"] == ev[0]["features"][1]["statistics"]);
-  auto b = testing::run_driftd({"run-once", "--config", path, "--monitor", "m", "--at", "2026-01-03T02:00:00Z"});
+  auto b = testing::run_driftd(
+      {"run-once", "--config", path, "--monitor", "m", "--at", "2026-01-03T02:00:00Z"});
   CHECK(b.out == a.out);  // byte-identical
   CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations") == "1");
 
@@ -82,7 +88,8 @@ TEST_CASE("run-once prints, stores and is reproducible with --at", "[cli]") {
     auto e = lines(r.out);
     REQUIRE(e.size() == 1);
     CHECK(e[0]["status"] == "error");
-    CHECK(e[0]["error"].get<std::string>().find("column \"x\" does not exist") != std::string::npos);
+    CHECK(e[0]["error"].get<std::string>().find("column \"x\" does not exist") !=
+          std::string::npos);
   }
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
@@ -97,11 +104,12 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
   INFO(ok.out << ok.err);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("ok") != std::string::npos);
-  std::string broken = config_for(s, state,
-                                  "\n[[monitors]]\nname = \"n\"\ntable = \"" + s.table("missing") +
-                                      "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
-                                      "reference = { offset = \"1d\" }\n  [[monitors.features]]\n  name = \"x\"\n"
-                                      "  column = \"x\"\n  kind = \"numerical\"\n");
+  std::string broken =
+      config_for(s, state,
+                 "\n[[monitors]]\nname = \"n\"\ntable = \"" + s.table("missing") +
+                     "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
+                     "reference = { offset = \"1d\" }\n  [[monitors.features]]\n  name = \"x\"\n"
+                     "  column = \"x\"\n  kind = \"numerical\"\n");
   const std::string x_column = "column = \"x\"";
   broken.replace(broken.find(x_column), x_column.size(), "column = \"nope\"");
   std::string bad_path = testing::write_temp_file("bad.toml", broken);
@@ -109,12 +117,14 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.find("monitor m: column \"nope\" does not exist") != std::string::npos);
-  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") != std::string::npos);
+  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") !=
+        std::string::npos);
   std::string syntax = testing::write_temp_file("syntax.toml", "[database\nurl = 1\n");
   auto r = testing::run_driftd({"check", "--config", syntax});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find(syntax + ":1:") != std::string::npos);
-  auto down = testing::run_driftd({"check", "--config", ok_path}, {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
+  auto down = testing::run_driftd({"check", "--config", ok_path},
+                                  {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
   CHECK(down.exit_code == 1);
   CHECK(down.out.find("database: cannot connect") != std::string::npos);
 }
@@ -124,8 +134,8 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
   load(s);
   std::string state = s.name() + "_state";
   std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
-  auto r = testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T00:30:00Z",
-                                "--to", "2026-01-03T06:00:00Z"});
+  auto r = testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from",
+                                "2026-01-03T00:30:00Z", "--to", "2026-01-03T06:00:00Z"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   auto ev = lines(r.out);
@@ -135,9 +145,11 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
   CHECK(ev.front()["status"] == "ok");
   CHECK(ev.back()["status"] == "drift");
   CHECK(r.err.find("backfill finished monitor=m evaluations=5") != std::string::npos);
-  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations WHERE monitor = 'm'") == "5");
-  CHECK(testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T06:00:00Z",
-                             "--to", "2026-01-03T00:00:00Z"}).exit_code == 2);
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations WHERE monitor = 'm'") ==
+        "5");
+  CHECK(testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from",
+                             "2026-01-03T06:00:00Z", "--to", "2026-01-03T00:00:00Z"})
+            .exit_code == 2);
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
 }

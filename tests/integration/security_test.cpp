@@ -414,8 +414,10 @@ TEST_CASE("sinks on loopback or a cloud-metadata address are refused unless the 
     return admin.scalar("SELECT state || ': ' || last_error FROM " + state +
                         ".notifications WHERE sink = '" + sink + "'");
   };
-  CHECK(error_of("local").rfind("failed: sink local: host 127.0.0.1 is not in alerting.allowed_hosts", 0) == 0);
-  CHECK(error_of("imds").rfind("failed: sink imds: host 169.254.169.254 is not in alerting.allowed_hosts", 0) == 0);
+  CHECK(error_of("local").rfind(
+            "failed: sink local: host 127.0.0.1 is not in alerting.allowed_hosts", 0) == 0);
+  CHECK(error_of("imds").rfind(
+            "failed: sink imds: host 169.254.169.254 is not in alerting.allowed_hosts", 0) == 0);
   // said at start, before any attempt
   CHECK(r.err.find("WARN sink refused: its notifications will fail sink=imds") !=
         std::string::npos);
