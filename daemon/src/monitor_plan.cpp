@@ -434,7 +434,9 @@ bool reference_is_stable(const config::MonitorConfig& m) {
 std::string reference_fingerprint(const config::MonitorConfig& m) {
   drift::WindowRequest r = reference_request(m, Timestamp{});
   Fnv f;
-  f.add("driftd-frozen-v1");
+  // v2: point masses of the reference have bins of their own (drift/statistics.hpp), so a
+  // reference frozen by an older driftd is frozen again rather than looked up.
+  f.add("driftd-frozen-v2");
   f.add(r.table);
   f.add(r.timestamp_column);
   for (const auto& [c, v] : r.where) {

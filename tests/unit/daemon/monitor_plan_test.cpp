@@ -155,6 +155,13 @@ TEST_CASE("learned thresholds and how they are learned are part of the reference
   CHECK(reference_fingerprint(m) != learned);
 }
 
+TEST_CASE("references frozen before point masses had bins of their own are not found again") {
+  // The fingerprint this monitor had while references were frozen as "driftd-frozen-v1", which
+  // binned a point mass of the reference with the values below it: a reference stored under it
+  // must not be found (it is frozen again, and the old rows are deleted on save).
+  CHECK(reference_fingerprint(monitor("")) != "ac7777eba234fb0e");
+}
+
 TEST_CASE("config accepts `auto` exactly for the statistics drift can learn a threshold for") {
   // config sits below drift and keeps its own list; the two must not drift apart.
   for (const auto& s : config::known_statistics()) {
