@@ -291,6 +291,26 @@ TEST_CASE("bins around point masses: counts and labels") {
   CHECK(bin_label({}, {}, 0) == "(-inf, +inf)");
 }
 
+TEST_CASE("hellinger and js_distance stay within their bounds when rounding adds up") {
+  // Disjoint windows of many categories: the sums of 7,000 or 20,000 shares land a few ulps
+  // beyond the maximum (hellinger 1.0000000000005 before the bounds were enforced).
+  const int n = GENERATE(7000, 20000);
+  CAPTURE(n);
+  std::vector<std::optional<std::string>> ref, cur;
+  for (int i = 0; i < n; ++i) {
+    ref.push_back("r" + std::to_string(i));
+    cur.push_back("c" + std::to_string(i));
+  }
+  const auto st = compare_texts(ref, cur);
+  CHECK(*st.get("hellinger") == 1.0);
+  CHECK(*st.get("js_distance") <= std::sqrt(std::log(2.0)));
+  CHECK(*st.get("js_distance") == Approx(std::sqrt(std::log(2.0))).epsilon(1e-12));
+  // Identical windows: exactly 0, never a few ulps below it.
+  const auto same = compare_texts(ref, ref);
+  CHECK(*same.get("hellinger") == 0.0);
+  CHECK(*same.get("js_distance") == 0.0);
+}
+
 TEST_CASE("kolmogorov_sf matches the Kolmogorov distribution") {
   // Values of Q(x) = 2 Σ (-1)^(k-1) exp(-2k²x²) computed with 60-digit decimal arithmetic (and
   // the theta series for x < 0.3, where both series were checked to agree to 1e-58).
