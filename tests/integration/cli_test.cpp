@@ -1,9 +1,13 @@
 // The commands of CONTRACT section 1 as a user runs them: exit codes, output, stored results.
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "driftd/alerts/notifier.hpp"
+#include "driftd/common/time.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -152,4 +156,61 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
             .exit_code == 2);
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
+TEST_CASE("driftd receive verifies driftd's own signatures, whsec_ secrets included", "[cli]") {
+  // The Standard Webhooks test secret: its key is the base64-decoded rest, as the sender uses it.
+  const std::string secret =
+      GENERATE(as<std::string>{}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "a plain secret");
+  CAPTURE(secret);
+  testing::DaemonProcess receiver(
+      {"receive", "--listen", "127.0.0.1:0", "--secret-env", "HOOK_KEY"}, {"HOOK_KEY=" + secret});
+  REQUIRE(receiver.wait_for_log("receiver listening"));
+  const std::string log = receiver.log();
+  const auto at = log.find("listen=127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const int port = std::stoi(log.substr(at + 17));
+
+  alerts::NotifierOptions o;
+  o.allowed_hosts = {"127.0.0.1"};
+  o.allow_loopback = true;
+  o.secrets = [&](const std::string& name) -> std::optional<std::string> {
+    return name == "HOOK_KEY" ? std::optional<std::string>(secret) : std::nullopt;
+  };
+  alerts::HttpNotifier notifier(o);
+  config::SinkConfig sink;
+  sink.name = "hook";
+  sink.type = config::SinkConfig::Type::webhook;
+  sink.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  sink.secret_env = "HOOK_KEY";
+  alerts::Notification n;
+  n.id = "0b7f2c7e-1d2a-4c59-8f0e-2b9f4f1f7a10";
+  n.sink = "hook";
+  n.monitor = "m";
+  n.status = "firing";
+  n.body = R"({"id":"0b7f2c7e-1d2a-4c59-8f0e-2b9f4f1f7a10","status":"firing"})";
+  const auto r = notifier.send(
+      sink, n, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+  REQUIRE(r.http_status == 200);
+  REQUIRE(receiver.wait_for_log("\"webhook-id\":\"0b7f2c7e"));
+  CHECK(receiver.count_in_log("\"signature_valid\":true") == 1);
+  CHECK(receiver.count_in_log("\"signature_valid\":false") == 0);
+  // Another key does not verify.
+  o.secrets = [](const std::string&) -> std::optional<std::string> { return "some other key"; };
+  alerts::HttpNotifier other(o);
+  REQUIRE(
+      other.send(sink, n, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()))
+          .http_status == 200);
+  REQUIRE(receiver.wait_for_log("\"signature_valid\":false"));
+  receiver.signal(SIGTERM);
+  CHECK(receiver.wait_exit(10) == 0);
+}
+
+TEST_CASE("driftd receive refuses a whsec_ secret that is not base64", "[cli]") {
+  auto r = testing::run_driftd({"receive", "--listen", "127.0.0.1:0", "--secret-env", "HOOK_KEY"},
+                               {"HOOK_KEY=whsec_not base64!"}, 10);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--secret-env HOOK_KEY: the webhook secret starts with \"whsec_\"") !=
+        std::string::npos);
+  CHECK(r.err.find("not base64!") == std::string::npos);
 }
