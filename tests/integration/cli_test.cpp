@@ -158,6 +158,50 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
 }
 
+TEST_CASE("a DRIFTD_DATABASE_URL libpq cannot parse: check and run-once say the same, no password",
+          "[cli]") {
+  TestSchema s("cli");
+  load(s);
+  const std::string state = s.name() + "_state";
+  const std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
+  // The quote of the password is never closed: appending driftd's own options to this text
+  // used to change what libpq saw, so each command failed differently.
+  const std::string url = "host=127.0.0.1 dbname=driftd user=driftd password='hunter2-secret";
+  const std::vector<std::string> env = {"DRIFTD_DATABASE_URL=" + url};
+  const std::string expected =
+      path +
+      ": DRIFTD_DATABASE_URL (overrides database.url): \"host=127.0.0.1 dbname=driftd "
+      "user=driftd password=***\" cannot be parsed: unterminated quoted string in connection "
+      "info string";
+  auto check = testing::run_driftd({"check", "--config", path}, env);
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 1);
+  CHECK(check.out == expected + "\n");
+  auto once = testing::run_driftd({"run-once", "--config", path}, env);
+  INFO(once.out << once.err);
+  CHECK(once.exit_code == 2);  // a config problem, as CONTRACT section 1 says
+  CHECK(once.out.empty());
+  CHECK(once.err == expected + "\n");
+  auto daemon = testing::run_driftd({"--config", path}, env, 30);
+  CHECK(daemon.exit_code == 2);
+  CHECK(daemon.err.find(expected + "\n") != std::string::npos);
+  for (const auto* r : {&check, &once, &daemon}) {
+    CHECK((r->out + r->err).find("hunter2") == std::string::npos);
+  }
+  // The same URL written in the file is reported at its line.
+  std::string in_file = config_for(s, state);
+  const std::string good = "url = \"" + testing::database_url() + "\"";
+  in_file.replace(in_file.find(good), good.size(), "url = \"" + url + "\"");
+  const std::string file_path = testing::write_temp_file("driftd.toml", in_file);
+  auto in = testing::run_driftd({"check", "--config", file_path});
+  CHECK(in.exit_code == 1);
+  CHECK(in.out.find(file_path + ":2: database.url: \"host=127.0.0.1") == 0);
+  CHECK(in.out.find("unterminated quoted string") != std::string::npos);
+  CHECK(in.out.find("hunter2") == std::string::npos);
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
 TEST_CASE("driftd receive verifies driftd's own signatures, whsec_ secrets included", "[cli]") {
   // The Standard Webhooks test secret: its key is the base64-decoded rest, as the sender uses it.
   const std::string secret =

@@ -6,6 +6,7 @@
 
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
+#include "driftd/storage/pg_window_source.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -139,4 +140,47 @@ TEST_CASE("frozen reference parts round-trip through the state schema", "[storag
   CHECK_FALSE(store.has_frozen("m", "ghi"));
   CHECK_FALSE(load("ghi").has_value());
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_CASE(
+    "connection strings are parsed, never appended to: quotes, backslashes, the URL's own "
+    "application_name",
+    "[storage]") {
+  // postgresql://driftd@HOST:PORT/DB as a key=value string whose application_name needs quoting
+  // and escaping; driftd's own settings must neither break it nor replace it.
+  const std::string u = testing::database_url();
+  const std::size_t at = u.find('@'), colon = u.find(':', at), slash = u.find('/', at);
+  const std::string host = u.substr(at + 1, colon - at - 1);
+  const std::string port = u.substr(colon + 1, slash - colon - 1);
+  const std::string db = u.substr(slash + 1);
+  const std::string tag = testing::unique_name("app");
+  auto url_named = [&](const std::string& path) {
+    // application_name = "o'brien \ <tag> <path>"
+    return "host=" + host + " port=" + port + " dbname=" + db +
+           " user=driftd application_name='o\\'brien \\\\ " + tag + " " + path + "'";
+  };
+  auto connected_as = [&](const std::string& path) {
+    return testing::Sql().scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'o''brien \\ " + tag + " " +
+        path + "'");
+  };
+  const std::string schema = testing::unique_name("state");
+  storage::StateOptions o = options(schema);
+  o.url = url_named("state");
+  storage::migrate(o);
+  storage::PgResultStore store(o);  // libpqxx, from the parameters written back as a string
+  CHECK_FALSE(store.has_frozen("m", "abc"));
+  CHECK(connected_as("state") == "1");
+  storage::PgOptions p;
+  p.url = url_named("windows");
+  storage::PgWindowSource source(p);  // libpq, from the parameters as arrays
+  source.ping();                      // its connection stays in the pool
+  CHECK(connected_as("windows") == "1");
+  CHECK(storage::database_url_problem(url_named("x")).empty());
+  CHECK(storage::database_url_problem("host=h password='open") ==
+        "unterminated quoted string in connection info string");
+  CHECK(storage::database_url_problem("host=h se cret") ==
+        "missing \"=\" after a word (a value with spaces must be quoted, key='a b') in connection "
+        "info string");
+  testing::Sql().exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
 }
