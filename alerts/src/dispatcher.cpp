@@ -1,12 +1,16 @@
-// The delivery loop: one worker per sink pulling due notifications from the outbox.
+// The delivery loop: one worker per sink pulling due notifications from the outbox and attempting
+// up to `concurrency` of them at once, one per monitor.
 
 #include "driftd/alerts/dispatcher.hpp"
 
 #include <algorithm>
 #include <condition_variable>
+#include <exception>
+#include <future>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "driftd/alerts/notifier.hpp"
@@ -35,6 +39,14 @@ Duration backoff(int failures, const config::AlertingOptions& o, double u) {
 }
 
 namespace {
+
+// A retryable answer that speaks for the receiver as a whole: it is overloaded (429), down for
+// maintenance (503) or said when to come back (Retry-After). Every notification would get the
+// same answer, so the whole sink waits; after any other failure (no answer in time, another 5xx)
+// only that notification and the later ones of its monitor do.
+bool receiver_wide(const DeliveryResult& r) {
+  return r.http_status == 429 || r.http_status == 503 || r.retry_after.has_value();
+}
 
 struct SinkState {
   config::SinkConfig config;
@@ -135,8 +147,12 @@ struct Dispatcher::Impl {
         n.next_attempt_at = std::min(now + delay, give_up_at);
         rec.next_attempt_at = n.next_attempt_at;
         rec.result = "retried";
-        std::lock_guard lk(mu);
-        s.paused_until = n.next_attempt_at;
+        if (receiver_wide(r)) {
+          std::lock_guard lk(mu);
+          if (!s.paused_until || *s.paused_until < n.next_attempt_at) {
+            s.paused_until = n.next_attempt_at;
+          }
+        }
         break;
       }
     }
@@ -171,27 +187,116 @@ struct Dispatcher::Impl {
                  rec.next_attempt_at ? format_rfc3339(*rec.next_attempt_at) : std::string()}});
   }
 
+  // The attempts of one pump in flight, each on its own thread; guarded by `mu`.
+  struct Flights {
+    std::set<std::string> monitors;  // at most one attempt per monitor at a time
+    std::size_t running = 0;         // attempts in flight
+    std::uint64_t finished = 0;      // attempts that ended
+    std::exception_ptr error;        // the first store failure of an attempt
+  };
+
+  // Attempts `n` on a thread of its own; when it ends, its monitor is free again. The future
+  // only joins the thread: it never holds an exception.
+  std::future<void> launch(SinkState& s, Flights& f, Notification n) {
+    return std::async(std::launch::async, [this, &s, &f, n = std::move(n)]() mutable {
+      const std::string monitor = n.monitor;
+      std::exception_ptr error;
+      try {
+        attempt(s, std::move(n));
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard lk(mu);
+        f.monitors.erase(monitor);
+        --f.running;
+        ++f.finished;
+        if (error && !f.error) f.error = error;
+      }
+      cv.notify_all();
+    });
+  }
+
   std::size_t pump(SinkState& s) {
     std::lock_guard round(s.pump_mu);
+    const std::size_t slots = std::max<std::size_t>(1, options.concurrency);
     std::size_t attempts = 0;
-    bool paused = false;
-    while (!paused && !is_stopping()) {
-      const Timestamp now = clock.now();
-      if (pause_of(s, now)) break;
-      std::vector<Notification> batch;
-      {
-        std::lock_guard lk(store_mu);
-        batch = store.due(s.config.name, now, options.batch);
+    std::exception_ptr error;
+    Flights f;
+    std::vector<std::future<void>> threads;  // after `f`: joined before it goes
+    auto join_finished = [&] {
+      std::erase_if(threads, [](std::future<void>& t) {
+        return t.wait_for(Duration(0)) == std::future_status::ready;
+      });
+    };
+    try {
+      for (;;) {
+        std::uint64_t seen_finished, seen_wake;
+        std::size_t in_flight;
+        {
+          std::lock_guard lk(mu);
+          seen_finished = f.finished;
+          seen_wake = wake_gen;
+          in_flight = f.running;
+          error = f.error;
+        }
+        if (error) break;
+        join_finished();
+        const Timestamp now = clock.now();
+        const bool hold = is_stopping() || pause_of(s, now).has_value();
+        bool more = false;  // the store may hold more due work than it handed out
+        std::size_t launched = 0;
+        if (!hold && in_flight < slots) {
+          // The monitors in flight before the store is read: what it says of them may be stale
+          // (an attempt ending meanwhile), so they are left for the next round even when their
+          // attempt has ended by now. Only this thread launches attempts: every other monitor's
+          // notifications are as read.
+          std::set<std::string> busy;
+          {
+            std::lock_guard lk(mu);
+            busy = f.monitors;
+          }
+          // The heads of the monitors' queues; those in flight come back too, so ask for more.
+          const std::size_t limit = options.batch + busy.size();
+          std::vector<Notification> batch;
+          {
+            std::lock_guard lk(store_mu);
+            batch = store.due(s.config.name, now, limit);
+          }
+          more = batch.size() >= limit;
+          for (auto& n : batch) {
+            if (in_flight >= slots) break;
+            if (busy.count(n.monitor) > 0) continue;
+            {
+              std::lock_guard lk(mu);
+              f.monitors.insert(n.monitor);
+              ++f.running;
+            }
+            threads.push_back(launch(s, f, std::move(n)));
+            ++in_flight;
+            ++launched;
+            ++attempts;
+          }
+        }
+        if (in_flight == 0) break;  // nothing in flight, nothing due (or stopping, or paused)
+        if (more && launched > 0 && in_flight < slots) continue;
+        // Wait for an attempt to end (its monitor's next notification may be due), for new work
+        // (wake), for stop(), or for work that became due meanwhile (the poll). Stopping or
+        // paused, only the attempts in flight are waited for.
+        std::unique_lock lk(mu);
+        cv.wait_for(lk, options.in_flight_poll, [&] {
+          return f.finished != seen_finished || (!hold && (wake_gen != seen_wake || stopping));
+        });
       }
-      for (auto& n : batch) {
-        if (is_stopping()) break;
-        attempt(s, std::move(n));
-        ++attempts;
-        paused = pause_of(s, clock.now()).has_value();
-        if (paused) break;
-      }
-      if (batch.size() < options.batch) break;  // that was everything due
+    } catch (...) {
+      error = std::current_exception();
     }
+    for (auto& t : threads) t.wait();
+    {
+      std::lock_guard lk(mu);
+      if (!error) error = f.error;
+    }
+    if (error) std::rethrow_exception(error);
     if (hooks.queue_depth) {
       std::int64_t depth;
       {

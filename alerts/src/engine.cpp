@@ -398,6 +398,11 @@ EngineResult process(const MonitorRules& monitor, const drift::Evaluation& e,
         // Alertmanager forgets an alert at its endsAt unless it is posted again.
         if (sink.type == SinkConfig::Type::alertmanager && !w->silenced) {
           g.alerts.push_back({a, Change::reposted});
+        } else {
+          // Still part of the incident: the notification says so and PagerDuty keeps its
+          // severity.
+          g.others_severity = std::max(g.others_severity, a.severity);
+          ++g.others_firing;
         }
       }
     }

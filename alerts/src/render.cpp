@@ -32,18 +32,34 @@ Json time_or_null(const std::optional<Timestamp>& t) {
   return t ? Json(format_rfc3339(*t)) : Json(nullptr);
 }
 
-// Four significant digits read well in a sentence; the JSON fields carry the exact value.
-std::string short_number(double v) {
+// Four significant digits read well in a sentence (integers print as integers: a count of 3 is
+// "3"); `extra` digits more when four are not enough. The JSON fields carry the exact value.
+std::string short_number(double v, int extra = 0) {
   char buf[64];
   if (std::fabs(v) >= 1000 && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
+    std::snprintf(buf, sizeof buf, "%.*f", extra, v);
   } else {
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    std::snprintf(buf, sizeof buf, "%.*g", 4 + extra, v);
   }
   return buf;
 }
 
-std::string exact_number(double v) { return number(v).dump(); }
+// A value and its threshold for a sentence, with as many digits as it takes to tell them apart:
+// "0.2 (> 0.2)" would read as no breach, so 0.20004 against 0.2 prints as "0.20004".
+struct ValueAndThreshold {
+  std::string value;
+  std::string threshold;
+};
+ValueAndThreshold value_and_threshold(double value, double threshold) {
+  ValueAndThreshold out;
+  // 13 more digits give the 17 that tell any two doubles apart.
+  for (int extra = 0; extra <= 13; ++extra) {
+    out.value = short_number(value, extra);
+    out.threshold = short_number(threshold, extra);
+    if (out.value != out.threshold || value == threshold) break;
+  }
+  return out;
+}
 
 std::string statistic_label(const std::string& s) { return s == "psi" ? "PSI" : s; }
 
@@ -64,6 +80,12 @@ std::string subject_label(const AlertKey& k) {
   return s;
 }
 
+// What an alert is about, e.g. "PSI of amount", "evaluation failures".
+std::string alert_name(const Alert& a) {
+  if (is_failing(a)) return "evaluation failures";
+  return statistic_label(a.key.statistic) + " of " + subject_label(a.key);
+}
+
 std::string alert_sentence(const Alert& a) {
   if (is_failing(a)) {
     if (a.state == AlertState::firing) {
@@ -71,12 +93,16 @@ std::string alert_sentence(const Alert& a) {
     }
     return "evaluations succeed again";
   }
-  std::string s = statistic_label(a.key.statistic) + " of " + subject_label(a.key) + " ";
+  std::string s = alert_name(a) + " ";
   if (a.state == AlertState::firing) {
-    return s + short_number(a.value) + " (" + (a.below ? "< " : "> ") + short_number(a.threshold) +
-           ")";
+    const auto n = value_and_threshold(a.value, a.threshold);
+    return s + n.value + " (" + (a.below ? "< " : "> ") + n.threshold + ")";
   }
   return s + "back to " + short_number(a.value);
+}
+
+std::string others_firing_text(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " other alert" : " other alerts") + " still firing";
 }
 
 Json window_json(const drift::WindowInfo& w) {
@@ -164,13 +190,24 @@ std::string windows_line(const NotificationGroup& g) {
   return "Current window " + w(g.current_window) + "; reference " + w(g.reference_window);
 }
 
+// The worst severity of the group's alerts (firing ones only if `firing_only`), and of the
+// monitor's other firing alerts: what the incident as a whole is.
 Severity max_severity(const NotificationGroup& g, bool firing_only) {
-  Severity s = Severity::low;
+  Severity s = g.others_firing > 0 ? g.others_severity : Severity::low;
   for (const auto& a : g.alerts) {
     if (firing_only && a.alert.state != AlertState::firing) continue;
     s = std::max(s, a.alert.severity);
   }
   return s;
+}
+
+std::string slack_header(const NotificationGroup& g) {
+  if (g.status() == "firing") return "[FIRING] " + g.monitor;
+  if (g.others_firing == 0) return "[RESOLVED] " + g.monitor;
+  // Only some of the monitor's alerts resolved: "[RESOLVED] fraud-v2" would read as all clear.
+  const std::string what = g.alerts.size() == 1 ? alert_name(g.alerts.front().alert)
+                                                : std::to_string(g.alerts.size()) + " alerts";
+  return "[RESOLVED] " + g.monitor + ": " + what + "; " + others_firing_text(g.others_firing);
 }
 
 }  // namespace
@@ -227,9 +264,11 @@ std::string summary(const NotificationGroup& g) {
     s += ": " + join(firing);
     if (!resolved.empty()) s += "; resolved: " + join(resolved);
   } else {
-    s += " resolved: " + join(resolved);
+    // "fraud-v2 resolved: ..." means the monitor is back to normal; not while others fire.
+    s += (g.others_firing > 0 ? ": resolved: " : " resolved: ") + join(resolved);
   }
   if (more > 0) s += ", and " + std::to_string(more) + " more";
+  if (g.others_firing > 0) s += "; " + others_firing_text(g.others_firing);
   return s;
 }
 
@@ -259,6 +298,7 @@ std::string render_webhook(const NotificationGroup& g) {
   Json alerts = Json::array();
   for (const auto& a : g.alerts) alerts.push_back(alert_json(a));
   j["alerts"] = std::move(alerts);
+  j["other_alerts_firing"] = g.others_firing;
   j["links"] = {{"drift", drift_link(g.external_url, g.monitor)}};
   j["current_window"] = window_json(g.current_window);
   j["reference_window"] = window_json(g.reference_window);
@@ -267,12 +307,9 @@ std::string render_webhook(const NotificationGroup& g) {
 
 std::string render_slack(const NotificationGroup& g) {
   Json blocks = Json::array();
-  const bool firing = g.status() == "firing";
-  blocks.push_back({{"type", "header"},
-                    {"text",
-                     {{"type", "plain_text"},
-                      {"text", cut(std::string(firing ? "[FIRING] " : "[RESOLVED] ") + g.monitor,
-                                   kSlackHeaderChars)}}}});
+  blocks.push_back(
+      {{"type", "header"},
+       {"text", {{"type", "plain_text"}, {"text", cut(slack_header(g), kSlackHeaderChars)}}}});
   std::size_t shown = 0;
   for (const auto& ga : g.alerts) {
     if (shown == kSlackAlertBlocks) break;
@@ -282,9 +319,9 @@ std::string render_slack(const NotificationGroup& g) {
     if (is_failing(a)) {
       text += "severity *" + std::string(drift::to_string(a.severity)) + "*";
     } else {
-      text += "value " + short_number(a.value) + ", threshold " + (a.below ? "< " : "&gt; ") +
-              short_number(a.threshold) + ", severity *" +
-              std::string(drift::to_string(a.severity)) + "*";
+      const auto n = value_and_threshold(a.value, a.threshold);
+      text += "value " + n.value + ", threshold " + (a.below ? "< " : "&gt; ") + n.threshold +
+              ", severity *" + std::string(drift::to_string(a.severity)) + "*";
     }
     if (a.state == AlertState::firing && a.started_at) {
       text += ", since " + format_rfc3339(*a.started_at);
@@ -307,6 +344,15 @@ std::string render_slack(const NotificationGroup& g) {
          {"elements", Json::array({{{"type", "mrkdwn"},
                                     {"text", "and " + std::to_string(g.alerts.size() - shown) +
                                                  " more alerts (see the drift report)"}}})}});
+  }
+  if (g.others_firing > 0) {
+    blocks.push_back(
+        {{"type", "context"},
+         {"elements",
+          Json::array({{{"type", "mrkdwn"},
+                        {"text", others_firing_text(g.others_firing) + " (worst severity *" +
+                                     std::string(drift::to_string(g.others_severity)) +
+                                     "*; see the drift report)"}}})}});
   }
   blocks.push_back(
       {{"type", "context"},
@@ -332,6 +378,7 @@ std::string render_pagerduty(const NotificationGroup& g, const std::string& rout
   Json alerts = Json::array();
   for (const auto& a : g.alerts) alerts.push_back(alert_json(a));
   details["alerts"] = std::move(alerts);
+  details["other_alerts_firing"] = g.others_firing;
   details["current_window"] = window_json(g.current_window);
   details["reference_window"] = window_json(g.reference_window);
 
@@ -373,13 +420,13 @@ std::string render_alertmanager(const NotificationGroup& g) {
     labels["severity"] = drift::to_string(a.severity);
     Json ann = Json::object();
     ann["summary"] = g.monitor + ": " + alert_sentence(a);
+    const auto n = value_and_threshold(a.value, a.threshold);
     ann["description"] = failing ? a.message
-                                 : statistic_label(a.key.statistic) + " of " +
-                                       subject_label(a.key) + " is " + exact_number(a.value) +
-                                       ", threshold " + (a.below ? "< " : "> ") +
-                                       exact_number(a.threshold) + " (" + windows_line(g) + ")";
-    ann["value"] = exact_number(a.value);
-    ann["threshold"] = exact_number(a.threshold);
+                                 : alert_name(a) + " is " + n.value + ", threshold " +
+                                       (a.below ? "< " : "> ") + n.threshold + " (" +
+                                       windows_line(g) + ")";
+    ann["value"] = n.value;
+    ann["threshold"] = n.threshold;
     Json j = Json::object();
     j["labels"] = std::move(labels);
     j["annotations"] = std::move(ann);

@@ -487,6 +487,7 @@ class Loader {
           add(s.line_of_key("url"), "database.url: " + quote(mask_password(*url)) + " " + why);
         }
         out.url = *url;
+        out.url_line = s.line_of_key("url");
       }
       if (auto schema = get_string(s, "state_schema", Need::optional)) {
         if (!detail::is_plain_identifier(*schema) || schema->size() > detail::kMaxIdentifier) {

@@ -148,7 +148,7 @@ std::optional<config::Config> load_config(const Args& a, FILE* out) {
     return std::nullopt;
   }
   try {
-    return config::load_file(*path);
+    return load_config_file(*path);
   } catch (const config::ConfigError& e) {
     for (const auto& p : e.problems()) std::fprintf(out, "%s\n", p.to_string().c_str());
     std::fflush(out);

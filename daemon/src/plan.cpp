@@ -381,7 +381,9 @@ std::string format_number(double v) {
 std::string reference_fingerprint(const config::MonitorConfig& m, const WindowPlan& reference) {
   const drift::WindowRequest r = reference.at(Timestamp{});
   FieldHash f;
-  f.add("driftd-frozen-v1");
+  // v2: point masses of the reference have bins of their own (drift/statistics.hpp), so a
+  // reference frozen by an older driftd is frozen again rather than looked up.
+  f.add("driftd-frozen-v2");
   f.add(r.table);
   f.add(r.timestamp_column);
   for (const auto& [c, v] : r.where) {

@@ -3,15 +3,17 @@
 // signing secret is given, whether the signature verifies.
 
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
+#include "driftd/alerts/notifier.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/common/time.hpp"
 #include "driftd/daemon/api.hpp"
@@ -21,25 +23,26 @@ namespace driftd::daemon {
 
 namespace {
 
-std::string base64(const unsigned char* data, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3), '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<std::size_t>(len));
-  return out;
-}
-
 std::atomic<httplib::Server*> g_server{nullptr};
 
 }  // namespace
 
-std::string webhook_signature(const std::string& secret, const std::string& id, const std::string& timestamp,
-                              const std::string& body) {
-  std::string payload = id + "." + timestamp + "." + body;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &mac_len);
-  return "v1," + base64(mac, mac_len);
+bool webhook_signature_valid(const std::string& secret, const std::string& id,
+                             const std::string& timestamp, const std::string& body,
+                             const std::string& header) {
+  std::int64_t ts = 0;
+  const auto [end, ec] = std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), ts);
+  if (ec != std::errc() || end != timestamp.data() + timestamp.size()) return false;
+  // The sender's own function: the key is the secret's bytes, or the decoded rest of whsec_.
+  const std::string expected = alerts::webhook_signature(secret, id, ts, body);
+  // Several space-separated signatures may be sent (key rotation); one must match exactly.
+  std::size_t pos = 0;
+  while (pos <= header.size()) {
+    const std::size_t next = std::min(header.find(' ', pos), header.size());
+    if (header.compare(pos, next - pos, expected) == 0) return true;
+    pos = next + 1;
+  }
+  return false;
 }
 
 int run_receiver(const std::string& listen, const std::string& secret_env) {
@@ -47,20 +50,30 @@ int run_receiver(const std::string& listen, const std::string& secret_env) {
   std::string secret;
   if (!secret_env.empty()) {
     if (const char* s = std::getenv(secret_env.c_str())) secret = s;
+    if (secret.empty()) {
+      log::warn("signing secret unset or empty: signatures are not checked",
+                {{"secret_env", secret_env}});
+    }
+    try {
+      (void)alerts::webhook_signature(secret, "", 0, "");  // refuses a malformed whsec_ secret
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "error: --secret-env %s: %s\n", secret_env.c_str(), e.what());
+      return 2;
+    }
   }
   httplib::Server server;
   std::mutex out_mutex;
   server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
     nlohmann::json line;
-    line["received_at"] = format_rfc3339(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+    line["received_at"] =
+        format_rfc3339(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
     line["path"] = req.path;
     line["webhook-id"] = req.get_header_value("webhook-id");
     line["webhook-timestamp"] = req.get_header_value("webhook-timestamp");
     if (!secret.empty()) {
-      std::string expected = webhook_signature(secret, req.get_header_value("webhook-id"),
-                                               req.get_header_value("webhook-timestamp"), req.body);
-      std::string got = req.get_header_value("webhook-signature");
-      line["signature_valid"] = got.find(expected) != std::string::npos;
+      line["signature_valid"] = webhook_signature_valid(
+          secret, req.get_header_value("webhook-id"), req.get_header_value("webhook-timestamp"),
+          req.body, req.get_header_value("webhook-signature"));
     }
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     line["body"] = body.is_discarded() ? nlohmann::json(req.body) : body;

@@ -342,7 +342,7 @@ int Service::run() {
           auto path = m.config().path;
           log::info("reloading the configuration", {{"path", path}});
           try {
-            reload(config::load_file(path));
+            reload(load_config_file(path));
           } catch (const config::ConfigError& e) {
             for (const auto& p : e.problems())
               log::error("config problem", {{"problem", p.to_string()}});
@@ -523,7 +523,7 @@ void Service::observe_request(const std::string& handler, int status, double sec
 int run_daemon(const std::string& config_path) {
   config::Config cfg;
   try {
-    cfg = config::load_file(config_path);
+    cfg = load_config_file(config_path);
   } catch (const config::ConfigError& e) {
     for (const auto& p : e.problems()) std::fprintf(stderr, "%s\n", p.to_string().c_str());
     std::fprintf(stderr, "driftd: not started: %zu problem(s) in %s\n", e.problems().size(),

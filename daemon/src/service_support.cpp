@@ -6,6 +6,19 @@
 
 namespace driftd::daemon {
 
+config::Config load_config_file(const std::string& path) {
+  config::Config c = config::load_file(path);
+  const std::string why = storage::database_url_problem(c.database.url);
+  if (why.empty()) return c;
+  const std::string what =
+      c.database.url_line > 0 ? "database.url" : "DRIFTD_DATABASE_URL (overrides database.url)";
+  config::Problem p;
+  p.file = c.path;
+  p.line = c.database.url_line;
+  p.message = what + ": \"" + config::mask_password(c.database.url) + "\" cannot be parsed: " + why;
+  throw config::ConfigError({p});
+}
+
 storage::StateOptions state_options(const config::Config& c) {
   storage::StateOptions s;
   s.url = c.database.url;

@@ -14,6 +14,11 @@
 
 namespace driftd::daemon {
 
+// config::load_file, then what the config module cannot check alone: that libpq parses the
+// database URL (storage::database_url_problem), so that every command refuses a URL it could
+// never connect with, with the same message. Throws config::ConfigError with every problem.
+config::Config load_config_file(const std::string& path);
+
 storage::StateOptions state_options(const config::Config& c);
 storage::PgOptions pg_options(const config::Config& c);
 EvaluatorOptions evaluator_options(const config::Config& c);

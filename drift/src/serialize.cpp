@@ -1,17 +1,20 @@
 // Binary form of a FrozenReference, so that a reference window is read and sorted once.
 //
-// Layout (version 1, every integer and double little-endian):
+// Layout (version 3, every integer and double little-endian):
 //   "DRIFTREF" u32 version
 //   window: i64 from_us, i64 to_us, u64 rows, u8 sampled, u64 rows_in_window
 //   i32 bins, u64 column count, per column: str name, u8 kind (0 numerical, 1 categorical)
 //   per column, numerical: i32 bins, u64 rows, u64 missing, u64 invalid, f64 mean, f64 stddev,
-//                          f64[] values (sorted), f64[] edges, u64[] counts
+//                          f64[] values (sorted), f64[] edges, f64[] point masses, u64[] counts
 //               categorical: u64 rows, u64 missing, str[] categories, u64[] counts
-//   version 2 only: u64 learned count, per learned threshold: u64 column, str statistic, f64 k,
-//                   u64 chunks, f64 value, f64 mean, f64 stddev, u64 chunks used
+//   u64 learned count, per learned threshold: u64 column, str statistic, f64 k, u64 chunks,
+//                      f64 value, f64 mean, f64 stddev, u64 chunks used
 //   u64 xxHash64 of every byte before it
-// where str is u64 length + bytes and T[] is u64 count + elements. A reference without learned
-// thresholds is written as version 1, byte for byte as before they existed.
+// where str is u64 length + bytes and T[] is u64 count + elements.
+//
+// Versions 1 (without learned thresholds) and 2 (with them) binned a point mass of the
+// reference together with the values below it; they are refused, so that such a reference is
+// read and frozen again rather than compared with bins driftd no longer uses.
 //
 // The bytes come from the state schema and may have been damaged or tampered with, so reading
 // checks the checksum first, every length against the bytes left before allocating, and then
@@ -31,8 +34,8 @@ namespace driftd::drift {
 namespace {
 
 constexpr char kMagic[8] = {'D', 'R', 'I', 'F', 'T', 'R', 'E', 'F'};
-constexpr std::uint32_t kVersion = 1;
-constexpr std::uint32_t kVersionLearned = 2;
+constexpr std::uint32_t kVersion = 3;
+constexpr std::uint32_t kLastVersionWithoutPointMasses = 2;
 constexpr std::size_t kHeaderSize = sizeof kMagic + sizeof(std::uint32_t);
 constexpr std::size_t kChecksumSize = sizeof(std::uint64_t);
 
@@ -219,6 +222,7 @@ void write_numerical(Writer& w, const FrozenNumerical& f) {
   w.f64(f.sample.stddev);
   w.array(f.sample.values);
   w.array(f.edges);
+  w.array(f.point_masses);
   w.array(f.counts);
 }
 
@@ -232,6 +236,7 @@ FrozenNumerical read_numerical(Reader& r, int bins) {
   f.sample.stddev = r.f64();
   f.sample.values = r.array<double>();
   f.edges = r.array<double>();
+  f.point_masses = r.array<double>();
   f.counts = r.array<std::uint64_t>();
   const auto& v = f.sample.values;
   if (f.bins != bins) malformed("bins differ between the reference and a column");
@@ -253,8 +258,13 @@ FrozenNumerical read_numerical(Reader& r, int bins) {
           std::bit_cast<std::uint64_t>(f.sample.stddev)) {
     malformed("moments do not match the values");
   }
-  if (f.edges != quantile_edges(v, bins)) malformed("bin edges do not match the values");
-  if (f.counts != bin_counts(v, f.edges)) malformed("bin counts do not match the values");
+  if (f.point_masses != point_masses(v, bins)) malformed("point masses do not match the values");
+  if (f.edges != bin_edges(v, bins, f.point_masses)) {
+    malformed("bin edges do not match the values");
+  }
+  if (f.counts != bin_counts(v, f.edges, f.point_masses)) {
+    malformed("bin counts do not match the values");
+  }
   return f;
 }
 
@@ -301,7 +311,7 @@ std::string serialize(const FrozenReference& ref) {
   }
   w.out().reserve(reserve);
   w.bytes(kMagic, sizeof kMagic);
-  w.u32(ref.learned.empty() ? kVersion : kVersionLearned);
+  w.u32(kVersion);
   w.i64(ref.info.from.time_since_epoch().count());
   w.i64(ref.info.to.time_since_epoch().count());
   w.u64(ref.info.rows);
@@ -325,21 +335,19 @@ std::string serialize(const FrozenReference& ref) {
       write_categorical(w, std::get<FrozenCategorical>(ref.frozen[i]));
     }
   }
-  if (!ref.learned.empty()) {
-    w.u64(ref.learned.size());
-    for (const auto& l : ref.learned) {
-      if (l.column >= ref.columns.size()) {
-        throw std::invalid_argument("a learned threshold refers to no column");
-      }
-      w.u64(l.column);
-      w.str(l.statistic);
-      w.f64(l.k);
-      w.u64(l.chunks);
-      w.f64(l.threshold.value);
-      w.f64(l.threshold.mean);
-      w.f64(l.threshold.stddev);
-      w.u64(l.threshold.chunks);
+  w.u64(ref.learned.size());
+  for (const auto& l : ref.learned) {
+    if (l.column >= ref.columns.size()) {
+      throw std::invalid_argument("a learned threshold refers to no column");
     }
+    w.u64(l.column);
+    w.str(l.statistic);
+    w.f64(l.k);
+    w.u64(l.chunks);
+    w.f64(l.threshold.value);
+    w.f64(l.threshold.mean);
+    w.f64(l.threshold.stddev);
+    w.u64(l.threshold.chunks);
   }
   w.u64(xxhash64(w.out()));
   return std::move(w.out());
@@ -349,9 +357,11 @@ FrozenReference deserialize_frozen_reference(std::string_view bytes) {
   if (bytes.size() < kHeaderSize + kChecksumSize) malformed("truncated");
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) malformed("not a frozen reference");
   const auto version = load32(reinterpret_cast<const unsigned char*>(bytes.data() + sizeof kMagic));
-  if (version != kVersion && version != kVersionLearned) {
-    malformed("unsupported version " + std::to_string(version));
+  if (version >= 1 && version <= kLastVersionWithoutPointMasses) {
+    throw std::runtime_error("frozen reference of version " + std::to_string(version) +
+                             ", from a driftd that binned point masses with the values below them");
   }
+  if (version != kVersion) malformed("unsupported version " + std::to_string(version));
   const std::string_view body = bytes.substr(0, bytes.size() - kChecksumSize);
   const auto stored = load64(reinterpret_cast<const unsigned char*>(bytes.data() + body.size()));
   if (xxhash64(body) != stored) malformed("checksum mismatch");
@@ -383,28 +393,26 @@ FrozenReference deserialize_frozen_reference(std::string_view bytes) {
       ref.frozen.emplace_back(read_categorical(r));
     }
   }
-  if (version == kVersionLearned) {
-    const std::size_t n = r.count(8 * 8);  // the fixed part of an entry takes 64 bytes
-    for (std::size_t i = 0; i < n; ++i) {
-      LearnedColumnThreshold l;
-      const std::uint64_t column = r.u64();
-      if (column >= ref.columns.size()) malformed("a learned threshold refers to no column");
-      l.column = static_cast<std::size_t>(column);
-      l.statistic = r.str();
-      l.threshold.statistic = l.statistic;
-      l.k = r.f64();
-      l.chunks = r.u64();
-      l.threshold.value = r.f64();
-      l.threshold.mean = r.f64();
-      l.threshold.stddev = r.f64();
-      l.threshold.chunks = r.u64();
-      if (!std::isfinite(l.k) || !std::isfinite(l.threshold.value) ||
-          !std::isfinite(l.threshold.mean) || !std::isfinite(l.threshold.stddev) ||
-          l.threshold.chunks > l.chunks) {
-        malformed("bad learned threshold");
-      }
-      ref.learned.push_back(std::move(l));
+  const std::size_t n = r.count(8 * 8);  // the fixed part of an entry takes 64 bytes
+  for (std::size_t i = 0; i < n; ++i) {
+    LearnedColumnThreshold l;
+    const std::uint64_t column = r.u64();
+    if (column >= ref.columns.size()) malformed("a learned threshold refers to no column");
+    l.column = static_cast<std::size_t>(column);
+    l.statistic = r.str();
+    l.threshold.statistic = l.statistic;
+    l.k = r.f64();
+    l.chunks = r.u64();
+    l.threshold.value = r.f64();
+    l.threshold.mean = r.f64();
+    l.threshold.stddev = r.f64();
+    l.threshold.chunks = r.u64();
+    if (!std::isfinite(l.k) || !std::isfinite(l.threshold.value) ||
+        !std::isfinite(l.threshold.mean) || !std::isfinite(l.threshold.stddev) ||
+        l.threshold.chunks > l.chunks) {
+      malformed("bad learned threshold");
     }
+    ref.learned.push_back(std::move(l));
   }
   if (r.left() != 0) malformed("trailing bytes");
   return ref;

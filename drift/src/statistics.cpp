@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -73,9 +74,13 @@ void add_divergences(FeatureStatistics& st, const std::vector<std::uint64_t>& re
   }
   put(st.values, "psi", psi);
   put(st.values, "kl_divergence", kl);
-  // Rounding can leave the sum a few ulps below zero for identical distributions.
-  put(st.values, "js_distance", std::sqrt(std::max(0.0, (left + right) / 2.0)));
-  put(st.values, "hellinger", std::sqrt(hellinger_sq) / std::sqrt(2.0));
+  // Rounding in sums over many bins can leave these a few ulps outside their range (below 0 for
+  // identical distributions, above the maximum for disjoint ones: 1.0000000000005 for 20,000
+  // categories): the documented bounds hold exactly.
+  static const double kMaxJs = std::sqrt(std::log(2.0));
+  put(st.values, "js_distance",
+      std::clamp(std::sqrt(std::max(0.0, (left + right) / 2.0)), 0.0, kMaxJs));
+  put(st.values, "hellinger", std::clamp(std::sqrt(hellinger_sq) / std::sqrt(2.0), 0.0, 1.0));
 
   // Bins that add nothing to PSI explain nothing; ties keep bin order so the output is stable.
   std::vector<std::size_t> order;
@@ -99,12 +104,6 @@ std::string format_number(double v) {
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, res.ptr);
-}
-
-std::string bin_label(const std::vector<double>& edges, std::size_t j) {
-  const std::string lo = j == 0 ? "-inf" : format_number(edges[j - 1]);
-  if (j == edges.size()) return "(" + lo + ", +inf)";
-  return "(" + lo + ", " + format_number(edges[j]) + "]";
 }
 
 struct KsW1 {
@@ -232,17 +231,48 @@ std::optional<double> ConfidenceStatistics::get(std::string_view name) const {
 }
 
 std::vector<std::uint64_t> bin_counts(const std::vector<double>& sorted,
-                                      const std::vector<double>& edges) {
-  std::vector<std::uint64_t> counts(edges.size() + 1);
-  std::size_t below = 0;
-  for (std::size_t j = 0; j < edges.size(); ++j) {
-    const auto at = static_cast<std::size_t>(
-        std::upper_bound(sorted.begin(), sorted.end(), edges[j]) - sorted.begin());
-    counts[j] = at - below;
-    below = at;
+                                      const std::vector<double>& edges,
+                                      const std::vector<double>& point_masses) {
+  std::vector<std::uint64_t> counts;
+  counts.reserve(edges.size() + point_masses.size() + 1);
+  auto from = sorted.begin();
+  std::size_t p = 0;
+  for (const double e : edges) {
+    while (p < point_masses.size() && point_masses[p] < e) ++p;
+    if (p < point_masses.size() && point_masses[p] == e) {
+      const auto lo = std::lower_bound(from, sorted.end(), e);
+      const auto hi = std::upper_bound(lo, sorted.end(), e);
+      counts.push_back(static_cast<std::uint64_t>(lo - from));
+      counts.push_back(static_cast<std::uint64_t>(hi - lo));
+      from = hi;
+    } else {
+      const auto hi = std::upper_bound(from, sorted.end(), e);
+      counts.push_back(static_cast<std::uint64_t>(hi - from));
+      from = hi;
+    }
   }
-  counts[edges.size()] = sorted.size() - below;
+  counts.push_back(static_cast<std::uint64_t>(sorted.end() - from));
   return counts;
+}
+
+std::string bin_label(const std::vector<double>& edges, const std::vector<double>& point_masses,
+                      std::size_t j) {
+  std::string lo = "-inf";
+  std::size_t bin = 0, p = 0;
+  for (const double e : edges) {
+    while (p < point_masses.size() && point_masses[p] < e) ++p;
+    const std::string hi = format_number(e);
+    if (p < point_masses.size() && point_masses[p] == e) {
+      if (bin == j) return "(" + lo + ", " + hi + ")";
+      if (bin + 1 == j) return "[" + hi + ", " + hi + "]";
+      bin += 2;
+    } else {
+      if (bin == j) return "(" + lo + ", " + hi + "]";
+      ++bin;
+    }
+    lo = hi;
+  }
+  return "(" + lo + ", +inf)";
 }
 
 double quantile_sorted(const std::vector<double>& sorted, double q) {
@@ -281,12 +311,58 @@ std::vector<double> quantile_edges(const std::vector<double>& sorted, int bins) 
   return edges;
 }
 
+std::vector<double> point_masses(const std::vector<double>& sorted, int bins) {
+  std::vector<double> out;
+  const std::size_t n = sorted.size();
+  if (bins < 2 || n < 2) return out;
+  const auto k = static_cast<std::size_t>(bins);
+  // Hop from one run of equal values to the next: k + 1 hops at most tell whether the reference
+  // has few distinct values (a flag, a rating, a count), each of which then gets its own bin.
+  std::vector<std::pair<double, std::size_t>> runs;
+  auto it = sorted.begin();
+  while (it != sorted.end() && runs.size() <= k) {
+    const auto next = std::upper_bound(it, sorted.end(), *it);
+    runs.emplace_back(*it, static_cast<std::size_t>(next - it));
+    it = next;
+  }
+  if (it == sorted.end() && runs.size() <= k) {
+    for (const auto& [v, count] : runs) {
+      if (count >= 2) out.push_back(v);
+    }
+    return out;
+  }
+  // Otherwise only a value making up more than 1/k of the reference: its run is longer than
+  // stride = floor(n / k) (n > k here), so it covers one of the positions 0, stride, 2·stride...
+  const std::size_t stride = n / k;
+  std::size_t pos = 0;
+  while (pos < n) {
+    const auto [lo, hi] = std::equal_range(sorted.begin(), sorted.end(), sorted[pos]);
+    const auto count = static_cast<std::size_t>(hi - lo);
+    if (count >= 2 && count * k > n) out.push_back(sorted[pos]);
+    // The next position not inside this run.
+    const auto end = static_cast<std::size_t>(hi - sorted.begin());
+    pos = (end + stride - 1) / stride * stride;
+  }
+  return out;
+}
+
+std::vector<double> bin_edges(const std::vector<double>& sorted, int bins,
+                              const std::vector<double>& point_masses) {
+  const auto quantiles = quantile_edges(sorted, bins);
+  std::vector<double> edges;
+  edges.reserve(quantiles.size() + point_masses.size());
+  std::set_union(quantiles.begin(), quantiles.end(), point_masses.begin(), point_masses.end(),
+                 std::back_inserter(edges));
+  return edges;
+}
+
 FrozenNumerical freeze_numerical(SortedSample reference, int bins) {
   if (bins < 1) throw std::invalid_argument("bins must be at least 1");
   FrozenNumerical f;
   f.bins = bins;
-  f.edges = quantile_edges(reference.values, bins);
-  f.counts = bin_counts(reference.values, f.edges);
+  f.point_masses = point_masses(reference.values, bins);
+  f.edges = bin_edges(reference.values, bins, f.point_masses);
+  f.counts = bin_counts(reference.values, f.edges, f.point_masses);
   f.sample = std::move(reference);
   return f;
 }
@@ -299,9 +375,10 @@ FeatureStatistics compare_numerical(const FrozenNumerical& reference, const Sort
   st.current_count = cur.size();
   st.distribution_defined = !ref.empty() && !cur.empty();
   if (st.distribution_defined) {
-    const auto cur_counts = bin_counts(cur, reference.edges);
-    add_divergences(st, reference.counts, ref.size(), cur_counts, cur.size(),
-                    [&](std::size_t j) { return bin_label(reference.edges, j); });
+    const auto cur_counts = bin_counts(cur, reference.edges, reference.point_masses);
+    add_divergences(st, reference.counts, ref.size(), cur_counts, cur.size(), [&](std::size_t j) {
+      return bin_label(reference.edges, reference.point_masses, j);
+    });
     const KsW1 kw = ks_w1(ref, cur);
     const double n = static_cast<double>(ref.size()), m = static_cast<double>(cur.size());
     put(st.values, "ks_statistic", kw.ks);

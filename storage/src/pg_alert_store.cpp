@@ -206,12 +206,18 @@ void PgAlertStore::commit(std::vector<alerts::Alert>& changed,
   for (std::size_t i = 0; i < changed.size(); ++i) changed[i].id = ids[i];
 }
 
+// The oldest pending notification of each monitor of a sink ($1): the only one of its monitor
+// that may be attempted, so that a monitor's notifications arrive in the order they were queued.
+constexpr const char* kMonitorHeads =
+    "SELECT DISTINCT ON (monitor) * FROM {schema}.notifications"
+    " WHERE sink = $1 AND state = 'pending' ORDER BY monitor, created_at, id";
+
 std::vector<alerts::Notification> PgAlertStore::due(const std::string& sink, Timestamp now,
                                                     std::size_t limit) {
   std::string q =
-      impl_->sql(std::string("SELECT ") + kNotificationColumns +
-                 " FROM {schema}.notifications WHERE sink = $1 AND state = 'pending'"
-                 " AND next_attempt_at <= $2::timestamptz ORDER BY created_at, id LIMIT $3");
+      impl_->sql(std::string("SELECT ") + kNotificationColumns + " FROM (" + kMonitorHeads +
+                 ") heads WHERE next_attempt_at <= $2::timestamptz"
+                 " ORDER BY created_at, id LIMIT $3");
   auto rows = impl_->db.transact([&](pqxx::work& tx) {
     return tx.exec_params(q, sink, text(now), static_cast<long long>(limit));
   });
@@ -221,10 +227,10 @@ std::vector<alerts::Notification> PgAlertStore::due(const std::string& sink, Tim
 }
 
 std::optional<Timestamp> PgAlertStore::next_due(const std::string& sink) {
-  std::string q = impl_->sql(
-      "SELECT (extract(epoch from min(next_attempt_at)) * 1000000)::int8 FROM "
-      "{schema}.notifications"
-      " WHERE sink = $1 AND state = 'pending'");
+  std::string q =
+      impl_->sql(std::string("SELECT (extract(epoch from min(next_attempt_at)) * 1000000)::int8 "
+                             "FROM (") +
+                 kMonitorHeads + ") heads");
   auto rows = impl_->db.transact([&](pqxx::work& tx) { return tx.exec_params(q, sink); });
   return ts_of(rows[0][0]);
 }

@@ -2,15 +2,18 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <regex>
 #include <system_error>
 #include <thread>
 
 #include "driftd/common/redact.hpp"
 #include "driftd/drift/sources.hpp"
+#include "driftd/storage/pg_window_source.hpp"
 
 namespace driftd::storage {
 
@@ -33,16 +36,73 @@ Timestamp now() { return std::chrono::time_point_cast<Duration>(std::chrono::sys
 
 }  // namespace
 
-std::string with_connection_params(const std::string& url,
-                                   const std::vector<std::pair<std::string, std::string>>& params) {
-  bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  std::string out = url;
-  for (const auto& [k, v] : params) {
-    if (uri) {
-      out += (out.find('?') == std::string::npos ? '?' : '&') + k + "=" + v;
-    } else {
-      out += " " + k + "='" + v + "'";
+namespace {
+
+// libpq's reason for not parsing `url`, with nothing of the password: messages about URIs quote
+// the whole URI or a token of it (masked by without_password), and 'missing "=" after "<word>"'
+// quotes a stray word, such as the second half of a password with a space left unquoted.
+std::string parse_error_text(const std::string& why, const std::string& url) {
+  static const std::regex kStrayWord(R"re(missing "=" after "[^"]*")re");
+  return without_password(
+      std::regex_replace(why, kStrayWord,
+                         "missing \"=\" after a word (a value with spaces must be quoted, "
+                         "key='a b')"),
+      url);
+}
+
+}  // namespace
+
+std::string database_url_problem(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options != nullptr) {
+    PQconninfoFree(options);
+    return "";
+  }
+  std::string why = error != nullptr ? trim(error) : "out of memory";
+  if (error != nullptr) PQfreemem(error);
+  return parse_error_text(why, url);
+}
+
+ConnectionParams connection_params(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& settings) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? trim(error) : "out of memory";
+    if (error != nullptr) PQfreemem(error);
+    throw SourceError("invalid database URL: " + parse_error_text(why, url));
+  }
+  ConnectionParams out;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    // libpq ignores empty values in PQconnectdbParams (the environment's default applies).
+    if (o->val == nullptr || o->val[0] == '\0') continue;
+    out.keys.emplace_back(o->keyword);
+    out.values.emplace_back(o->val);
+  }
+  PQconninfoFree(options);
+  for (const auto& [key, value] : settings) {
+    auto it = std::find(out.keys.begin(), out.keys.end(), key);
+    if (it == out.keys.end()) {
+      out.keys.push_back(key);
+      out.values.push_back(value);
+    } else if (key != "application_name") {  // the URL may name the application, not the rest
+      out.values[static_cast<std::size_t>(it - out.keys.begin())] = value;
     }
+  }
+  return out;
+}
+
+std::string ConnectionParams::conninfo() const {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += keys[i] + "='";
+    for (char c : values[i]) {
+      if (c == '\\' || c == '\'') out += '\\';
+      out += c;
+    }
+    out += '\'';
   }
   return out;
 }
@@ -60,10 +120,21 @@ std::string error_text(const PGresult* r, PGconn* conn) {
 PgConnection::PgConnection(const Options& o) : statement_timeout_(o.statement_timeout) {
   std::string timeout = std::to_string(std::max<long long>(
       1, std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count()));
-  const char* keys[] = {"dbname",          "connect_timeout",     "application_name", "keepalives",
-                        "keepalives_idle", "keepalives_interval", "keepalives_count", nullptr};
-  const char* values[] = {o.url.c_str(), timeout.c_str(), "driftd", "1", "30", "10", "3", nullptr};
-  conn_ = PQconnectdbParams(keys, values, 1);
+  const ConnectionParams params = connection_params(o.url, {{"connect_timeout", timeout},
+                                                            {"application_name", "driftd"},
+                                                            {"keepalives", "1"},
+                                                            {"keepalives_idle", "30"},
+                                                            {"keepalives_interval", "10"},
+                                                            {"keepalives_count", "3"}});
+  std::vector<const char*> keys, values;
+  for (std::size_t i = 0; i < params.keys.size(); ++i) {
+    keys.push_back(params.keys[i].c_str());
+    values.push_back(params.values[i].c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  // expand_dbname = 0: the URL is parsed already; a dbname is a database name, nothing more.
+  conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
   if (conn_ == nullptr) throw SourceError("cannot connect to the database: out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = without_password(trim(PQerrorMessage(conn_)), o.url);

@@ -124,8 +124,18 @@ std::string error_text(const PGresult* r, PGconn* conn);
 
 // (without_password, which masks connection URLs in messages, is in common/redact.hpp.)
 
-// Adds libpq connection parameters to a URL or keyword/value connection string.
-std::string with_connection_params(const std::string& url,
-                                   const std::vector<std::pair<std::string, std::string>>& params);
+// The parameters of a connection: `url` (a postgresql:// URI or a key=value string) as libpq
+// parses it (PQconninfoParse), then driftd's `settings`, which replace the URL's value of the
+// same key, except application_name, which the URL may choose. Never built by appending to the
+// URL's text, where an unterminated quote would swallow what follows. Throws drift::SourceError
+// "invalid database URL: <libpq's reason>" (see database_url_problem).
+struct ConnectionParams {
+  std::vector<std::string> keys;
+  std::vector<std::string> values;
+  // key='value' pairs, each value quoted and escaped: for libpqxx, which takes a string.
+  std::string conninfo() const;
+};
+ConnectionParams connection_params(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& settings);
 
 }  // namespace driftd::storage

@@ -182,18 +182,20 @@ class StateDb {
     try {
       long long ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(options_.statement_timeout).count();
-      std::string conninfo = with_connection_params(
-          options_.url,
-          {{"connect_timeout",
-            std::to_string(std::max<long long>(
-                1, std::chrono::duration_cast<std::chrono::seconds>(options_.connect_timeout)
-                       .count()))},
-           {"application_name", "driftd"},
-           {"keepalives", "1"},
-           {"keepalives_idle", "30"},
-           {"keepalives_interval", "10"},
-           {"keepalives_count", "3"},
-           {"tcp_user_timeout", std::to_string(ms + 5000)}});
+      const std::string conninfo =
+          connection_params(
+              options_.url,
+              {{"connect_timeout",
+                std::to_string(std::max<long long>(
+                    1, std::chrono::duration_cast<std::chrono::seconds>(options_.connect_timeout)
+                           .count()))},
+               {"application_name", "driftd"},
+               {"keepalives", "1"},
+               {"keepalives_idle", "30"},
+               {"keepalives_interval", "10"},
+               {"keepalives_count", "3"},
+               {"tcp_user_timeout", std::to_string(ms + 5000)}})
+              .conninfo();
       conn_ = std::make_unique<pqxx::connection>(conninfo);
       {
         Armed armed(*this, conn_->sock(), deadline());

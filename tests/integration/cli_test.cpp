@@ -1,9 +1,13 @@
 // The commands of CONTRACT section 1 as a user runs them: exit codes, output, stored results.
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "driftd/alerts/notifier.hpp"
+#include "driftd/common/time.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -12,13 +16,15 @@ using driftd::testing::TestSchema;
 
 namespace {
 
-std::string config_for(TestSchema& s, const std::string& state, const std::string& extra_monitor = "") {
+std::string config_for(TestSchema& s, const std::string& state,
+                       const std::string& extra_monitor = "") {
   return "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state +
          "\"\n\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("p") +
          "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\nmin_rows = 10\n"
          "reference = { from = \"2026-01-01T00:00:00Z\", to = \"2026-01-02T00:00:00Z\" }\n"
          "  [[monitors.features]]\n  name = \"x\"\n  column = \"x\"\n  kind = \"numerical\"\n"
-         "  [[monitors.features]]\n  name = \"j\"\n  json = \"f\"\n  key = \"x\"\n  kind = \"numerical\"\n" +
+         "  [[monitors.features]]\n  name = \"j\"\n  json = \"f\"\n  key = \"x\"\n  kind = "
+         "\"numerical\"\n" +
          extra_monitor;
 }
 
@@ -26,11 +32,14 @@ void load(TestSchema& s) {
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8, f jsonb)");
   // reference day: uniform 0..99; then hourly rows shifted by the hour number
   s.sql().exec("INSERT INTO " + s.table("p") +
-               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 100, jsonb_build_object('x', i % 100)"
+               " SELECT '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 100, "
+               "jsonb_build_object('x', i % 100)"
                " FROM generate_series(1, 1400) i");
-  s.sql().exec("INSERT INTO " + s.table("p") +
-               " SELECT '2026-01-03T00:00:00Z'::timestamptz + i * interval '10 s', (i % 100) + (i / 360) * 20,"
-               " jsonb_build_object('x', (i % 100) + (i / 360) * 20) FROM generate_series(1, 2159) i");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT '2026-01-03T00:00:00Z'::timestamptz + i * interval '10 s', (i % 100) + (i / 360) * "
+      "20,"
+      " jsonb_build_object('x', (i % 100) + (i / 360) * 20) FROM generate_series(1, 2159) i");
 }
 
 std::vector<json> lines(const std::string& out) {
@@ -65,7 +74,8 @@ TEST_CASE("run-once prints, stores and is reproducible with --at", "[cli]") {
   CHECK(ev[0]["current_window"]["rows"] == 360);
   // the column and the jsonb key carry the same numbers: the same statistics
   CHECK(ev[0]["features"][0]["statistics"] == ev[0]["features"][1]["statistics"]);
-  auto b = testing::run_driftd({"run-once", "--config", path, "--monitor", "m", "--at", "2026-01-03T02:00:00Z"});
+  auto b = testing::run_driftd(
+      {"run-once", "--config", path, "--monitor", "m", "--at", "2026-01-03T02:00:00Z"});
   CHECK(b.out == a.out);  // byte-identical
   CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations") == "1");
 
@@ -82,7 +92,8 @@ TEST_CASE("run-once prints, stores and is reproducible with --at", "[cli]") {
     auto e = lines(r.out);
     REQUIRE(e.size() == 1);
     CHECK(e[0]["status"] == "error");
-    CHECK(e[0]["error"].get<std::string>().find("column \"x\" does not exist") != std::string::npos);
+    CHECK(e[0]["error"].get<std::string>().find("column \"x\" does not exist") !=
+          std::string::npos);
   }
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
@@ -97,11 +108,12 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
   INFO(ok.out << ok.err);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("ok") != std::string::npos);
-  std::string broken = config_for(s, state,
-                                  "\n[[monitors]]\nname = \"n\"\ntable = \"" + s.table("missing") +
-                                      "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
-                                      "reference = { offset = \"1d\" }\n  [[monitors.features]]\n  name = \"x\"\n"
-                                      "  column = \"x\"\n  kind = \"numerical\"\n");
+  std::string broken =
+      config_for(s, state,
+                 "\n[[monitors]]\nname = \"n\"\ntable = \"" + s.table("missing") +
+                     "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
+                     "reference = { offset = \"1d\" }\n  [[monitors.features]]\n  name = \"x\"\n"
+                     "  column = \"x\"\n  kind = \"numerical\"\n");
   const std::string x_column = "column = \"x\"";
   broken.replace(broken.find(x_column), x_column.size(), "column = \"nope\"");
   std::string bad_path = testing::write_temp_file("bad.toml", broken);
@@ -109,12 +121,14 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.find("monitor m: column \"nope\" does not exist") != std::string::npos);
-  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") != std::string::npos);
+  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") !=
+        std::string::npos);
   std::string syntax = testing::write_temp_file("syntax.toml", "[database\nurl = 1\n");
   auto r = testing::run_driftd({"check", "--config", syntax});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find(syntax + ":1:") != std::string::npos);
-  auto down = testing::run_driftd({"check", "--config", ok_path}, {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
+  auto down = testing::run_driftd({"check", "--config", ok_path},
+                                  {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
   CHECK(down.exit_code == 1);
   CHECK(down.out.find("database: cannot connect") != std::string::npos);
 }
@@ -124,8 +138,8 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
   load(s);
   std::string state = s.name() + "_state";
   std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
-  auto r = testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T00:30:00Z",
-                                "--to", "2026-01-03T06:00:00Z"});
+  auto r = testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from",
+                                "2026-01-03T00:30:00Z", "--to", "2026-01-03T06:00:00Z"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   auto ev = lines(r.out);
@@ -135,9 +149,112 @@ TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]")
   CHECK(ev.front()["status"] == "ok");
   CHECK(ev.back()["status"] == "drift");
   CHECK(r.err.find("backfill finished monitor=m evaluations=5") != std::string::npos);
-  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations WHERE monitor = 'm'") == "5");
-  CHECK(testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from", "2026-01-03T06:00:00Z",
-                             "--to", "2026-01-03T00:00:00Z"}).exit_code == 2);
+  CHECK(s.sql().scalar("SELECT count(*) FROM " + state + ".evaluations WHERE monitor = 'm'") ==
+        "5");
+  CHECK(testing::run_driftd({"backfill", "--config", path, "--monitor", "m", "--from",
+                             "2026-01-03T06:00:00Z", "--to", "2026-01-03T00:00:00Z"})
+            .exit_code == 2);
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
+TEST_CASE("a DRIFTD_DATABASE_URL libpq cannot parse: check and run-once say the same, no password",
+          "[cli]") {
+  TestSchema s("cli");
+  load(s);
+  const std::string state = s.name() + "_state";
+  const std::string path = testing::write_temp_file("driftd.toml", config_for(s, state));
+  // The quote of the password is never closed: appending driftd's own options to this text
+  // used to change what libpq saw, so each command failed differently.
+  const std::string url = "host=127.0.0.1 dbname=driftd user=driftd password='hunter2-secret";
+  const std::vector<std::string> env = {"DRIFTD_DATABASE_URL=" + url};
+  const std::string expected =
+      path +
+      ": DRIFTD_DATABASE_URL (overrides database.url): \"host=127.0.0.1 dbname=driftd "
+      "user=driftd password=***\" cannot be parsed: unterminated quoted string in connection "
+      "info string";
+  auto check = testing::run_driftd({"check", "--config", path}, env);
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 1);
+  CHECK(check.out == expected + "\n");
+  auto once = testing::run_driftd({"run-once", "--config", path}, env);
+  INFO(once.out << once.err);
+  CHECK(once.exit_code == 2);  // a config problem, as CONTRACT section 1 says
+  CHECK(once.out.empty());
+  CHECK(once.err == expected + "\n");
+  auto daemon = testing::run_driftd({"--config", path}, env, 30);
+  CHECK(daemon.exit_code == 2);
+  CHECK(daemon.err.find(expected + "\n") != std::string::npos);
+  for (const auto* r : {&check, &once, &daemon}) {
+    CHECK((r->out + r->err).find("hunter2") == std::string::npos);
+  }
+  // The same URL written in the file is reported at its line.
+  std::string in_file = config_for(s, state);
+  const std::string good = "url = \"" + testing::database_url() + "\"";
+  in_file.replace(in_file.find(good), good.size(), "url = \"" + url + "\"");
+  const std::string file_path = testing::write_temp_file("driftd.toml", in_file);
+  auto in = testing::run_driftd({"check", "--config", file_path});
+  CHECK(in.exit_code == 1);
+  CHECK(in.out.find(file_path + ":2: database.url: \"host=127.0.0.1") == 0);
+  CHECK(in.out.find("unterminated quoted string") != std::string::npos);
+  CHECK(in.out.find("hunter2") == std::string::npos);
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
+TEST_CASE("driftd receive verifies driftd's own signatures, whsec_ secrets included", "[cli]") {
+  // The Standard Webhooks test secret: its key is the base64-decoded rest, as the sender uses it.
+  const std::string secret =
+      GENERATE(as<std::string>{}, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "a plain secret");
+  CAPTURE(secret);
+  testing::DaemonProcess receiver(
+      {"receive", "--listen", "127.0.0.1:0", "--secret-env", "HOOK_KEY"}, {"HOOK_KEY=" + secret});
+  REQUIRE(receiver.wait_for_log("receiver listening"));
+  const std::string log = receiver.log();
+  const auto at = log.find("listen=127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const int port = std::stoi(log.substr(at + 17));
+
+  alerts::NotifierOptions o;
+  o.allowed_hosts = {"127.0.0.1"};
+  o.allow_loopback = true;
+  o.secrets = [&](const std::string& name) -> std::optional<std::string> {
+    return name == "HOOK_KEY" ? std::optional<std::string>(secret) : std::nullopt;
+  };
+  alerts::HttpNotifier notifier(o);
+  config::SinkConfig sink;
+  sink.name = "hook";
+  sink.type = config::SinkConfig::Type::webhook;
+  sink.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+  sink.secret_env = "HOOK_KEY";
+  alerts::Notification n;
+  n.id = "0b7f2c7e-1d2a-4c59-8f0e-2b9f4f1f7a10";
+  n.sink = "hook";
+  n.monitor = "m";
+  n.status = "firing";
+  n.body = R"({"id":"0b7f2c7e-1d2a-4c59-8f0e-2b9f4f1f7a10","status":"firing"})";
+  const auto r = notifier.send(
+      sink, n, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+  REQUIRE(r.http_status == 200);
+  REQUIRE(receiver.wait_for_log("\"webhook-id\":\"0b7f2c7e"));
+  CHECK(receiver.count_in_log("\"signature_valid\":true") == 1);
+  CHECK(receiver.count_in_log("\"signature_valid\":false") == 0);
+  // Another key does not verify.
+  o.secrets = [](const std::string&) -> std::optional<std::string> { return "some other key"; };
+  alerts::HttpNotifier other(o);
+  REQUIRE(
+      other.send(sink, n, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()))
+          .http_status == 200);
+  REQUIRE(receiver.wait_for_log("\"signature_valid\":false"));
+  receiver.signal(SIGTERM);
+  CHECK(receiver.wait_exit(10) == 0);
+}
+
+TEST_CASE("driftd receive refuses a whsec_ secret that is not base64", "[cli]") {
+  auto r = testing::run_driftd({"receive", "--listen", "127.0.0.1:0", "--secret-env", "HOOK_KEY"},
+                               {"HOOK_KEY=whsec_not base64!"}, 10);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--secret-env HOOK_KEY: the webhook secret starts with \"whsec_\"") !=
+        std::string::npos);
+  CHECK(r.err.find("not base64!") == std::string::npos);
 }

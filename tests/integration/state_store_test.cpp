@@ -6,6 +6,7 @@
 
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/storage/pg_result_store.hpp"
+#include "driftd/storage/pg_window_source.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -25,7 +26,8 @@ drift::Evaluation sample_evaluation(const std::string& monitor, const char* at, 
   e.evaluated_at = *parse_rfc3339(at);
   e.status = psi > 0.2 ? drift::Status::drift : drift::Status::ok;
   e.current_window = {*parse_rfc3339("2026-01-01T00:00:00Z"), e.evaluated_at, 500, false, 500};
-  e.reference_window = {*parse_rfc3339("2025-12-01T00:00:00Z"), *parse_rfc3339("2025-12-08T00:00:00Z"), 900, false, 900};
+  e.reference_window = {*parse_rfc3339("2025-12-01T00:00:00Z"),
+                        *parse_rfc3339("2025-12-08T00:00:00Z"), 900, false, 900};
   drift::FeatureResult f;
   f.name = "amount";
   f.kind = drift::FeatureKind::numerical;
@@ -35,7 +37,8 @@ drift::Evaluation sample_evaluation(const std::string& monitor, const char* at, 
   if (psi > 0.2) f.breaches = {"psi"};
   e.features.push_back(f);
   drift::ConfidenceResult c;
-  c.statistics.values = {{"mean", 0.8}, {"p10", 0.5}, {"p50", 0.8}, {"p90", 0.95}, {"low_confidence_rate", 0.1}};
+  c.statistics.values = {
+      {"mean", 0.8}, {"p10", 0.5}, {"p50", 0.8}, {"p90", 0.95}, {"low_confidence_rate", 0.1}};
   c.statistics.count = 500;
   e.confidence = c;
   return e;
@@ -72,7 +75,8 @@ TEST_CASE("evaluations are stored whole and per statistic, history newest first"
   auto latest = store.latest("m1");
   REQUIRE(latest);
   CHECK(latest->features[0].statistics.get("psi") == 0.35);
-  CHECK(drift::to_json(*latest) == drift::to_json(sample_evaluation("m1", "2026-01-01T02:00:00Z", 0.35)));
+  CHECK(drift::to_json(*latest) ==
+        drift::to_json(sample_evaluation("m1", "2026-01-01T02:00:00Z", 0.35)));
   auto h = store.history("m1", {});
   REQUIRE(h.size() == 2);
   CHECK(h[0].evaluated_at > h[1].evaluated_at);
@@ -85,11 +89,14 @@ TEST_CASE("evaluations are stored whole and per statistic, history newest first"
 
   testing::Sql sql;
   CHECK(sql.scalar("SELECT count(*) FROM " + schema + ".evaluations") == "3");
-  CHECK(sql.scalar("SELECT value FROM " + schema + ".statistics WHERE monitor = 'm1' AND feature = 'amount'"
+  CHECK(sql.scalar("SELECT value FROM " + schema +
+                   ".statistics WHERE monitor = 'm1' AND feature = 'amount'"
                    " AND statistic = 'psi' AND evaluated_at = '2026-01-01T02:00:00Z'") == "0.35");
-  CHECK(sql.scalar("SELECT count(*) FROM " + schema + ".statistics WHERE monitor = 'm1' AND "
+  CHECK(sql.scalar("SELECT count(*) FROM " + schema +
+                   ".statistics WHERE monitor = 'm1' AND "
                    "evaluated_at = '2026-01-01T02:00:00Z'") == "7");  // 2 feature + 5 confidence
-  CHECK(sql.scalar("SELECT value FROM " + schema + ".statistics WHERE feature = '__confidence__' AND "
+  CHECK(sql.scalar("SELECT value FROM " + schema +
+                   ".statistics WHERE feature = '__confidence__' AND "
                    "statistic = 'low_confidence_rate' AND monitor = 'm2'") == "0.1");
   CHECK(store.prune(*parse_rfc3339("2026-01-01T01:30:00Z")) == 1);
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
@@ -102,7 +109,8 @@ TEST_CASE("frozen reference parts round-trip through the state schema", "[storag
   std::vector<std::string> parts;
   for (int p = 0; p < 3; ++p) {
     std::string bytes((1 << 20) + p, '\0');
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131 + p) & 0xff);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      bytes[i] = static_cast<char>((i * 131 + p) & 0xff);
     parts.push_back(bytes);
   }
   auto load = [&](const std::string& fp) {
@@ -122,7 +130,8 @@ TEST_CASE("frozen reference parts round-trip through the state schema", "[storag
   store.save_frozen("m", "def", 1, [](std::size_t) { return std::string("x"); });
   CHECK_FALSE(store.has_frozen("m", "abc"));  // older fingerprints go
   std::vector<std::string> one;
-  CHECK(store.load_frozen("m", "def", [&](std::size_t, std::size_t, std::string_view b) { one.emplace_back(b); }));
+  CHECK(store.load_frozen(
+      "m", "def", [&](std::size_t, std::size_t, std::string_view b) { one.emplace_back(b); }));
   CHECK(one == std::vector<std::string>{"x"});
   // an incomplete set of parts is not a frozen reference
   testing::Sql sql;
@@ -131,4 +140,47 @@ TEST_CASE("frozen reference parts round-trip through the state schema", "[storag
   CHECK_FALSE(store.has_frozen("m", "ghi"));
   CHECK_FALSE(load("ghi").has_value());
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_CASE(
+    "connection strings are parsed, never appended to: quotes, backslashes, the URL's own "
+    "application_name",
+    "[storage]") {
+  // postgresql://driftd@HOST:PORT/DB as a key=value string whose application_name needs quoting
+  // and escaping; driftd's own settings must neither break it nor replace it.
+  const std::string u = testing::database_url();
+  const std::size_t at = u.find('@'), colon = u.find(':', at), slash = u.find('/', at);
+  const std::string host = u.substr(at + 1, colon - at - 1);
+  const std::string port = u.substr(colon + 1, slash - colon - 1);
+  const std::string db = u.substr(slash + 1);
+  const std::string tag = testing::unique_name("app");
+  auto url_named = [&](const std::string& path) {
+    // application_name = "o'brien \ <tag> <path>"
+    return "host=" + host + " port=" + port + " dbname=" + db +
+           " user=driftd application_name='o\\'brien \\\\ " + tag + " " + path + "'";
+  };
+  auto connected_as = [&](const std::string& path) {
+    return testing::Sql().scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'o''brien \\ " + tag + " " +
+        path + "'");
+  };
+  const std::string schema = testing::unique_name("state");
+  storage::StateOptions o = options(schema);
+  o.url = url_named("state");
+  storage::migrate(o);
+  storage::PgResultStore store(o);  // libpqxx, from the parameters written back as a string
+  CHECK_FALSE(store.has_frozen("m", "abc"));
+  CHECK(connected_as("state") == "1");
+  storage::PgOptions p;
+  p.url = url_named("windows");
+  storage::PgWindowSource source(p);  // libpq, from the parameters as arrays
+  source.ping();                      // its connection stays in the pool
+  CHECK(connected_as("windows") == "1");
+  CHECK(storage::database_url_problem(url_named("x")).empty());
+  CHECK(storage::database_url_problem("host=h password='open") ==
+        "unterminated quoted string in connection info string");
+  CHECK(storage::database_url_problem("host=h se cret") ==
+        "missing \"=\" after a word (a value with spaces must be quoted, key='a b') in connection "
+        "info string");
+  testing::Sql().exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
 }

@@ -2,7 +2,12 @@
 // permanent failures, dead-lettering, ordering; then the threads (wake, stop, a hanging receiver
 // beside a healthy one) and drain().
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "driftd/alerts/dispatcher.hpp"
 #include "driftd/alerts/notifier.hpp"
@@ -22,10 +27,13 @@ class ScriptedNotifier final : public Notifier {
  public:
   using Script = std::function<DeliveryResult(const config::SinkConfig&, const Notification&)>;
   explicit ScriptedNotifier(Script s) : script_(std::move(s)) {}
+  // The script runs outside the lock: attempts of one sink may be in flight together.
   DeliveryResult send(const config::SinkConfig& sink, const Notification& n,
                       Timestamp now) override {
-    std::lock_guard lk(mu_);
-    calls_.push_back({sink.name, n.id, now});
+    {
+      std::lock_guard lk(mu_);
+      calls_.push_back({sink.name, n.id, now});
+    }
     return script_(sink, n);
   }
   struct Call {
@@ -449,6 +457,176 @@ TEST_CASE("attempts are reported to the hooks and logged without secrets") {
                       l.find("next_attempt_at=2026-11-27T12:00:00.75Z") != std::string::npos);
   }
   CHECK(named);
+}
+
+// ---- concurrency within a sink, order per monitor ----------------------------------------
+
+namespace {
+
+Notification of_monitor(std::string id, std::string monitor, Timestamp created) {
+  Notification n = notification(std::move(id), "hook", created);
+  n.monitor = std::move(monitor);
+  return n;
+}
+
+// Holds the attempts of one monitor until released; answers the others at once.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int held = 0;
+  void wait() {
+    std::unique_lock lk(mu);
+    ++held;
+    cv.notify_all();
+    // Bounded, so that a broken dispatcher fails the test instead of hanging it.
+    cv.wait_for(lk, 10s, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lk(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+  bool wait_held(int n) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, 5s, [&] { return held >= n; });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a slow notification of one monitor does not hold the other monitors' notifications") {
+  FakeClock clock(kT0);
+  FakeAlertStore store;
+  Gate gate;
+  ScriptedNotifier notifier([&](auto&, const Notification& n) {
+    if (n.monitor == "slow") gate.wait();
+    return answer(200);
+  });
+  Dispatcher d(store, notifier, clock, {sink("hook")}, options());
+  // Queued in this order, all due.
+  store.queue(of_monitor("slow-1", "slow", kT0 - 10ms));
+  store.queue(of_monitor("slow-2", "slow", kT0 - 9ms));
+  for (int i = 1; i <= 5; ++i) {
+    store.queue(
+        of_monitor("fast-" + std::to_string(i), "fast", kT0 - 9ms + std::chrono::milliseconds(i)));
+  }
+  std::size_t attempts = 0;
+  std::thread pump([&] { attempts = d.pump("hook"); });
+  REQUIRE(gate.wait_held(1));
+  // While slow-1 is in flight, everything of the other monitor is delivered, in order.
+  CHECK(store.wait_settled("fast-5", 5000ms));
+  for (int i = 1; i <= 5; ++i) {
+    CHECK(store.get("fast-" + std::to_string(i)).state == DeliveryState::delivered);
+  }
+  CHECK(store.get("slow-1").attempts == 0);  // still in flight
+  CHECK(store.get("slow-2").attempts == 0);  // waits for the one before it
+  gate.release();
+  pump.join();
+  CHECK(attempts == 7);
+  CHECK(store.get("slow-1").state == DeliveryState::delivered);
+  CHECK(store.get("slow-2").state == DeliveryState::delivered);
+  std::vector<std::string> fast, slow;
+  for (const auto& c : notifier.calls()) {
+    (c.id.starts_with("fast") ? fast : slow).push_back(c.id);
+  }
+  CHECK(fast == std::vector<std::string>{"fast-1", "fast-2", "fast-3", "fast-4", "fast-5"});
+  CHECK(slow == std::vector<std::string>{"slow-1", "slow-2"});
+}
+
+TEST_CASE("a failed notification holds only its monitor: its resolve waits, others go") {
+  const int status = GENERATE(0, 500, 502, 504);  // no answer in time, or a failing request
+  CAPTURE(status);
+  FakeClock clock(kT0);
+  FakeAlertStore store;
+  std::atomic<bool> down{true};
+  ScriptedNotifier notifier([&](auto&, const Notification& n) {
+    return answer(n.id == "a-fire" && down ? status : 200);
+  });
+  Dispatcher d(store, notifier, clock, {sink("hook")}, options());
+  store.queue(of_monitor("a-fire", "a", kT0 - 3ms));
+  store.queue(of_monitor("a-resolve", "a", kT0 - 2ms));
+  store.queue(of_monitor("b-fire", "b", kT0 - 1ms));
+  CHECK(d.pump("hook") == 2);
+  CHECK(store.get("a-fire").state == DeliveryState::pending);
+  CHECK(store.get("a-fire").next_attempt_at == kT0 + 750ms);
+  CHECK(store.get("a-resolve").attempts == 0);  // never before the fire it follows
+  CHECK(store.get("b-fire").state == DeliveryState::delivered);
+  CHECK_FALSE(d.paused_until("hook"));
+  clock.advance(500ms);
+  CHECK(d.pump("hook") == 0);  // a-fire is not due, and a-resolve waits for it
+  down = false;
+  clock.set(kT0 + 750ms);
+  CHECK(d.pump("hook") == 2);
+  const auto calls = notifier.calls();
+  REQUIRE(calls.size() == 4);
+  CHECK(calls[2].id == "a-fire");
+  CHECK(calls[3].id == "a-resolve");
+  CHECK(store.get("a-resolve").state == DeliveryState::delivered);
+}
+
+TEST_CASE("429 and 503 speak for the whole receiver: the whole sink waits") {
+  const int status = GENERATE(429, 503);
+  CAPTURE(status);
+  FakeClock clock(kT0);
+  FakeAlertStore store;
+  ScriptedNotifier notifier([&](auto&, auto&) { return answer(status); });
+  auto o = options();
+  o.concurrency = 1;  // one attempt, then the pause: nothing else is tried
+  Dispatcher d(store, notifier, clock, {sink("hook")}, o);
+  store.queue(of_monitor("a", "a", kT0 - 2ms));
+  store.queue(of_monitor("b", "b", kT0 - 1ms));
+  CHECK(d.pump("hook") == 1);
+  CHECK(d.paused_until("hook") == kT0 + 750ms);
+  CHECK(store.get("b").attempts == 0);
+  clock.advance(750ms);
+  CHECK(d.pump("hook") >= 1);
+}
+
+TEST_CASE("at most `concurrency` attempts of a sink in flight, never two of one monitor") {
+  FakeClock clock(kT0);
+  FakeAlertStore store;
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0, most = 0;
+  std::map<std::string, int> per_monitor;
+  bool overlap_of_one_monitor = false;
+  ScriptedNotifier notifier([&](auto&, const Notification& n) {
+    std::unique_lock lk(mu);
+    ++in_flight;
+    most = std::max(most, in_flight);
+    if (++per_monitor[n.monitor] > 1) overlap_of_one_monitor = true;
+    cv.notify_all();
+    // Each attempt waits until four are in flight together (bounded for a broken dispatcher):
+    // sequential attempts would each wait the full bound and leave `most` at 1.
+    cv.wait_for(lk, 2s, [&] { return most >= 4; });
+    --per_monitor[n.monitor];
+    --in_flight;
+    return answer(200);
+  });
+  auto o = options();
+  o.concurrency = 4;
+  o.batch = 3;  // fewer than the slots: the dispatcher asks for more as monitors are in flight
+  Dispatcher d(store, notifier, clock, {sink("hook")}, o);
+  for (int m = 0; m < 12; ++m) {
+    for (int k = 0; k < 2; ++k) {
+      const std::string id = "m" + std::to_string(m) + "-" + std::to_string(k);
+      store.queue(
+          of_monitor(id, "m" + std::to_string(m), kT0 - 2ms + std::chrono::milliseconds(k)));
+    }
+  }
+  CHECK(d.pump("hook") == 24);
+  CHECK(most == 4);
+  CHECK_FALSE(overlap_of_one_monitor);
+  // Per monitor, the first notification before the second.
+  std::map<std::string, std::vector<std::string>> order;
+  for (const auto& c : notifier.calls()) order[c.id.substr(0, c.id.find('-'))].push_back(c.id);
+  for (const auto& [m, ids] : order) {
+    CAPTURE(m);
+    CHECK(ids == std::vector<std::string>{m + "-0", m + "-1"});
+  }
 }
 
 // ---- threads -----------------------------------------------------------------------------

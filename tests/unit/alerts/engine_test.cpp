@@ -403,9 +403,11 @@ TEST_CASE("monitor failing: fires after failing_after errors, resolves at the ne
   CHECK(body["alerts"][0]["statistic"] == "evaluation_errors");
   CHECK(body["alerts"][0]["severity"] == "high");
   CHECK(body["alerts"][0]["message"] == "relation \"public.predictions\" does not exist");
+  // The PSI alert of amount still fires: said, not listed again.
   CHECK(body["summary"] ==
         "fraud-v2: evaluations failing (3 in a row): relation \"public.predictions\" does not "
-        "exist");
+        "exist; 1 other alert still firing");
+  CHECK(body["other_alerts_firing"] == 1);
   CHECK(s.alert("amount", "psi")->state == AlertState::firing);  // untouched by errors
 
   err(20, "still down");
@@ -418,8 +420,9 @@ TEST_CASE("monitor failing: fires after failing_after errors, resolves at the ne
   f = s.alert("", std::string(kMonitorFailing));
   CHECK(f->state == AlertState::resolved);
   CHECK(f->resolved_at == kT0 + 25min);
+  // Not "fraud-v2 resolved: ...": the monitor's PSI alert still fires.
   CHECK(json::parse(r.notifications[0].body)["summary"] ==
-        "fraud-v2 resolved: evaluations succeed again");
+        "fraud-v2: resolved: evaluations succeed again; 1 other alert still firing");
 
   // A new streak is a new incident.
   err(30, "x");
@@ -617,6 +620,74 @@ TEST_CASE("pagerduty: one incident per monitor, resolved when nothing of the mon
   CHECK(r.notifications[0].status == "resolved");
   CHECK(pd["event_action"] == "resolve");
   CHECK(pd["dedup_key"] == "driftd/fraud-v2");
+}
+
+TEST_CASE("a resolve while other alerts of the monitor still fire says what resolved") {
+  Scenario s;
+  s.monitor.features.clear();
+  std::map<std::string, Stats> stats;
+  for (int i = 0; i < 21; ++i) {
+    const std::string name = "f" + std::to_string(i);
+    s.monitor.features.push_back(feature(name));
+    stats[name] = {{"psi", 0.3}};
+  }
+  s.sinks = {sink("chat", config::SinkConfig::Type::slack), sink("hook")};
+  s.step(evaluation(kT0, stats));
+  stats["f3"] = {{"psi", 0.05}};
+  auto r = s.step(evaluation(kT0 + 5min, stats));
+  REQUIRE(r.notifications.size() == 2);
+  CHECK(r.firing == 20);
+  const auto slack = json::parse(r.notifications[0].body);
+  CHECK(r.notifications[0].status == "resolved");
+  // Not "[RESOLVED] fraud-v2": twenty alerts of it still fire.
+  CHECK(slack["blocks"][0]["text"]["text"] ==
+        "[RESOLVED] fraud-v2: PSI of f3; 20 other alerts still firing");
+  CHECK(slack["text"] ==
+        "fraud-v2: resolved: PSI of f3 back to 0.05; 20 other alerts still firing");
+  bool context = false;
+  for (const auto& b : slack["blocks"]) {
+    context = context || (b["type"] == "context" &&
+                          b["elements"][0]["text"] ==
+                              "20 other alerts still firing (worst severity *high*; see the "
+                              "drift report)");
+  }
+  CHECK(context);
+  const auto hook = json::parse(r.notifications[1].body);
+  CHECK(hook["status"] == "resolved");
+  CHECK(hook["other_alerts_firing"] == 20);
+  CHECK(hook["alerts"].size() == 1);
+
+  // The last ones resolve: now the monitor is back to normal.
+  for (auto& [name, v] : stats) v = {{"psi", 0.05}};
+  r = s.step(evaluation(kT0 + 10min, stats));
+  REQUIRE(r.notifications.size() == 2);
+  const auto done = json::parse(r.notifications[0].body);
+  CHECK(done["blocks"][0]["text"]["text"] == "[RESOLVED] fraud-v2");
+  CHECK(done["text"].get<std::string>().starts_with("fraud-v2 resolved: PSI of f0 back to 0.05"));
+  CHECK(json::parse(r.notifications[1].body)["other_alerts_firing"] == 0);
+}
+
+TEST_CASE("pagerduty: a later trigger of the incident keeps the severity of its worst alert") {
+  Scenario s;
+  s.sinks = {sink("pd", config::SinkConfig::Type::pagerduty)};
+  s.monitor.thresholds = {threshold("psi", 0.1)};
+  s.step(evaluation(kT0, {{"income", {{"psi", 0.3}}}}));  // high
+  REQUIRE(s.queued.size() == 1);
+  CHECK(json::parse(s.queued[0].body)["payload"]["severity"] == "error");
+  // amount fires at medium while income (high) still fires: the same dedup_key, so the trigger
+  // must not lower the incident to "warning".
+  auto r =
+      s.step(evaluation(kT0 + 5min, {{"income", {{"psi", 0.3}}}, {"amount", {{"psi", 0.15}}}}));
+  REQUIRE(r.notifications.size() == 1);
+  const auto pd = json::parse(r.notifications[0].body);
+  CHECK(pd["event_action"] == "trigger");
+  CHECK(pd["dedup_key"] == "driftd/fraud-v2");
+  REQUIRE(pd["payload"]["custom_details"]["alerts"].size() == 1);
+  CHECK(pd["payload"]["custom_details"]["alerts"][0]["severity"] == "medium");
+  CHECK(pd["payload"]["custom_details"]["other_alerts_firing"] == 1);
+  CHECK(pd["payload"]["severity"] == "error");
+  CHECK(pd["payload"]["summary"] ==
+        "fraud-v2: PSI of amount 0.15 (> 0.1); 1 other alert still firing");
 }
 
 TEST_CASE("alertmanager: firing alerts re-posted every evaluation, resolved ones once") {

@@ -101,6 +101,7 @@ TEST_CASE("webhook body: exactly CONTRACT section 6 plus windows and per-alert e
        "threshold": 0.05, "severity": "medium", "started_at": "2026-11-27T11:50:00Z",
        "resolved_at": "2026-11-27T12:00:00Z", "top_contributors": [],
        "direction": "above", "change": "resolved", "fired_at": "2026-11-27T11:55:00Z"}],
+    "other_alerts_firing": 0,
     "links": {"drift": "https://driftd.example.com/api/v1/monitors/fraud-v2/drift"},
     "current_window": {"from": "2026-11-27T11:00:00Z", "to": "2026-11-27T12:00:00Z",
                        "rows": 1234, "sampled": false},
@@ -252,6 +253,36 @@ TEST_CASE("alertmanager body: postable alerts with labels, string annotations, e
       "monitor": "fraud-v2", "statistic": "evaluation_errors", "severity": "high"})"));
   CHECK(j[2]["annotations"]["description"] == "timeout");
   CHECK(j[2]["annotations"]["summary"] == "fraud-v2: evaluations failing (4 in a row): timeout");
+}
+
+TEST_CASE("alertmanager annotations are rounded for people; counts are integers") {
+  auto psi = drift_alert("amount", "psi", 0.31234567891, 0.2, Severity::high);
+  auto close = drift_alert("income", "psi", 0.20004, 0.2, Severity::low);
+  auto rows = drift_alert("", "labelled_rows", 12.0, 100.0, Severity::medium);
+  rows.below = true;
+  auto failing = drift_alert("", std::string(kMonitorFailing), 3, 3, Severity::high);
+  failing.message = "timeout";
+  failing.consecutive = 3;
+  const json j = json::parse(render_alertmanager(group({{psi, Change::fired},
+                                                        {close, Change::fired},
+                                                        {rows, Change::fired},
+                                                        {failing, Change::fired}})));
+  REQUIRE(j.size() == 4);
+  CHECK(j[0]["annotations"]["value"] == "0.3123");
+  CHECK(j[0]["annotations"]["threshold"] == "0.2");
+  CHECK(j[0]["annotations"]["description"].get<std::string>().starts_with(
+      "PSI of amount is 0.3123, threshold > 0.2 ("));
+  // Four digits would print 0.2 against 0.2.
+  CHECK(j[1]["annotations"]["value"] == "0.20004");
+  CHECK(j[1]["annotations"]["threshold"] == "0.2");
+  CHECK(j[1]["annotations"]["summary"] == "fraud-v2: PSI of income 0.20004 (> 0.2)");
+  CHECK(j[2]["annotations"]["value"] == "12");
+  CHECK(j[2]["annotations"]["threshold"] == "100");
+  CHECK(j[3]["annotations"]["value"] == "3");  // not "3.0"
+  CHECK(j[3]["annotations"]["threshold"] == "3");
+  // The webhook keeps the exact numbers.
+  CHECK(json::parse(render_webhook(group({{psi, Change::fired}})))["alerts"][0]["value"] ==
+        0.31234567891);
 }
 
 TEST_CASE("alertmanager hold: 3 × schedule, at least 5 minutes") {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -69,11 +70,10 @@ class FakeAlertStore final : public AlertStore {
     ++due_calls_;
     if (fail_) throw std::runtime_error("database unreachable");
     std::vector<Notification> out;
-    for (const auto& n : outbox_) {  // outbox_ is in queue order: oldest first
-      if (n.sink == sink && n.state == DeliveryState::pending && n.next_attempt_at <= now) {
-        out.push_back(n);
-        if (out.size() == limit) break;
-      }
+    for (const Notification* n : heads(sink)) {
+      if (n->next_attempt_at > now) continue;
+      out.push_back(*n);
+      if (out.size() == limit) break;
     }
     return out;
   }
@@ -81,11 +81,8 @@ class FakeAlertStore final : public AlertStore {
     std::lock_guard lk(mu_);
     if (fail_) throw std::runtime_error("database unreachable");
     std::optional<Timestamp> best;
-    for (const auto& n : outbox_) {
-      if (n.sink == sink && n.state == DeliveryState::pending &&
-          (!best || n.next_attempt_at < *best)) {
-        best = n.next_attempt_at;
-      }
+    for (const Notification* n : heads(sink)) {
+      if (!best || n->next_attempt_at < *best) best = n->next_attempt_at;
     }
     return best;
   }
@@ -155,6 +152,18 @@ class FakeAlertStore final : public AlertStore {
   }
 
  private:
+  // The oldest pending notification of each monitor of `sink`, oldest first (outbox_ is in
+  // queue order). Called with mu_ held.
+  std::vector<const Notification*> heads(const std::string& sink) const {
+    std::vector<const Notification*> out;
+    std::set<std::string> seen;
+    for (const auto& n : outbox_) {
+      if (n.sink != sink || n.state != DeliveryState::pending) continue;
+      if (seen.insert(n.monitor).second) out.push_back(&n);
+    }
+    return out;
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Alert> alerts_;

@@ -164,6 +164,14 @@ TEST_CASE("learned thresholds and how they are learned are part of the reference
   CHECK(reference_fingerprint(m) != learned);
 }
 
+TEST_CASE("references frozen before point masses had bins of their own are not found again") {
+  // The fingerprint this monitor had while references were frozen as "driftd-frozen-v1", which
+  // binned a point mass of the reference with the values below it: a reference stored under it
+  // must not be found (it is frozen again, and the old rows are deleted on save).
+  const auto m = monitor("");
+  CHECK(compile_monitor(m).fingerprint != "ac7777eba234fb0e");
+}
+
 TEST_CASE("config accepts `auto` exactly for the statistics drift can learn a threshold for") {
   // Both read the catalog: config's list of learnable names and drift's per-kind answer agree.
   for (const auto& s : config::known_statistics()) {

@@ -232,6 +232,30 @@ TEST_CASE("compatible() checks columns, kinds and bins") {
   CHECK_THROWS_AS(compare(other, ref, current, kT0, serial_for), std::invalid_argument);
 }
 
+TEST_CASE(
+    "frozen references of versions 1 and 2 (point masses binned with the values below) "
+    "are refused, so they are frozen again") {
+  auto ref = small_reference();
+  auto& num = std::get<FrozenNumerical>(ref.frozen[0]);
+  num.sample.values.assign(num.sample.values.size(), 42.0);
+  num.sample.mean = 42.0;
+  num.sample.stddev = 0.0;
+  num.edges = {42.0};
+  num.point_masses = {42.0};
+  num.counts = {0, num.sample.values.size(), 0};
+  const std::string bytes = serialize(ref);
+  CHECK(bytes[8] == 3);
+  CHECK(std::get<FrozenNumerical>(deserialize_frozen_reference(bytes).frozen[0]).point_masses ==
+        std::vector<double>{42.0});
+  for (const char version : {1, 2}) {
+    std::string old = bytes;
+    old[8] = version;
+    CHECK_THROWS_WITH(deserialize_frozen_reference(old),
+                      "frozen reference of version " + std::to_string(version) +
+                          ", from a driftd that binned point masses with the values below them");
+  }
+}
+
 TEST_CASE("deserialize rejects truncated and corrupted bytes") {
   const std::string bytes = serialize(small_reference());
   for (std::size_t n = 0; n < bytes.size(); ++n) {
@@ -259,9 +283,9 @@ TEST_CASE("deserialize rejects truncated and corrupted bytes") {
 
 TEST_CASE("deserialize rejects well-checksummed but inconsistent references") {
   const auto base = small_reference();
-  const std::string what =
-      GENERATE(as<std::string>{}, "unsorted", "nan", "negative zero", "edges", "counts", "rows",
-               "bins", "stddev", "mean", "time", "categories", "category counts");
+  const std::string what = GENERATE(
+      as<std::string>{}, "unsorted", "nan", "negative zero", "edges", "counts", "rows", "bins",
+      "stddev", "mean", "time", "categories", "category counts", "point masses", "no point masses");
   CAPTURE(what);
   auto ref = base;
   auto& num = std::get<FrozenNumerical>(ref.frozen[0]);
@@ -278,6 +302,18 @@ TEST_CASE("deserialize rejects well-checksummed but inconsistent references") {
     num.counts = {1, 0};
   } else if (what == "edges") {
     num.edges[0] = std::nextafter(num.edges[0], 1e9);
+  } else if (what == "point masses") {
+    // An edge claimed as a mass, the counts made to match: still not what the values give.
+    num.point_masses = {num.edges[0]};
+    num.counts = bin_counts(num.sample.values, num.edges, num.point_masses);
+  } else if (what == "no point masses") {
+    // A constant column binned the way driftd did before masses had a bin of their own.
+    num.sample.values.assign(num.sample.values.size(), 42.0);
+    num.sample.mean = 42.0;
+    num.sample.stddev = 0.0;
+    num.edges = {42.0};
+    num.point_masses.clear();
+    num.counts = bin_counts(num.sample.values, num.edges);
   } else if (what == "counts") {
     ++num.counts[0];
     --num.counts[1];

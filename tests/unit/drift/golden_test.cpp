@@ -2,6 +2,7 @@
 // tolerances of CONTRACT section 5: counts exact, edges 1e-12 relative, statistics 1e-6 relative
 // (1e-9 absolute near zero).
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -74,16 +75,25 @@ TEST_CASE("golden statistics match numpy/scipy") {
     for (std::size_t i = 0; i < edges.size(); ++i) {
       CHECK(frozen.edges[i] == Approx(edges[i]).epsilon(1e-12).margin(0));
     }
+    CHECK(frozen.point_masses == e["point_masses"].get<std::vector<double>>());
     CHECK(frozen.counts == e["reference_counts"].get<std::vector<std::uint64_t>>());
     st = compare_numerical(frozen, current);
-    // bin j = number of edges strictly below v, counted naively against the library's count.
-    std::vector<std::uint64_t> cur_counts(edges.size() + 1);
+    // Counted naively against the library's count: each edge strictly below v passes one bin, a
+    // point mass two (the values below it, then itself); v equal to a point mass is in its bin.
+    const auto is_mass = [&](double x) {
+      return std::find(frozen.point_masses.begin(), frozen.point_masses.end(), x) !=
+             frozen.point_masses.end();
+    };
+    std::vector<std::uint64_t> cur_counts(edges.size() + frozen.point_masses.size() + 1);
     for (double v : current.values) {
       std::size_t bin = 0;
-      while (bin < frozen.edges.size() && frozen.edges[bin] < v) ++bin;
+      for (const double edge : frozen.edges) {
+        if (edge < v) bin += is_mass(edge) ? 2 : 1;
+      }
+      if (is_mass(v)) ++bin;
       ++cur_counts[bin];
     }
-    CHECK(bin_counts(current.values, frozen.edges) == cur_counts);
+    CHECK(bin_counts(current.values, frozen.edges, frozen.point_masses) == cur_counts);
     CHECK(cur_counts == e["current_counts"].get<std::vector<std::uint64_t>>());
     CHECK(st.get("invalid_rate") == 0.0);
     names = &kNumericalStatistics;

@@ -154,9 +154,9 @@ TEST_CASE("compare applies each column's learned level and shows it") {
     CHECK(f.features[0].breaches == std::vector<std::string>{"ks_pvalue"});
     CHECK(nlohmann::json::parse(to_json(f))["features"][0].count("thresholds") == 0);
   }
-  SECTION("frozen with the reference: version 2 bytes, read back exactly; none: version 1") {
+  SECTION("frozen with the reference, read back exactly (version 3, with or without them)") {
     const std::string bytes = serialize(frozen);
-    CHECK(bytes[8] == 2);
+    CHECK(bytes[8] == 3);
     const auto back = deserialize_frozen_reference(bytes);
     REQUIRE(back.learned.size() == 2);
     CHECK(back.learned[0].column == 0);
@@ -167,7 +167,8 @@ TEST_CASE("compare applies each column's learned level and shows it") {
     CHECK(serialize(back) == bytes);
     auto plain = frozen;
     plain.learned.clear();
-    CHECK(serialize(plain)[8] == 1);
+    CHECK(serialize(plain)[8] == 3);
+    CHECK(deserialize_frozen_reference(serialize(plain)).learned.empty());
     // a learned threshold pointing at no column is refused, on both sides
     auto broken = frozen;
     broken.learned[0].column = 7;

@@ -155,6 +155,162 @@ TEST_CASE("quantiles follow numpy's linear method") {
   CHECK(bin_counts({}, {2, 4}) == std::vector<std::uint64_t>{0, 0, 0});
 }
 
+TEST_CASE("a constant reference: a current moving below it is seen as much as one moving above") {
+  // Its one edge used to close the bin (-inf, 42], which held the reference and the zeros alike.
+  const std::vector<double> ref(20000, 42.0);
+  std::vector<double> below(10000, 42.0), above(10000, 42.0);
+  below.resize(20000, 0.0);
+  above.resize(20000, 84.0);
+  const auto frozen = freeze_numerical(sort_values(ref), 10);
+  CHECK(frozen.edges == std::vector<double>{42});
+  CHECK(frozen.point_masses == std::vector<double>{42});
+  CHECK(frozen.counts == std::vector<std::uint64_t>{0, 20000, 0});
+  const auto down = compare_values(ref, below);
+  const auto up = compare_values(ref, above);
+  // (0.5 - ε)·ln(0.5/ε) + (0.5 - 1)·ln(0.5)
+  const double psi = (0.5 - 1e-4) * std::log(0.5 / 1e-4) + (0.5 - 1) * std::log(0.5);
+  CHECK(*down.get("psi") == Approx(psi).epsilon(1e-12));
+  CHECK(*up.get("psi") == Approx(psi).epsilon(1e-12));
+  for (const char* name : {"kl_divergence", "js_distance", "hellinger"}) {
+    CAPTURE(name);
+    CHECK(*down.get(name) > 0.3);
+    CHECK(*down.get(name) == Approx(*up.get(name)).epsilon(1e-12));
+  }
+  CHECK(*down.get("ks_statistic") == 0.5);  // KS works on the raw values, as before
+  CHECK(*down.get("out_of_range_rate") == 0.5);
+  REQUIRE(down.top_contributors.size() == 2);
+  CHECK(down.top_contributors[0].bin == "(-inf, 42)");
+  CHECK(down.top_contributors[0].current_share == 0.5);
+  CHECK(down.top_contributors[1].bin == "[42, 42]");
+  CHECK(down.top_contributors[1].reference_share == 1.0);
+  CHECK(up.top_contributors[0].bin == "(42, +inf)");
+  // Unchanged current: every bin agrees, nothing contributes.
+  const auto same = compare_values(ref, std::vector<double>(500, 42.0));
+  CHECK(same.get("psi") == 0.0);
+  CHECK(same.top_contributors.empty());
+}
+
+TEST_CASE("point masses: values that make up more than 1/bins, or all of a few-valued reference") {
+  // A flag: 95% zeros and 5% ones; both get a bin, so values between them are seen.
+  std::vector<double> flag(950, 0.0);
+  flag.resize(1000, 1.0);
+  CHECK(point_masses(flag, 10) == std::vector<double>{0, 1});
+  const auto halves = compare_values(flag, std::vector<double>(1000, 0.5));
+  CHECK(*halves.get("psi") > 5);
+  // A value occurring once is no mass, however few values there are: a tiny continuous sample
+  // keeps its quantile bins.
+  CHECK(point_masses({1, 2, 3, 4, 5}, 10).empty());
+  CHECK(point_masses({1, 1, 2, 3, 4, 5}, 10) == std::vector<double>{1});
+  CHECK(point_masses({7, 7}, 10) == std::vector<double>{7});
+  CHECK(point_masses({7}, 10).empty());
+  CHECK(point_masses({}, 10).empty());
+  CHECK(point_masses({7, 7, 7}, 1).empty());  // one bin: nothing to tell apart
+  // Many distinct values: only a share above 1/bins counts (101 of 1005 > 1/10; 100 of 1000 is
+  // exactly a bin's share and is not).
+  std::vector<double> lumped;
+  for (int i = 0; i < 201; ++i) lumped.push_back(i);
+  lumped.resize(302, 1000.0);
+  for (int i = 0; i < 703; ++i) lumped.push_back(2000 + i);
+  REQUIRE(lumped.size() == 1005);
+  CHECK(point_masses(lumped, 10) == std::vector<double>{1000});
+  // The run sits between two deciles, so no quantile edge is 1000: the mass adds an edge.
+  const auto quantiles = quantile_edges(lumped, 10);
+  CHECK(std::find(quantiles.begin(), quantiles.end(), 1000.0) == quantiles.end());
+  const auto frozen = freeze_numerical(sort_values(lumped), 10);
+  CHECK(frozen.edges.size() == quantiles.size() + 1);
+  CHECK(std::find(frozen.edges.begin(), frozen.edges.end(), 1000.0) != frozen.edges.end());
+  std::vector<double> exact;
+  for (int i = 0; i < 1000; ++i) exact.push_back(i < 100 ? 5.0 : 10.0 + i);
+  CHECK(point_masses(exact, 10).empty());
+  exact[100] = 5.0;
+  CHECK(point_masses(exact, 10) == std::vector<double>{5});
+}
+
+TEST_CASE("point masses agree with counting every value, whatever the data") {
+  const auto seed = GENERATE(range(1, 41));
+  std::mt19937_64 rng(static_cast<std::uint64_t>(seed));
+  const int bins = 2 + static_cast<int>(rng() % 19);
+  const std::size_t n = 1 + rng() % 3000;
+  const std::size_t levels = 1 + rng() % 40;  // few to many distinct values
+  const bool continuous_tail = rng() % 2 == 0;
+  std::vector<double> v;
+  std::geometric_distribution<int> level(0.15);
+  std::normal_distribution<double> tail(0, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool lumpy = !continuous_tail || rng() % 3 != 0;
+    v.push_back(lumpy ? static_cast<double>(level(rng) % static_cast<int>(levels)) : tail(rng));
+  }
+  const auto sorted = sort_values(v).values;
+  // Brute force: count every distinct value.
+  std::vector<std::pair<double, std::size_t>> runs;
+  for (double x : sorted) {
+    if (!runs.empty() && runs.back().first == x) {
+      ++runs.back().second;
+    } else {
+      runs.emplace_back(x, 1);
+    }
+  }
+  const bool few = runs.size() <= static_cast<std::size_t>(bins);
+  std::vector<double> expected;
+  for (const auto& [x, count] : runs) {
+    if (count >= 2 && (few || count * static_cast<std::size_t>(bins) > sorted.size())) {
+      expected.push_back(x);
+    }
+  }
+  CAPTURE(seed, bins, n, levels, runs.size());
+  const auto masses = point_masses(sorted, bins);
+  CHECK(masses == expected);
+  // Bins: a mass's own bin holds exactly its count; all bins add up to the sample.
+  const auto frozen = freeze_numerical(sort_values(v), bins);
+  REQUIRE(frozen.counts.size() == frozen.edges.size() + masses.size() + 1);
+  std::uint64_t total = 0;
+  for (auto c : frozen.counts) total += c;
+  CHECK(total == sorted.size());
+  CHECK(std::includes(frozen.edges.begin(), frozen.edges.end(), masses.begin(), masses.end()));
+  for (std::size_t j = 0; j < frozen.counts.size(); ++j) {
+    const std::string label = bin_label(frozen.edges, frozen.point_masses, j);
+    if (label.front() != '[') continue;
+    const double x = std::stod(label.substr(1));
+    const auto count = static_cast<std::uint64_t>(std::count(sorted.begin(), sorted.end(), x));
+    CHECK(frozen.counts[j] == count);
+  }
+}
+
+TEST_CASE("bins around point masses: counts and labels") {
+  // Edges 1 (plain), 2 (a mass) and 4 (a mass): (-inf, 1], (1, 2), [2, 2], (2, 4), [4, 4],
+  // (4, +inf).
+  const std::vector<double> edges = {1, 2, 4}, masses = {2, 4};
+  CHECK(bin_counts({0, 1, 1.5, 2, 2, 3, 4, 4, 4, 9}, edges, masses) ==
+        std::vector<std::uint64_t>{2, 1, 2, 1, 3, 1});
+  CHECK(bin_counts({}, edges, masses) == std::vector<std::uint64_t>{0, 0, 0, 0, 0, 0});
+  const std::vector<std::string> labels = {"(-inf, 1]", "(1, 2)", "[2, 2]",
+                                           "(2, 4)",    "[4, 4]", "(4, +inf)"};
+  for (std::size_t j = 0; j < labels.size(); ++j) CHECK(bin_label(edges, masses, j) == labels[j]);
+  CHECK(bin_label({1.5}, {}, 0) == "(-inf, 1.5]");
+  CHECK(bin_label({1.5}, {}, 1) == "(1.5, +inf)");
+  CHECK(bin_label({}, {}, 0) == "(-inf, +inf)");
+}
+
+TEST_CASE("hellinger and js_distance stay within their bounds when rounding adds up") {
+  // Disjoint windows of many categories: the sums of 7,000 or 20,000 shares land a few ulps
+  // beyond the maximum (hellinger 1.0000000000005 before the bounds were enforced).
+  const int n = GENERATE(7000, 20000);
+  CAPTURE(n);
+  std::vector<std::optional<std::string>> ref, cur;
+  for (int i = 0; i < n; ++i) {
+    ref.push_back("r" + std::to_string(i));
+    cur.push_back("c" + std::to_string(i));
+  }
+  const auto st = compare_texts(ref, cur);
+  CHECK(*st.get("hellinger") == 1.0);
+  CHECK(*st.get("js_distance") <= std::sqrt(std::log(2.0)));
+  CHECK(*st.get("js_distance") == Approx(std::sqrt(std::log(2.0))).epsilon(1e-12));
+  // Identical windows: exactly 0, never a few ulps below it.
+  const auto same = compare_texts(ref, ref);
+  CHECK(*same.get("hellinger") == 0.0);
+  CHECK(*same.get("js_distance") == 0.0);
+}
+
 TEST_CASE("kolmogorov_sf matches the Kolmogorov distribution") {
   // Values of Q(x) = 2 Σ (-1)^(k-1) exp(-2k²x²) computed with 60-digit decimal arithmetic (and
   // the theta series for x < 0.3, where both series were checked to agree to 1e-58).

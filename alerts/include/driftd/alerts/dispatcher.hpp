@@ -1,6 +1,7 @@
 #pragma once
-// Delivery of queued notifications: at-least-once, one worker per sink, exponential backoff with
-// jitter, Retry-After, permanent failures and dead-lettering (docs/alerts.md, "Delivery").
+// Delivery of queued notifications: at-least-once, one worker per sink with bounded concurrency
+// (in order per monitor), exponential backoff with jitter, Retry-After, permanent failures and
+// dead-lettering (docs/alerts.md, "Delivery").
 
 #include <cstdint>
 #include <functional>
@@ -58,6 +59,11 @@ struct DispatcherOptions {
   Duration idle_poll = 30s;
   Duration store_retry = 5s;       // wait after the store failed
   std::function<double()> random;  // uniform in [0, 1) for the jitter; default: a seeded PRNG
+  // Attempts of one sink in flight at once, each for a different monitor.
+  std::size_t concurrency = 4;
+  // While attempts are in flight, how often the outbox is looked at again for work that became
+  // due meanwhile (an attempt ending, wake() and stop() act at once).
+  Duration in_flight_poll = 1s;
 };
 
 struct DrainResult {
@@ -66,14 +72,19 @@ struct DrainResult {
 };
 
 // Delivers what the engine queued. Each sink has its own worker thread, so a slow or dead
-// receiver only delays its own notifications; within a sink, attempts are made one at a time,
-// oldest first. After a retryable failure the whole sink waits until that notification's next
-// attempt (the receiver is down or asked us to slow down): the oldest notification goes first
-// again, so a receiver never sees a resolve before the fire it follows.
+// receiver only delays its own notifications. Within a sink, up to `concurrency` attempts are in
+// flight at once, oldest first, but never two of one monitor: a monitor's notifications to a
+// sink go one at a time, in the order they were queued (AlertStore::due hands out only the
+// oldest pending one of each monitor), so a receiver never sees a resolve before the fire it
+// follows, while a slow or failing notification of one monitor does not hold the others.
+// After a retryable failure that notification waits for its next attempt, and the later ones of
+// its monitor with it; an answer that speaks for the whole receiver (429, 503, Retry-After)
+// pauses the whole sink until then.
 //
 // Time comes from `clock`; waits are on a condition variable, so stop() and wake() act at once.
 // Tests drive pump() with a fake clock; production calls start(). AlertStore calls are
-// serialised by the dispatcher (one at a time), but run concurrently with the caller's own use.
+// serialised by the dispatcher (one at a time), but run concurrently with the caller's own use;
+// Notifier::send is called from several threads at once.
 class Dispatcher {
  public:
   Dispatcher(AlertStore& store, Notifier& notifier, const Clock& clock,
@@ -91,9 +102,10 @@ class Dispatcher {
   // New notifications were committed: workers look for due work now.
   void wake();
 
-  // Makes every attempt of `sink` that is due at clock.now(), oldest first, until none is due,
-  // the sink is backing off, or stop() was called. Returns the number of attempts. Throws what
-  // the store throws. Serialised per sink (safe to call while the workers run).
+  // Makes every attempt of `sink` that is due, oldest first and up to `concurrency` at once,
+  // until none is due and none is in flight, the sink is backing off, or stop() was called (the
+  // attempts in flight finish first). Returns the number of attempts. Throws what the store
+  // throws. Serialised per sink (safe to call while the workers run).
   std::size_t pump(const std::string& sink);
 
   // For `driftd run-once`: attempts what is due, waiting out backoffs, until nothing is pending

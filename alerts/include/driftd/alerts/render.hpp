@@ -2,6 +2,7 @@
 // Notification bodies, one format per sink type (docs/alerts.md shows an example of each).
 // Rendered once when a notification is queued: every delivery attempt sends the same bytes.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ struct NotificationGroup {
   std::string external_url;  // driftd's base URL for links; a trailing '/' is ignored
   Duration schedule{0};      // the monitor's interval (Alertmanager endsAt)
   std::vector<GroupedAlert> alerts;
+  // The monitor's other alerts that fire and that this sink was told about, left out of `alerts`
+  // because nothing changed about them: how many, and the worst severity among them. A group
+  // that only resolves something says that these still fire.
+  std::size_t others_firing = 0;
+  Severity others_severity = Severity::low;
   // "firing" if any alert of the group fires, else "resolved".
   std::string_view status() const;
 };
@@ -44,7 +50,9 @@ std::string drift_link(std::string_view external_url, std::string_view monitor);
 
 // One line for humans, e.g. "fraud-v2: PSI of amount 0.31 (> 0.2), missing_rate of income 0.11
 // (> 0.05)"; resolved alerts follow as "; resolved: ...". At most kSummaryAlerts alerts are named,
-// then "and N more".
+// then "and N more". With others_firing, "; N other alerts still firing" ends it, and a group
+// that only resolves reads "fraud-v2: resolved: ..." instead of "fraud-v2 resolved: ..." (which
+// says the whole monitor is back to normal).
 std::string summary(const NotificationGroup& g);
 inline constexpr std::size_t kSummaryAlerts = 10;
 
@@ -56,12 +64,18 @@ Duration alertmanager_hold(Duration schedule);
 
 // CONTRACT section 6, plus windows, direction, change and (monitor failing) message per alert.
 std::string render_webhook(const NotificationGroup& g);
-// Slack incoming webhook: {"text": summary, "blocks": [...]}.
+// Slack incoming webhook: {"text": summary, "blocks": [...]}. The header is "[FIRING] <monitor>",
+// or "[RESOLVED] <monitor>" when nothing of the monitor fires any more; a resolve while others
+// still fire names what resolved: "[RESOLVED] <monitor>: PSI of amount; 20 other alerts still
+// firing".
 std::string render_slack(const NotificationGroup& g);
 // PagerDuty Events API v2; event_action "trigger" when the group fires, else "resolve";
-// dedup_key "driftd/<monitor>" so a monitor has at most one open incident.
+// dedup_key "driftd/<monitor>" so a monitor has at most one open incident, whose severity is
+// that of its worst firing alert (those of the group and others_severity).
 std::string render_pagerduty(const NotificationGroup& g, const std::string& routing_key);
-// Alertmanager API v2: a JSON array of postable alerts.
+// Alertmanager API v2: a JSON array of postable alerts. Annotations are text for people: values
+// to four significant digits (more where that would print a value equal to its threshold),
+// integers as integers.
 std::string render_alertmanager(const NotificationGroup& g);
 
 // The body for `sink`'s type. The PagerDuty routing key is read through `secrets` from the sink's

@@ -111,9 +111,13 @@ class AlertStore {
   // Writes the changed alerts and queues the notifications in ONE transaction; assigns ids to
   // new alerts. Throws std::runtime_error (nothing written then).
   virtual void commit(std::vector<Alert>& changed, const std::vector<Notification>& queued) = 0;
-  // Pending notifications of a sink due at `now`, oldest first.
+  // The notifications of a sink that may be attempted at `now`, oldest first (created_at): of
+  // each monitor only its oldest pending notification, if it is due (so a monitor's
+  // notifications are delivered in order, one at a time).
   virtual std::vector<Notification> due(const std::string& sink, Timestamp now,
                                         std::size_t limit) = 0;
+  // When the first of those oldest pending notifications per monitor is due; nullopt when none is
+  // pending.
   virtual std::optional<Timestamp> next_due(const std::string& sink) = 0;
   virtual void update_delivery(const Notification& n) = 0;
   virtual std::int64_t queue_depth(const std::string& sink) = 0;

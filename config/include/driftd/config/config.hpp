@@ -31,7 +31,8 @@ struct ServerOptions {
 };
 
 struct DatabaseOptions {
-  std::string url;  // DRIFTD_DATABASE_URL overrides (applied by the loader)
+  std::string url;   // DRIFTD_DATABASE_URL overrides (applied by the loader)
+  int url_line = 0;  // the line of database.url in the file; 0 when DRIFTD_DATABASE_URL set it
   std::string state_schema = "driftd";
   Duration statement_timeout = 60s;
   Duration connect_timeout = 10s;

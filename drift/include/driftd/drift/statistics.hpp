@@ -42,7 +42,9 @@ CategoryCounts count_values(const std::vector<std::optional<std::string>>& value
 
 // A bin or category contributing to PSI, for alerts and the API.
 struct Contributor {
-  std::string bin;  // numerical: "(-inf, 1.5]", "(1.5, 2.25]", "(7.5, +inf)"; categorical: the value
+  // numerical: "(-inf, 1.5]", "(1.5, 2.25]", "(7.5, +inf)", a point mass "[42, 42]" with its
+  // neighbours "(-inf, 42)" and "(42, +inf)"; categorical: the value
+  std::string bin;
   double reference_share = 0;
   double current_share = 0;
   double psi = 0;  // this bin's term of the PSI sum
@@ -63,8 +65,11 @@ inline constexpr std::size_t kTopContributors = 3;
 // Everything needed from a numerical reference window, computed once.
 struct FrozenNumerical {
   SortedSample sample;
-  std::vector<double> edges;          // reference quantiles i/bins, duplicates removed
-  std::vector<std::uint64_t> counts;  // edges.size() + 1 bins
+  // Ascending and distinct: the reference quantiles i/bins and the point masses.
+  std::vector<double> edges;
+  // The edges with a bin of their own (ascending, a subset of `edges`): see point_masses().
+  std::vector<double> point_masses;
+  std::vector<std::uint64_t> counts;  // edges.size() + point_masses.size() + 1 bins
   int bins = 10;
 };
 FrozenNumerical freeze_numerical(SortedSample reference, int bins);
@@ -84,13 +89,28 @@ struct ConfidenceStatistics {
 };
 ConfidenceStatistics confidence_statistics(const SortedSample& sample, double low);
 
-// Building blocks, exposed for tests.
+// Building blocks, exposed for tests and for checking stored references.
+// The reference quantiles at i/bins, i = 1..bins-1, duplicates removed (empty when bins < 2).
 std::vector<double> quantile_edges(const std::vector<double>& sorted, int bins);
 double quantile_sorted(const std::vector<double>& sorted, double q);  // numpy 'linear'
-// Values per bin of an ascending sample: bin j holds edges[j-1] < v <= edges[j] (numpy
-// searchsorted side='left'), so edges.size() + 1 bins.
+// The values of an ascending reference that carry a point mass and so get a bin of their own,
+// ascending: with bins >= 2, every value that occurs at least twice and either makes up more
+// than 1/bins of the reference (count · bins > size) or belongs to a reference of at most `bins`
+// distinct values. O(bins · log size).
+std::vector<double> point_masses(const std::vector<double>& sorted, int bins);
+// quantile_edges() and the point masses merged: the edges of a reference's bins.
+std::vector<double> bin_edges(const std::vector<double>& sorted, int bins,
+                              const std::vector<double>& point_masses);
+// Values per bin of an ascending sample. A plain edge e closes the bin below it, which holds
+// e itself (prev < v <= e, numpy searchsorted side='left'); a point mass e (also in `edges`)
+// makes two bins, prev < v < e and v == e, and the next bin starts above it. So
+// edges.size() + point_masses.size() + 1 bins.
 std::vector<std::uint64_t> bin_counts(const std::vector<double>& sorted,
-                                      const std::vector<double>& edges);
+                                      const std::vector<double>& edges,
+                                      const std::vector<double>& point_masses = {});
+// The label of bin j of those edges: "(-inf, 1.5]", "(1.5, 42)", "[42, 42]", "(42, +inf)".
+std::string bin_label(const std::vector<double>& edges, const std::vector<double>& point_masses,
+                      std::size_t j);
 double kolmogorov_sf(double x);  // scipy.stats.kstwobign.sf
 double chi2_sf(double x, double dof);
 

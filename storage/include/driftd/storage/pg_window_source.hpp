@@ -11,6 +11,11 @@
 
 namespace driftd::storage {
 
+// Why libpq cannot parse `url` (a postgresql:// URI or a key=value connection string), e.g.
+// "unterminated quoted string in connection info string"; "" when it can. Never holds the
+// password. Every connection driftd makes parses the URL the same way.
+std::string database_url_problem(const std::string& url);
+
 struct PgOptions {
   std::string url;
   Duration statement_timeout = std::chrono::seconds(60);
