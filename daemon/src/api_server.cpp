@@ -1,6 +1,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -212,6 +213,22 @@ struct Endpoint {
   std::function<void(const http::Request&, http::Response&, const Captures&)> fn;
   http::Lane lane = http::Lane::worker;
 };
+
+// JSON endpoints answer 400 naming the type they expect to a body of another declared type
+// (`curl -d` sends application/x-www-form-urlencoded unless told otherwise), whatever its size;
+// a body without a Content-Type is taken for JSON.
+void require_json(const http::Request& req) {
+  if (!req.has_header("Content-Type")) return;
+  const std::string declared = req.get_header_value("Content-Type");
+  std::string type = declared.substr(0, declared.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool json_suffix = type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0;
+  if (type == "application/json" || json_suffix) return;
+  throw BadRequest("expected a JSON body with \"Content-Type: application/json\", got \"" +
+                   declared + "\" (with curl: -H 'Content-Type: application/json')");
+}
 
 }  // namespace
 
@@ -440,6 +457,7 @@ struct ApiServer::Impl {
       send_json(res, 200, backend.silences_json());
     });
     route("POST", "/api/v1/silences", "silences", [this](const auto& req, auto& res, const auto&) {
+      require_json(req);
       send_json(res, 201, backend.create_silence(req.body));
     });
     route("DELETE", R"(/api/v1/silences/([^/]+))", "silences",

@@ -853,6 +853,51 @@ TEST_CASE("HTTP details: HEAD, OPTIONS, other methods, keep-alive, 100-continue,
   }
 }
 
+TEST_CASE("a JSON endpoint answers 400 naming the content type it expects, whatever the size",
+          "[http]") {
+  ApiOptions o;
+  o.max_body_bytes = 32 << 10;
+  Server s(o);
+  // curl -d sends application/x-www-form-urlencoded; 16 KiB of it got 413 "too large" before.
+  const std::string form(16 << 10, 'a');
+  auto r = s.client.Post("/api/v1/silences", form, "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"] ==
+        "expected a JSON body with \"Content-Type: application/json\", got "
+        "\"application/x-www-form-urlencoded\" (with curl: -H 'Content-Type: application/json')");
+  r = s.client.Post("/api/v1/silences", "x=1", "application/x-www-form-urlencoded");
+  CHECK(r->status == 400);
+  r = s.client.Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "text/plain");
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"].get<std::string>().find("\"text/plain\"") != std::string::npos);
+  // JSON, with parameters or a +json type, or with no type at all, is read
+  CHECK(
+      s.client
+          .Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "Application/JSON; charset=utf-8")
+          ->status == 201);
+  CHECK(s.client.Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "application/merge+json")
+            ->status == 201);
+  CHECK(status_line(s.server.port(),
+                    "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}") ==
+        "HTTP/1.1 201 Created");
+  // Above max_body_bytes it is 413, whatever the type, with a JSON error naming the limit.
+  for (const char* type : {"application/x-www-form-urlencoded", "application/json"}) {
+    CAPTURE(type);
+    r = s.client.Post("/api/v1/silences", std::string((32 << 10) + 1, 'a'), type);
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(body_of(r)["error"] ==
+          "request body too large: the limit is 32768 bytes ([server] max_body_bytes)");
+  }
+  // Exactly at the limit is read (and is not JSON here)
+  r = s.client.Post("/api/v1/silences", std::string(32 << 10, 'a'), "application/json");
+  CHECK(r->status == 400);
+  // A POST that needs no body takes any content type
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", "x=1", "application/x-www-form-urlencoded")
+            ->status == 200);
+}
+
 TEST_CASE("stop() closes open connections and returns while clients trickle", "[http]") {
   FakeBackend backend;
   ApiOptions o;
