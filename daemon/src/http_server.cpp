@@ -297,14 +297,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto& o = server_.options;
     if (ec == beast::error::timeout) {
       // The connection is closed already; a client that did not send a whole request in time
-      // gets no answer (it is not reading one).
+      // gets no answer (it is not reading one). One that sent nothing at all is closed quietly,
+      // like an idle keep-alive connection: browsers open spare connections they may not use.
+      if (!parser_->got_some()) return close();
       server_.reject(408);
       std::int64_t dropped = 0;
       if (server_.timeout_log.admit(dropped)) {
         log::warn("HTTP client did not send a whole request within read_timeout: disconnected",
                   {{"client", client_},
                    {"read_timeout", format_duration(o.read_timeout)},
-                   {"sent_part_of_one", parser_->got_some()},
                    {"more_not_logged", dropped}});
       }
       return close();

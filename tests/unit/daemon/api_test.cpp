@@ -672,6 +672,17 @@ TEST_CASE("a request must arrive whole within read_timeout in total, however it 
   CHECK(s.client.Get("/healthz")->status == 200);
 }
 
+TEST_CASE("a connection that never sends a request is closed at read_timeout, quietly", "[http]") {
+  ApiOptions o;
+  o.read_timeout = 500ms;
+  Server s(o);
+  RawClient silent(s.server.port());
+  CHECK(silent.closed_by_server(3000ms));
+  CHECK(s.client.Get("/healthz")->status == 200);
+  CHECK(s.backend.was_observed("healthz", 200, 2000ms));
+  CHECK_FALSE(s.backend.was_observed("rejected", 408));  // no request, nothing refused
+}
+
 TEST_CASE("connections beyond the per-client cap are refused while other clients are served",
           "[http]") {
   ApiOptions o;
