@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include <zlib.h>
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+
 #include <cctype>
 #include <future>
 #include <list>
@@ -154,6 +157,69 @@ constexpr auto kLinger = std::chrono::seconds(1);
 constexpr std::size_t kMaxLingerBytes = 1 << 20;
 // The longest request target (path and query) accepted.
 constexpr std::size_t kMaxTargetBytes = 8192;
+// Answers shorter than this are sent as they are: compressing them saves nothing worth the time.
+constexpr std::size_t kMinCompressBytes = 1024;
+
+bool compressible(const std::string& content_type) {
+  const std::string type = content_type.substr(0, content_type.find(';'));
+  return type.rfind("text/", 0) == 0 || type == "application/json" ||
+         type == "application/javascript" || type == "image/svg+xml" ||
+         (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
+}
+
+// Whether Accept-Encoding allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
+bool accepts_gzip(const std::string& accept_encoding) {
+  std::size_t pos = 0;
+  while (pos < accept_encoding.size()) {
+    auto comma = accept_encoding.find(',', pos);
+    std::string item =
+        accept_encoding.substr(pos, comma == std::string::npos ? comma : comma - pos);
+    pos = comma == std::string::npos ? accept_encoding.size() : comma + 1;
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    std::string coding = item.substr(0, item.find(';'));
+    for (auto& c : coding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (coding != "gzip" && coding != "*") continue;
+    const auto q = item.find(";q=");
+    if (q == std::string::npos) return true;
+    const std::string weight = item.substr(q + 3);
+    return weight.find_first_not_of("0.") != std::string::npos;  // q=0, q=0.0, q=0.000: refused
+  }
+  return false;
+}
+
+// gzip of `in` (fastest level: /metrics is megabytes at scale, scraped every few seconds).
+std::optional<std::string> gzip(const std::string& in) {
+  z_stream z{};
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.resize(deflateBound(&z, static_cast<uLong>(in.size())));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+// Compresses an answer when the client accepts gzip (Prometheus does) and it is worth it. Runs on
+// the handler's lane, never on the I/O thread.
+void compress_for(const Request& req, Response& res) {
+  if (res.body.size() < kMinCompressBytes || res.body.size() > (1u << 31)) return;
+  if (res.has_header("Content-Encoding") || !compressible(res.get_header_value("Content-Type"))) {
+    return;
+  }
+  res.set_header("Vary", "Accept-Encoding");
+  if (!accepts_gzip(req.get_header_value("Accept-Encoding"))) return;
+  if (auto z = gzip(res.body)) {
+    res.body = std::move(*z);
+    res.set_header("Content-Encoding", "gzip");
+  }
+}
 
 }  // namespace
 
@@ -374,6 +440,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                timeout = server_.options.write_timeout, req = std::move(req)]() mutable {
                 Response res;
                 run_handler(*handlers, req, res);
+                compress_for(req, res);
                 net::post(ex, [self = std::move(self), res = std::move(res), timeout]() mutable {
                   self->respond(std::move(res), timeout);
                 });
@@ -627,6 +694,9 @@ std::string Response::get_header_value(const std::string& name) const {
 void Response::set_content(std::string content, const std::string& content_type) {
   body = std::move(content);
   set_header("Content-Type", content_type);
+}
+void Response::set_content(const char* data, std::size_t size, const std::string& content_type) {
+  set_content(std::string(data, size), content_type);
 }
 
 std::string percent_decode(const std::string& s, bool plus_is_space) {

@@ -54,6 +54,7 @@ struct Response {
   bool has_header(const std::string& name) const;
   std::string get_header_value(const std::string& name) const;
   void set_content(std::string content, const std::string& content_type);
+  void set_content(const char* data, std::size_t size, const std::string& content_type);
 };
 
 // Where a complete request is handled.

@@ -120,7 +120,8 @@ class FakeBackend final : public ApiBackend {
   Readiness readiness() override {
     return {ready, ready ? "" : "database unreachable: connection refused"};
   }
-  std::string metrics_text() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
+  std::string metrics = "# HELP x y\n# TYPE x gauge\nx 1\n";
+  std::string metrics_text() override { return metrics; }
   std::string alerts_json() override { return R"({"alerts":[]})"; }
   std::string silences_json() override {
     json j{{"silences", json::array()}};
@@ -953,4 +954,39 @@ TEST_CASE("listens on IPv6, on IPv4 too with ::, and says why it cannot listen",
   o.port = 0;
   ApiServer elsewhere(backend, o);
   CHECK_THROWS_WITH(elsewhere.start(), Catch::Contains("not an address of this machine"));
+}
+
+TEST_CASE("answers are gzipped for clients that accept it (Prometheus does)", "[http]") {
+  Server s;
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "driftd_x{monitor=\"m" + std::to_string(i) + "\"} 1\n";
+  s.backend.metrics = text;
+  auto raw = [&](const std::string& accept) {
+    RawClient c(s.server.port());
+    c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + accept + "\r\n");
+    return c.read_until_closed();
+  };
+  std::string got = raw("Accept-Encoding: gzip, deflate\r\n");
+  const std::string head = got.substr(0, got.find("\r\n\r\n"));
+  CHECK(head.find("Content-Encoding: gzip") != std::string::npos);
+  CHECK(head.find("Vary: Accept-Encoding") != std::string::npos);
+  const std::size_t body = got.size() - head.size() - 4;
+  CHECK(body < text.size() / 5);
+  CHECK(head.find("Content-Length: " + std::to_string(body)) != std::string::npos);
+  // and it decompresses to the text (httplib's client inflates it)
+  httplib::Client c("127.0.0.1", s.server.port());
+  c.set_decompress(true);
+  auto r = c.Get("/metrics", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(r);
+  CHECK(r->body == text);
+  // not without asking, nor when refused, nor for small answers
+  for (const std::string& accept : {std::string(), std::string("Accept-Encoding: gzip;q=0\r\n"),
+                                    std::string("Accept-Encoding: br\r\n")}) {
+    CAPTURE(accept);
+    got = raw(accept);
+    CHECK(got.find("Content-Encoding") == std::string::npos);
+    CHECK(got.substr(got.find("\r\n\r\n") + 4) == text);
+  }
+  s.backend.metrics = "x 1\n";
+  CHECK(raw("Accept-Encoding: gzip\r\n").find("Content-Encoding") == std::string::npos);
 }
