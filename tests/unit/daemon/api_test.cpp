@@ -990,3 +990,26 @@ TEST_CASE("answers are gzipped for clients that accept it (Prometheus does)", "[
   s.backend.metrics = "x 1\n";
   CHECK(raw("Accept-Encoding: gzip\r\n").find("Content-Encoding") == std::string::npos);
 }
+
+TEST_CASE("a restarted server listens on the same port while the old connections close", "[http]") {
+  // systemd restarts driftd on its fixed port: the old process's connections may still be closing.
+  FakeBackend backend;
+  ApiOptions o;
+  o.port = 0;
+  auto first = std::make_unique<ApiServer>(backend, o);
+  first->start();
+  o.port = first->port();
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<RawClient>(o.port));
+    clients.back()->send("GET /healthz HTTP/1.1\r\n");
+  }
+  clients.push_back(std::make_unique<RawClient>(o.port));
+  clients.back()->send(kGetHealthz.substr(0, kGetHealthz.find("Connection")) + "\r\n");
+  clients.back()->read_until("\"ok\"");
+  first->stop();
+  first.reset();  // the clients have not closed their ends: the server's are in FIN_WAIT
+  ApiServer second(backend, o);
+  REQUIRE_NOTHROW(second.start());
+  CHECK(status_line(o.port, kGetHealthz) == "HTTP/1.1 200 OK");
+}
