@@ -33,8 +33,9 @@ constexpr std::string_view kTimeHint = R"(e.g. "2026-01-01T00:00:00Z")";
 
 const std::vector<std::string> kRootKeys = {"server",   "database", "scheduler",
                                             "alerting", "monitors", "sinks"};
-const std::vector<std::string> kServerKeys = {"listen",         "api_token_env", "external_url",
-                                              "max_body_bytes", "read_timeout",  "write_timeout"};
+const std::vector<std::string> kServerKeys = {
+    "listen",       "api_token_env", "external_url",    "max_body_bytes",
+    "read_timeout", "write_timeout", "max_connections", "max_connections_per_client"};
 const std::vector<std::string> kDatabaseKeys = {"url", "state_schema", "statement_timeout",
                                                 "connect_timeout", "read_connections"};
 const std::vector<std::string> kSchedulerKeys = {"workers", "shutdown_grace"};
@@ -448,6 +449,17 @@ class Loader {
     }
     if (auto d = get_duration(s, "read_timeout", Need::optional)) out.read_timeout = *d;
     if (auto d = get_duration(s, "write_timeout", Need::optional)) out.write_timeout = *d;
+    if (auto v = get_integer(s, "max_connections", Need::optional, 1, 65535)) {
+      out.max_connections = static_cast<int>(*v);
+    }
+    if (auto v = get_integer(s, "max_connections_per_client", Need::optional, 1, 65535)) {
+      out.max_connections_per_client = static_cast<int>(*v);
+      if (out.max_connections_per_client > out.max_connections) {
+        add(s.line_of_key("max_connections_per_client"),
+            s.at("max_connections_per_client") + ": " + std::to_string(*v) + " is above " +
+                s.at("max_connections") + " (" + std::to_string(out.max_connections) + ")");
+      }
+    }
     return out;
   }
 

@@ -1,16 +1,16 @@
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <thread>
 
 #include "driftd/common/hash.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/api.hpp"
+#include "http_server.hpp"
 
 namespace driftd::daemon {
 
@@ -140,15 +140,37 @@ bool etag_matches(const std::string& header, const std::string& etag) {
 
 using Captures = std::vector<std::string>;
 
+// Probes are answered apart from everything else, so that neither a slow handler (POST /run
+// evaluates for seconds) nor slow clients delay them: /healthz on the transport's I/O thread
+// itself (it only says the process runs), /readyz and /metrics on threads of their own.
+http::Lane lane_of(const std::string& handler) {
+  if (handler == "healthz") return http::Lane::io;
+  if (handler == "readyz" || handler == "metrics") return http::Lane::probe;
+  return http::Lane::worker;
+}
+
 struct Endpoint {
   std::string method;
   std::regex pattern;
   std::string name;  // the handler label in metrics
-  std::function<void(const httplib::Request&, httplib::Response&, const Captures&)> fn;
+  std::function<void(const http::Request&, http::Response&, const Captures&)> fn;
+  http::Lane lane = http::Lane::worker;
 };
 
-bool has_body_framing(const httplib::Request& req) {
-  return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+// JSON endpoints answer 400 naming the type they expect to a body of another declared type
+// (`curl -d` sends application/x-www-form-urlencoded unless told otherwise), whatever its size;
+// a body without a Content-Type is taken for JSON.
+void require_json(const http::Request& req) {
+  if (!req.has_header("Content-Type")) return;
+  const std::string declared = req.get_header_value("Content-Type");
+  std::string type = declared.substr(0, declared.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool json_suffix = type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0;
+  if (type == "application/json" || json_suffix) return;
+  throw BadRequest("expected a JSON body with \"Content-Type: application/json\", got \"" +
+                   declared + "\" (with curl: -H 'Content-Type: application/json')");
 }
 
 }  // namespace
@@ -156,19 +178,17 @@ bool has_body_framing(const httplib::Request& req) {
 struct ApiServer::Impl {
   ApiBackend& backend;
   ApiOptions options;
-  httplib::Server server;
-  std::thread thread;
-  int bound_port = 0;
+  std::unique_ptr<http::Server> server;
 
   Impl(ApiBackend& b, ApiOptions o) : backend(b), options(std::move(o)) {}
 
-  void send_json(httplib::Response& res, int status, const std::string& body) {
+  void send_json(http::Response& res, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
   }
 
   // Runs a handler: maps errors to statuses (never a 500 for what the client sent) and counts.
-  void serve(const std::string& name, const httplib::Request& req, httplib::Response& res,
+  void serve(const std::string& name, const http::Request& req, http::Response& res,
              const std::function<void()>& f) {
     auto start = std::chrono::steady_clock::now();
     try {
@@ -193,14 +213,21 @@ struct ApiServer::Impl {
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    backend.observe_request(name, res.status, seconds);
+    if (lane_of(name) == http::Lane::worker) {
+      backend.observe_request(name, res.status, seconds);
+    } else {
+      // A probe's answer must not wait for the metrics lock, which rendering /metrics holds.
+      server->defer([this, name, status = res.status, seconds] {
+        backend.observe_request(name, status, seconds);
+      });
+    }
   }
 
-  bool needs_auth_for(const httplib::Request& req) const {
+  bool needs_auth_for(const http::Request& req) const {
     return !options.bearer_token.empty() && (req.method == "POST" || req.method == "DELETE");
   }
 
-  bool authorized(const httplib::Request& req) const {
+  bool authorized(const http::Request& req) const {
     std::string h = req.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
     if (h.size() <= prefix.size() || h.compare(0, prefix.size(), prefix) != 0) {
@@ -216,7 +243,7 @@ struct ApiServer::Impl {
     return name;
   }
 
-  drift::HistoryQuery history_query(const httplib::Request& req) {
+  drift::HistoryQuery history_query(const http::Request& req) {
     drift::HistoryQuery q;
     for (const auto& [k, v] : req.params) {
       if (k == "from" || k == "to") {
@@ -241,12 +268,23 @@ struct ApiServer::Impl {
   std::vector<Endpoint> endpoints;
 
   void route(const std::string& method, const std::string& pattern, const std::string& name,
-             std::function<void(const httplib::Request&, httplib::Response&, const Captures&)> fn) {
-    endpoints.push_back({method, std::regex(pattern), name, std::move(fn)});
+             std::function<void(const http::Request&, http::Response&, const Captures&)> fn) {
+    endpoints.push_back({method, std::regex(pattern), name, std::move(fn), lane_of(name)});
+  }
+
+  // The lane of the endpoint a request goes to (the worker pool for what matches none). Runs on
+  // the transport's I/O thread: only the probes' short paths are worth matching there.
+  http::Lane lane(const http::Request& req) const {
+    if (req.path.size() > 64) return http::Lane::worker;
+    for (const auto& e : endpoints) {
+      if (e.lane == http::Lane::worker) continue;
+      if (e.method == req.method && std::regex_match(req.path, e.pattern)) return e.lane;
+    }
+    return http::Lane::worker;
   }
 
   // 405 when the path exists for another method, else 404.
-  void no_route(const httplib::Request& req, httplib::Response& res) {
+  void no_route(const http::Request& req, http::Response& res) {
     serve("not_found", req, res, [&] {
       std::string allowed;
       for (const auto& e : endpoints) {
@@ -265,7 +303,7 @@ struct ApiServer::Impl {
   }
 
   // Finds and runs the endpoint for a request; true when one matched.
-  bool dispatch(const httplib::Request& req, httplib::Response& res) {
+  bool dispatch(const http::Request& req, http::Response& res) {
     for (const auto& e : endpoints) {
       if (e.method != req.method) continue;
       std::smatch m;
@@ -362,6 +400,7 @@ struct ApiServer::Impl {
       send_json(res, 200, backend.silences_json());
     });
     route("POST", "/api/v1/silences", "silences", [this](const auto& req, auto& res, const auto&) {
+      require_json(req);
       send_json(res, 201, backend.create_silence(req.body));
     });
     route("DELETE", R"(/api/v1/silences/([^/]+))", "silences",
@@ -369,31 +408,6 @@ struct ApiServer::Impl {
             backend.expire_silence(c.at(1));
             res.status = 204;
           });
-  }
-
-  void install() {
-    define_endpoints();
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-      if (!dispatch(req, res)) no_route(req, res);
-    };
-    for (const char* pattern : {".*"}) {
-      server.Get(pattern, handler);
-      server.Post(pattern, handler);
-      server.Put(pattern, handler);
-      server.Patch(pattern, handler);
-      server.Delete(pattern, handler);
-      server.Options(pattern, handler);
-    }
-    // httplib answers 400 to a POST/PUT/PATCH that carries neither Content-Length nor chunked
-    // encoding (curl -X POST without -d): those have no body, so route them before it reads one.
-    server.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
-      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
-          !has_body_framing(req)) {
-        handler(req, res);
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
   }
 };
 
@@ -404,58 +418,31 @@ ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::start() {
   auto& m = *impl_;
-  m.install();
-  int threads = m.options.threads;
-  m.server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  m.define_endpoints();
+  http::ServerOptions o;
+  o.host = m.options.host;
+  o.port = m.options.port;
+  o.max_body_bytes = m.options.max_body_bytes;
+  o.read_timeout = m.options.read_timeout;
+  o.write_timeout = m.options.write_timeout;
+  o.workers = m.options.threads;
+  o.max_connections = m.options.max_connections;
+  o.max_connections_per_client = m.options.max_connections_per_client;
+  http::Server::Handlers h;
+  h.lane = [&m](const http::Request& req) { return m.lane(req); };
+  h.handle = [&m](const http::Request& req, http::Response& res) {
+    if (!m.dispatch(req, res)) m.no_route(req, res);
   };
-  m.server.set_payload_max_length(m.options.max_body_bytes);
-  m.server.set_read_timeout(
-      std::chrono::duration_cast<std::chrono::microseconds>(m.options.read_timeout));
-  m.server.set_write_timeout(
-      std::chrono::duration_cast<std::chrono::microseconds>(m.options.write_timeout));
-  m.server.set_keep_alive_timeout(5);
-  m.server.set_keep_alive_max_count(1000);
-  // Small JSON answers must not wait for the peer's delayed ACK (Nagle): ~40 ms otherwise.
-  m.server.set_tcp_nodelay(true);
-  m.server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
-      std::string msg = res.status == 413 ? "request body too large" : "request failed";
-      res.set_content(error_body(msg), "application/json");
-    }
-  });
-  m.server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        log::error("api request failed", {{"path", req.path}, {"error", what}});
-        res.status = 500;
-        res.set_content(error_body("internal error"), "application/json");
-      });
-  if (m.options.port == 0) {
-    m.bound_port = m.server.bind_to_any_port(m.options.host);
-    if (m.bound_port <= 0) throw std::runtime_error("cannot listen on " + m.options.host + ":0");
-  } else {
-    if (!m.server.bind_to_port(m.options.host, m.options.port))
-      throw std::runtime_error("cannot listen on " + m.options.host + ":" +
-                               std::to_string(m.options.port) +
-                               " (in use, or not an address of this machine)");
-    m.bound_port = m.options.port;
-  }
-  m.thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  // Requests the transport answered itself (malformed, too large, too slow, over a cap).
+  h.rejected = [&m](int status) { m.backend.observe_request("rejected", status, 0); };
+  m.server = std::make_unique<http::Server>(std::move(o), std::move(h));
+  m.server->start();
 }
 
-int ApiServer::port() const { return impl_->bound_port; }
+int ApiServer::port() const { return impl_->server ? impl_->server->port() : 0; }
 
 void ApiServer::stop() {
-  if (!impl_) return;
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_ && impl_->server) impl_->server->stop();
 }
 
 }  // namespace driftd::daemon

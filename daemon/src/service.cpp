@@ -309,6 +309,8 @@ void Service::start() {
   api.max_body_bytes = cfg.server.max_body_bytes;
   api.read_timeout = cfg.server.read_timeout;
   api.write_timeout = cfg.server.write_timeout;
+  api.max_connections = cfg.server.max_connections;
+  api.max_connections_per_client = cfg.server.max_connections_per_client;
   if (!cfg.server.api_token_env.empty()) {
     if (const char* token = std::getenv(cfg.server.api_token_env.c_str());
         token != nullptr && *token != '\0')

@@ -15,7 +15,7 @@ as_root() {
 }
 
 DRIFTD_PACKAGES=(build-essential cmake ninja-build ccache pkg-config libpqxx-dev libboost-dev
-  prometheus-cpp-dev libcpp-httplib-dev libtomlplusplus-dev catch2 nlohmann-json3-dev libssl-dev
+  prometheus-cpp-dev libcpp-httplib-dev libtomlplusplus-dev catch2 nlohmann-json3-dev libssl-dev zlib1g-dev
   postgresql curl clang libclang-rt-14-dev prometheus jq)
 
 # ensure_packages [extra...]: installs whatever of the build/test dependencies is missing.

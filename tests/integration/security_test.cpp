@@ -1,6 +1,8 @@
 // Security with real processes: the minimal GRANTs of docs/operations.md are enough and allow no
 // write; no secret reaches any output of a run where everything fails; slow clients are cut off
-// without blocking others; loopback and cloud-metadata sinks are refused by default.
+// at a total deadline without blocking others (100 of them while probes are answered within
+// 100 ms), connections over the per-client cap are refused; loopback and cloud-metadata sinks are
+// refused by default.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,6 +13,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -62,6 +65,49 @@ int connect_api(int port) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   return fd;
+}
+
+// A connection to the API on 127.0.0.1 from another loopback address (all of 127.0.0.0/8 is
+// loopback on Linux): distinct client addresses for the per-client cap. -1 if it failed.
+int connect_api_from(int port, const std::string& from) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// One request on a fresh connection, as a prober (kubelet) sends it; the whole answer, "" if
+// none came within 2 s.
+std::string probe_once(int port, const std::string& path) {
+  const int fd = connect_api_from(port, "127.0.0.1");
+  if (fd < 0) return "";
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string answer;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    const auto until = std::chrono::steady_clock::now() + 2s;
+    char buf[8192];
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      answer.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return answer;
 }
 
 }  // namespace
@@ -381,6 +427,178 @@ TEST_CASE(
     CHECK(cut_after[i] <= 1.0 + 0.5);       // ... not later
   }
   CHECK(testing::http_get(port, "/healthz").first == 200);
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit(30) == 0);
+  testing::Sql().ok("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}
+
+TEST_CASE(
+    "100 slow clients: probes are still answered within 100 ms, trickling requests are cut at "
+    "read_timeout in total, connections over the per-client cap are refused",
+    "[security]") {
+  TestSchema s("sec");
+  ft::load_drifted(s);
+  const std::string state = s.name() + "_state";
+  ft::ConfigOptions o;
+  o.state_schema = state;
+  o.table = s.table("p");
+  o.schedule = "1h";
+  o.server = "read_timeout = \"3s\"\nmax_connections_per_client = 30\n";
+  DaemonProcess d({"--config", testing::write_temp_file("driftd.toml", ft::config(o))});
+  REQUIRE(d.wait_for_log("driftd started"));
+  const int port = d.port();
+  constexpr double kReadTimeout = 3.0;
+
+  // 100 slow clients from 127.0.0.2-5 (25 each, under the cap of 30): 70 send their headers a
+  // line a second, 30 send whole headers and then their body a byte a second. Every piece comes
+  // well within read_timeout; only a total deadline cuts them. Each reconnects when cut.
+  struct Slow {
+    std::string from;
+    bool body = false;
+    int fd = -1;
+    std::chrono::steady_clock::time_point connected, next_send;
+    std::size_t answered_bytes = 0;
+  };
+  using Clock = std::chrono::steady_clock;
+  const std::string header_start = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  const std::string body_start =
+      "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n{";
+  std::vector<Slow> slow(100);
+  std::vector<double> held;  // seconds from connect to the server's close, per cut connection
+  std::size_t answered = 0;  // bytes any slow client was answered (none should be)
+  auto open = [&](Slow& c, Clock::time_point now) {
+    c.fd = connect_api_from(port, c.from);
+    REQUIRE(c.fd >= 0);
+    c.connected = now;
+    c.next_send = now + 1s;
+    const std::string& first = c.body ? body_start : header_start;
+    REQUIRE(::send(c.fd, first.data(), first.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(first.size()));
+  };
+  const auto begin = Clock::now();
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    slow[i].from = "127.0.0." + std::to_string(2 + i % 4);
+    slow[i].body = i % 10 < 3;
+    open(slow[i], Clock::now());
+  }
+
+  // Meanwhile a prober from 127.0.0.1, ten times a second for 10 s, each on a new connection.
+  std::atomic<bool> probing{true};
+  std::vector<std::pair<std::string, double>> probes;  // status line, seconds
+  std::thread prober([&] {
+    int n = 0;
+    auto next = Clock::now();
+    while (probing) {
+      const std::string path = n % 10 == 5 ? "/readyz" : n % 10 == 9 ? "/metrics" : "/healthz";
+      const auto asked = Clock::now();
+      const std::string answer = probe_once(port, path);
+      const double took = std::chrono::duration<double>(Clock::now() - asked).count();
+      probes.emplace_back(path + " " + answer.substr(0, answer.find("\r\n")), took);
+      ++n;
+      next += 100ms;
+      std::this_thread::sleep_until(next);
+    }
+  });
+
+  // Then 35 connections from 127.0.0.6: the 5 beyond max_connections_per_client are refused.
+  std::vector<int> crowd;
+  std::vector<std::string> crowd_answers;
+  while (Clock::now() - begin < 10s) {
+    const auto now = Clock::now();
+    if (crowd.empty() && now - begin > 2s) {
+      for (int i = 0; i < 35; ++i) {
+        const int fd = connect_api_from(port, "127.0.0.6");
+        REQUIRE(fd >= 0);
+        ::send(fd, "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
+        crowd.push_back(fd);
+      }
+      crowd_answers.resize(crowd.size());
+    }
+    std::vector<pollfd> fds;
+    for (const auto& c : slow) fds.push_back({c.fd, POLLIN, 0});
+    for (int fd : crowd) fds.push_back({fd, POLLIN, 0});
+    ::poll(fds.data(), fds.size(), 20);
+    char buf[4096];
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (i >= slow.size()) {  // a crowd connection: a refusal's answer, then its close
+        int& fd = crowd[i - slow.size()];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+          crowd_answers[i - slow.size()].append(buf, static_cast<std::size_t>(n));
+        } else {
+          ::close(fd);
+          fd = -1;  // poll skips it from now on
+        }
+        continue;
+      }
+      Slow& c = slow[i];
+      const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n > 0) {
+        c.answered_bytes += static_cast<std::size_t>(n);
+        answered += static_cast<std::size_t>(n);
+        continue;
+      }
+      held.push_back(std::chrono::duration<double>(Clock::now() - c.connected).count());
+      ::close(c.fd);
+      open(c, Clock::now());
+    }
+    for (auto& c : slow) {
+      if (Clock::now() < c.next_send) continue;
+      const char piece[] = "X-Slow: 1\r\n";
+      ::send(c.fd, c.body ? " " : piece, c.body ? 1 : sizeof piece - 1, MSG_NOSIGNAL);
+      c.next_send += 1s;
+    }
+  }
+  probing = false;
+  prober.join();
+
+  // Every probe was answered, and fast: the slow clients hold sockets, not threads.
+  REQUIRE(probes.size() >= 90);
+  std::size_t slow_probes = 0;
+  double slowest = 0;
+  for (const auto& [what, seconds] : probes) {
+    CAPTURE(what, seconds);
+    CHECK(what.find(" HTTP/1.1 200 OK") != std::string::npos);
+    if (seconds >= 0.1) ++slow_probes;
+    slowest = std::max(slowest, seconds);
+  }
+  INFO("slowest probe " << slowest << " s");
+  CHECK(slow_probes == 0);
+  // Each slow client was cut at read_timeout in total, never answered, then came back.
+  CHECK(answered == 0);
+  CHECK(held.size() >= 200);  // 100 clients, ~10 s, cut every 3 s
+  for (double h : held) {
+    CAPTURE(h);
+    CHECK(h >= kReadTimeout - 0.1);
+    CHECK(h <= kReadTimeout + 1.0);
+  }
+  // 30 of 127.0.0.6's connections are held (their requests are incomplete), 5 were refused.
+  int refused = 0;
+  for (const auto& a : crowd_answers) {
+    if (a.rfind("HTTP/1.1 503", 0) == 0) {
+      ++refused;
+      CHECK(a.find("too many connections from 127.0.0.6") != std::string::npos);
+    } else {
+      CHECK(a.empty());
+    }
+  }
+  CHECK(refused == 5);
+  for (int fd : crowd) {
+    if (fd >= 0) ::close(fd);
+  }
+  for (auto& c : slow) ::close(c.fd);
+
+  // Said in the log (once, not once per connection) and counted in the metrics.
+  CHECK(d.wait_for_log("HTTP client did not send a whole request within read_timeout", 5));
+  CHECK(d.wait_for_log(
+      "HTTP connection refused: too many connections from this client client=127.0.0.6", 5));
+  const std::string metrics = testing::http_get(port, "/metrics").second;
+  CHECK(metrics.find("driftd_http_requests_total{code=\"408\",handler=\"rejected\"}") !=
+        std::string::npos);
+  CHECK(metrics.find("driftd_http_requests_total{code=\"503\",handler=\"rejected\"} 5") !=
+        std::string::npos);
   d.signal(SIGTERM);
   CHECK(d.wait_exit(30) == 0);
   testing::Sql().ok("DROP SCHEMA IF EXISTS " + state + " CASCADE");

@@ -349,6 +349,8 @@ TEST_CASE("defaults fill what a minimal config leaves out") {
   CHECK(c.server.max_body_bytes == server_defaults.max_body_bytes);
   CHECK(c.server.read_timeout == dur("10s"));
   CHECK(c.server.write_timeout == dur("10s"));
+  CHECK(c.server.max_connections == 256);
+  CHECK(c.server.max_connections_per_client == 32);
   CHECK(c.scheduler.workers == 0);
   CHECK(c.scheduler.shutdown_grace == dur("30s"));
   CHECK(c.database.url == "postgresql://localhost/app");
@@ -654,4 +656,13 @@ TEST_CASE("the champion / challenger example in docs/configuration.md is valid")
   } catch (const ConfigError& e) {
     FAIL(e.what());
   }
+}
+
+TEST_CASE("[server] connection caps") {
+  ScopedEnv env({});
+  const std::string text = std::string(kMinimal) +
+                           "\n[server]\nmax_connections = 1000\nmax_connections_per_client = 8\n";
+  Config c = load(text);
+  CHECK(c.server.max_connections == 1000);
+  CHECK(c.server.max_connections_per_client == 8);
 }

@@ -1,16 +1,30 @@
 // The HTTP API's contract against a running server on port 0 with a fake backend: every
-// endpoint, every error path, ETag/304, bearer-token auth, body limits.
+// endpoint, every error path, ETag/304, bearer-token auth, body limits; and its transport: total
+// request deadlines, connection caps per client address, probes answered while every worker is
+// busy, HEAD / OPTIONS / keep-alive / 100-continue / malformed requests, IPv6, stop().
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "driftd/daemon/api.hpp"
 
 using namespace driftd;
 using namespace driftd::daemon;
 using json = nlohmann::json;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -42,7 +56,11 @@ class FakeBackend final : public ApiBackend {
   std::optional<drift::ChallengerResult> challenger;  // added to the latest evaluation
   int runs = 0;
   std::vector<std::string> silences;
-  std::vector<std::tuple<std::string, int>> observed;
+  // run_now waits while the gate is closed (a slow evaluation), counting who waits.
+  std::mutex gate_mutex;
+  std::condition_variable gate_cv;
+  bool gate_closed = false;
+  int waiting_runs = 0;
 
   std::vector<MonitorSummary> monitors() override {
     MonitorSummary a{"fraud-v2", "drift", evaluation("fraud-v2", psi),
@@ -76,13 +94,34 @@ class FakeBackend final : public ApiBackend {
   }
   drift::Evaluation run_now(const std::string& n) override {
     if (busy) throw Conflict("an evaluation of \"" + n + "\" is already running");
-    ++runs;
+    {
+      std::unique_lock lock(gate_mutex);
+      ++waiting_runs;
+      gate_cv.notify_all();
+      gate_cv.wait(lock, [this] { return !gate_closed; });
+      --waiting_runs;
+      ++runs;
+    }
     return evaluation(n, psi);
+  }
+  void close_gate() {
+    std::lock_guard lock(gate_mutex);
+    gate_closed = true;
+  }
+  void open_gate() {
+    std::lock_guard lock(gate_mutex);
+    gate_closed = false;
+    gate_cv.notify_all();
+  }
+  bool wait_for_waiting_runs(int n) {
+    std::unique_lock lock(gate_mutex);
+    return gate_cv.wait_for(lock, 10s, [&] { return waiting_runs >= n; });
   }
   Readiness readiness() override {
     return {ready, ready ? "" : "database unreachable: connection refused"};
   }
-  std::string metrics_text() override { return "# HELP x y\n# TYPE x gauge\nx 1\n"; }
+  std::string metrics = "# HELP x y\n# TYPE x gauge\nx 1\n";
+  std::string metrics_text() override { return metrics; }
   std::string alerts_json() override { return R"({"alerts":[]})"; }
   std::string silences_json() override {
     json j{{"silences", json::array()}};
@@ -100,9 +139,28 @@ class FakeBackend final : public ApiBackend {
     if (it == silences.end()) throw NotFound("no silence " + id);
     silences.erase(it);
   }
+  // Probes and requests the transport refused are counted on a worker thread, after the answer.
   void observe_request(const std::string& handler, int status, double) override {
+    std::lock_guard lock(observed_mutex);
     observed.emplace_back(handler, status);
   }
+  bool was_observed(const std::string& handler, int status, std::chrono::milliseconds wait = 0ms) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      {
+        std::lock_guard lock(observed_mutex);
+        if (std::find(observed.begin(), observed.end(),
+                      std::tuple<std::string, int>{handler, status}) != observed.end())
+          return true;
+      }
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+
+ private:
+  std::mutex observed_mutex;
+  std::vector<std::tuple<std::string, int>> observed;
 };
 
 struct Server {
@@ -235,8 +293,7 @@ TEST_CASE("run now, conflicts, wrong methods, unknown paths") {
   CHECK(body_of(r).contains("error"));
   CHECK(s.client.Get("/api/v1/monitors/fraud-v2/drift/extra")->status == 404);
   // every answer was counted under a handler label
-  CHECK(std::find(s.backend.observed.begin(), s.backend.observed.end(),
-                  std::tuple<std::string, int>{"run", 409}) != s.backend.observed.end());
+  CHECK(s.backend.was_observed("run", 409));
 }
 
 TEST_CASE("silences endpoints") {
@@ -492,4 +549,470 @@ TEST_CASE("champion / challenger: the verdict for a pipeline") {
   r = s.client.Get("/api/v1/monitors/fraud-v2/challenger");
   CHECK(r->status == 503);
   CHECK(body_of(r)["error"].get<std::string>().find("connection refused") != std::string::npos);
+}
+
+// --- the transport ------------------------------------------------------------------------------
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A TCP connection to the server from a loopback address of our choice (127.0.0.0/8 is all
+// loopback on Linux: distinct client addresses without a network).
+struct RawClient {
+  int fd = -1;
+  RawClient(int port, const char* from = "127.0.0.1", const char* to = "127.0.0.1") {
+    const bool v6 = std::string(to).find(':') != std::string::npos;
+    fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    if (v6) {
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(static_cast<std::uint16_t>(port));
+      REQUIRE(::inet_pton(AF_INET6, to, &a.sin6_addr) == 1);
+      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+      return;
+    }
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, from, &local.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    REQUIRE(::inet_pton(AF_INET, to, &a.sin_addr) == 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~RawClient() {
+    if (fd >= 0) ::close(fd);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool send(const std::string& data) {
+    return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Waits up to `timeout` for bytes; appends them to `got`. False when the server closed.
+  bool receive(std::string& got, std::chrono::milliseconds timeout) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return true;
+    char buf[16384];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    got.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  // Everything until the server closes (or `timeout` passes).
+  std::string read_until_closed(std::chrono::milliseconds timeout = 5000ms) {
+    std::string got;
+    const auto until = Clock::now() + timeout;
+    while (Clock::now() < until && receive(got, 100ms)) {
+    }
+    return got;
+  }
+  // Reads until `got` holds `text`, or until closed / timeout.
+  std::string read_until(const std::string& text, std::chrono::milliseconds timeout = 5000ms) {
+    std::string got;
+    const auto until = Clock::now() + timeout;
+    while (got.find(text) == std::string::npos && Clock::now() < until && receive(got, 50ms)) {
+    }
+    return got;
+  }
+  bool closed_by_server(std::chrono::milliseconds timeout) {
+    std::string ignored;
+    const auto until = Clock::now() + timeout;
+    while (Clock::now() < until) {
+      if (!receive(ignored, 50ms)) return true;
+    }
+    return false;
+  }
+};
+
+// One whole request on a connection of its own; the answer's status line ("" if none).
+std::string status_line(int port, const std::string& request, const char* from = "127.0.0.1",
+                        const char* to = "127.0.0.1") {
+  RawClient c(port, from, to);
+  c.send(request);
+  const std::string got = c.read_until("\r\n", 5000ms);
+  return got.substr(0, got.find("\r\n"));
+}
+
+const std::string kGetHealthz = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+}  // namespace
+
+TEST_CASE("a request must arrive whole within read_timeout in total, however it trickles",
+          "[http]") {
+  ApiOptions o;
+  o.read_timeout = 1s;
+  Server s(o);
+  // Each piece comes well within the timeout; only a total deadline ends this.
+  const std::string start = GENERATE(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n"),
+                                     std::string("POST /api/v1/silences HTTP/1.1\r\nHost: x\r\n"
+                                                 "Content-Type: application/json\r\n"
+                                                 "Content-Length: 100\r\n\r\n{"));
+  const std::string piece = start[0] == 'G' ? "X-Slow: 1\r\n" : " ";
+  CAPTURE(start);
+  const auto connected = Clock::now();
+  RawClient c(s.server.port());
+  REQUIRE(c.send(start));
+  std::string got;
+  bool open = true;
+  while (open && seconds_since(connected) < 4) {
+    c.send(piece);
+    for (int i = 0; i < 4 && open; ++i) open = c.receive(got, 50ms);
+  }
+  const double held = seconds_since(connected);
+  CHECK_FALSE(open);   // cut off ...
+  CHECK(held >= 0.9);  // ... not before read_timeout
+  CHECK(held < 3.0);   // ... and not per piece: at read_timeout, in total
+  CHECK(got.empty());  // a client that never finished its request gets no answer
+  CHECK(s.backend.was_observed("rejected", 408, 2000ms));
+  // and the server still answers
+  CHECK(s.client.Get("/healthz")->status == 200);
+}
+
+TEST_CASE("a connection that never sends a request is closed at read_timeout, quietly", "[http]") {
+  ApiOptions o;
+  o.read_timeout = 500ms;
+  Server s(o);
+  RawClient silent(s.server.port());
+  CHECK(silent.closed_by_server(3000ms));
+  CHECK(s.client.Get("/healthz")->status == 200);
+  CHECK(s.backend.was_observed("healthz", 200, 2000ms));
+  CHECK_FALSE(s.backend.was_observed("rejected", 408));  // no request, nothing refused
+}
+
+TEST_CASE("connections beyond the per-client cap are refused while other clients are served",
+          "[http]") {
+  ApiOptions o;
+  o.max_connections_per_client = 3;
+  o.max_connections = 5;
+  o.read_timeout = 30s;
+  Server s(o);
+  const int port = s.server.port();
+  // Three connections from 127.0.0.2 hold their slots with requests they never finish.
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawClient>(port, "127.0.0.2"));
+    held.back()->send("GET /healthz HTTP/1.1\r\n");
+  }
+  {
+    RawClient fourth(port, "127.0.0.2");
+    const std::string answer = fourth.read_until_closed();
+    CHECK(answer.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(answer.find("Retry-After: 5") != std::string::npos);
+    CHECK(answer.find("max_connections_per_client = 3") != std::string::npos);
+    CHECK(answer.find("too many connections from 127.0.0.2") != std::string::npos);
+  }
+  CHECK(s.backend.was_observed("rejected", 503, 2000ms));
+  // Another address is served meanwhile ...
+  CHECK(status_line(port, kGetHealthz, "127.0.0.3") == "HTTP/1.1 200 OK");
+  CHECK(s.client.Get("/api/v1/monitors")->status == 200);
+  // ... up to the cap on all connections: 3 + 2 held, a sixth is refused whoever it is from.
+  held.push_back(std::make_unique<RawClient>(port, "127.0.0.3"));
+  held.back()->send("GET /healthz HTTP/1.1\r\n");
+  held.push_back(std::make_unique<RawClient>(port, "127.0.0.4"));
+  held.back()->send("GET /healthz HTTP/1.1\r\n");
+  {
+    RawClient sixth(port, "127.0.0.5");
+    const std::string answer = sixth.read_until_closed();
+    CHECK(answer.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(answer.find("max_connections = 5") != std::string::npos);
+  }
+  // A slot given back is taken again: 127.0.0.2 closes one and gets served.
+  held.erase(held.begin());
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = status_line(port, kGetHealthz, "127.0.0.2") == "HTTP/1.1 200 OK";
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(served);
+}
+
+TEST_CASE("probes are answered while every worker runs a slow handler", "[http]") {
+  ApiOptions o;
+  o.threads = 2;
+  Server s(o);
+  s.backend.close_gate();
+  std::vector<std::thread> runs;
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 3; ++i) {  // one more than there are workers: it waits in the queue
+    runs.emplace_back([&] {
+      httplib::Client c("127.0.0.1", s.server.port());
+      c.set_read_timeout(30);
+      auto r = c.Post("/api/v1/monitors/fraud-v2/run");
+      if (r && r->status == 200) ++ran;
+    });
+  }
+  REQUIRE(s.backend.wait_for_waiting_runs(2));
+  httplib::Client probe("127.0.0.1", s.server.port());
+  probe.set_read_timeout(3);
+  for (const char* path : {"/healthz", "/readyz", "/metrics", "/healthz"}) {
+    CAPTURE(path);
+    auto r = probe.Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  s.backend.ready = false;
+  CHECK(probe.Get("/readyz")->status == 503);
+  // The ordinary requests wait for a worker; answered once the evaluations end.
+  s.backend.open_gate();
+  for (auto& t : runs) t.join();
+  CHECK(ran == 3);
+  CHECK(s.backend.was_observed("healthz", 200, 2000ms));
+  CHECK(s.backend.was_observed("readyz", 503, 2000ms));
+}
+
+TEST_CASE("HTTP details: HEAD, OPTIONS, other methods, keep-alive, 100-continue, bad requests",
+          "[http]") {
+  Server s;
+  const int port = s.server.port();
+  SECTION("HEAD and OPTIONS get 405 with Allow, as every method a path does not serve") {
+    RawClient c(port);
+    c.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string head = c.read_until_closed();
+    CHECK(head.rfind("HTTP/1.1 405", 0) == 0);
+    CHECK(head.find("Allow: GET\r\n") != std::string::npos);
+    CHECK(head.find("Content-Length: ") != std::string::npos);
+    CHECK(head.substr(head.find("\r\n\r\n") + 4).empty());  // no body after a HEAD
+    auto r = s.client.Options("/api/v1/silences");
+    REQUIRE(r);
+    CHECK(r->status == 405);
+    CHECK(r->get_header_value("Allow") == "GET, POST");
+    CHECK(status_line(port, "BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n") ==
+          "HTTP/1.1 405 Method Not Allowed");
+    CHECK(status_line(port, "BREW /nothing HTTP/1.1\r\nHost: x\r\n\r\n") ==
+          "HTTP/1.1 404 Not Found");
+  }
+  SECTION("keep-alive and pipelining: several requests on one connection") {
+    RawClient c(port);
+    c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string got = c.read_until("\"ready\"");
+    CHECK(got.find("{\"status\":\"ok\"}") != std::string::npos);
+    CHECK(got.find("{\"status\":\"ready\"}") != std::string::npos);
+    c.send(
+        "GET /api/v1/monitors/fraud-v2/retrain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    got = c.read_until_closed();
+    CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(got.find("Connection: close") != std::string::npos);
+    CHECK(got.find("should_retrain") != std::string::npos);
+    // HTTP/1.0 closes after one answer unless asked otherwise
+    RawClient old(port);
+    old.send("GET /healthz HTTP/1.0\r\n\r\n");
+    got = old.read_until_closed(3000ms);
+    CHECK(got.rfind("HTTP/1.0 200", 0) == 0);
+    // a keep-alive client (httplib) reuses its connection
+    httplib::Client k("127.0.0.1", port);
+    k.set_keep_alive(true);
+    for (int i = 0; i < 3; ++i) CHECK(k.Get("/healthz")->status == 200);
+  }
+  SECTION("Expect: 100-continue is answered before the body is sent") {
+    RawClient c(port);
+    const std::string body = R"({"monitor":"fraud-v2"})";
+    c.send(
+        "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n");
+    std::string got = c.read_until("\r\n\r\n", 2000ms);
+    CHECK(got == "HTTP/1.1 100 Continue\r\n\r\n");
+    c.send(body);
+    got = c.read_until("\"s1\"");
+    CHECK(got.rfind("HTTP/1.1 201", 0) == 0);
+  }
+  SECTION("304 and 204 carry no body; error answers are JSON") {
+    auto r = s.client.Get("/api/v1/monitors/fraud-v2/retrain");
+    RawClient c(port);
+    c.send("GET /api/v1/monitors/fraud-v2/retrain HTTP/1.1\r\nHost: x\r\nIf-None-Match: " +
+           r->get_header_value("ETag") + "\r\n\r\nDELETE /api/v1/silences/none HTTP/1.1\r\n\r\n");
+    std::string got = c.read_until("no silence none");
+    CHECK(got.rfind("HTTP/1.1 304 Not Modified\r\n", 0) == 0);
+    CHECK(got.find("ETag: " + r->get_header_value("ETag")) != std::string::npos);
+    CHECK(got.find("HTTP/1.1 404 Not Found\r\n") != std::string::npos);  // the second answer
+    CHECK(got.find("{\"error\":\"no silence none\"}") != std::string::npos);
+    s.backend.silences = {"s9"};
+    r = s.client.Delete("/api/v1/silences/s9");
+    CHECK(r->status == 204);
+    CHECK(r->body.empty());
+  }
+  SECTION("malformed and oversized requests get 400 / 431 with a JSON error, never a 500") {
+    for (const std::string bad : {"GARBAGE\r\n\r\n", "GET /healthz HTTP/9.9\r\n\r\n",
+                                  "POST /api/v1/silences HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                                  "GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n"}) {
+      CAPTURE(bad);
+      RawClient c(port);
+      c.send(bad);
+      const std::string got = c.read_until_closed();
+      CHECK(got.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+      CHECK(got.find("{\"error\":\"malformed HTTP request: ") != std::string::npos);
+    }
+    RawClient c(port);
+    c.send("GET /healthz HTTP/1.1\r\nX-Big: " + std::string(40000, 'a') + "\r\n\r\n");
+    const std::string got = c.read_until_closed();
+    CHECK(got.rfind("HTTP/1.1 431", 0) == 0);
+    CHECK(got.find("too large") != std::string::npos);
+    CHECK(s.backend.was_observed("rejected", 431, 2000ms));
+    RawClient long_target(port);
+    long_target.send("GET /api/v1/monitors/" + std::string(9000, 'm') +
+                     "/drift HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(long_target.read_until_closed().rfind("HTTP/1.1 414", 0) == 0);
+    // the longest target accepted is matched against the routes like any other
+    CHECK(status_line(port, "GET /api/v1/monitors/" + std::string(8000, 'm') +
+                                "/drift HTTP/1.1\r\nHost: x\r\n\r\n") == "HTTP/1.1 404 Not Found");
+    CHECK(s.backend.was_observed("rejected", 400, 2000ms));
+  }
+}
+
+TEST_CASE("a JSON endpoint answers 400 naming the content type it expects, whatever the size",
+          "[http]") {
+  ApiOptions o;
+  o.max_body_bytes = 32 << 10;
+  Server s(o);
+  // curl -d sends application/x-www-form-urlencoded; 16 KiB of it got 413 "too large" before.
+  const std::string form(16 << 10, 'a');
+  auto r = s.client.Post("/api/v1/silences", form, "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"] ==
+        "expected a JSON body with \"Content-Type: application/json\", got "
+        "\"application/x-www-form-urlencoded\" (with curl: -H 'Content-Type: application/json')");
+  r = s.client.Post("/api/v1/silences", "x=1", "application/x-www-form-urlencoded");
+  CHECK(r->status == 400);
+  r = s.client.Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "text/plain");
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"].get<std::string>().find("\"text/plain\"") != std::string::npos);
+  // JSON, with parameters or a +json type, or with no type at all, is read
+  CHECK(
+      s.client
+          .Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "Application/JSON; charset=utf-8")
+          ->status == 201);
+  CHECK(s.client.Post("/api/v1/silences", R"({"monitor":"fraud-v2"})", "application/merge+json")
+            ->status == 201);
+  CHECK(status_line(s.server.port(),
+                    "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}") ==
+        "HTTP/1.1 201 Created");
+  // Above max_body_bytes it is 413, whatever the type, with a JSON error naming the limit.
+  for (const char* type : {"application/x-www-form-urlencoded", "application/json"}) {
+    CAPTURE(type);
+    r = s.client.Post("/api/v1/silences", std::string((32 << 10) + 1, 'a'), type);
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(body_of(r)["error"] ==
+          "request body too large: the limit is 32768 bytes ([server] max_body_bytes)");
+  }
+  // Exactly at the limit is read (and is not JSON here)
+  r = s.client.Post("/api/v1/silences", std::string(32 << 10, 'a'), "application/json");
+  CHECK(r->status == 400);
+  // A POST that needs no body takes any content type
+  CHECK(s.client.Post("/api/v1/monitors/fraud-v2/run", "x=1", "application/x-www-form-urlencoded")
+            ->status == 200);
+}
+
+TEST_CASE("stop() closes open connections and returns while clients trickle", "[http]") {
+  FakeBackend backend;
+  ApiOptions o;
+  o.port = 0;
+  o.read_timeout = 60s;
+  ApiServer server(backend, o);
+  server.start();
+  RawClient trickling(server.port());
+  trickling.send("GET /healthz HTTP/1.1\r\n");
+  RawClient idle(server.port());
+  idle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(idle.read_until("\"ok\"").find("\"ok\"") != std::string::npos);
+  server.stop();
+  CHECK(trickling.closed_by_server(5000ms));
+  CHECK(idle.closed_by_server(5000ms));
+  server.stop();  // idempotent
+}
+
+TEST_CASE("listens on IPv6, on IPv4 too with ::, and says why it cannot listen", "[http]") {
+  FakeBackend backend;
+  ApiOptions o;
+  o.port = 0;
+  o.host = "::1";
+  {
+    ApiServer v6(backend, o);
+    v6.start();
+    CHECK(status_line(v6.port(), kGetHealthz, "", "::1") == "HTTP/1.1 200 OK");
+  }
+  o.host = "::";
+  ApiServer any(backend, o);
+  any.start();
+  CHECK(status_line(any.port(), kGetHealthz, "", "::1") == "HTTP/1.1 200 OK");
+  CHECK(status_line(any.port(), kGetHealthz, "127.0.0.2") == "HTTP/1.1 200 OK");
+  // The port is taken (by `any`, on every address).
+  o.host = "127.0.0.1";
+  o.port = any.port();
+  ApiServer taken(backend, o);
+  CHECK_THROWS_WITH(
+      taken.start(),
+      Catch::StartsWith("cannot listen on 127.0.0.1:" + std::to_string(any.port()) + ": "));
+  o.host = "192.0.2.1";  // TEST-NET-1: not an address of this machine
+  o.port = 0;
+  ApiServer elsewhere(backend, o);
+  CHECK_THROWS_WITH(elsewhere.start(), Catch::Contains("not an address of this machine"));
+}
+
+TEST_CASE("answers are gzipped for clients that accept it (Prometheus does)", "[http]") {
+  Server s;
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "driftd_x{monitor=\"m" + std::to_string(i) + "\"} 1\n";
+  s.backend.metrics = text;
+  auto raw = [&](const std::string& accept) {
+    RawClient c(s.server.port());
+    c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + accept + "\r\n");
+    return c.read_until_closed();
+  };
+  std::string got = raw("Accept-Encoding: gzip, deflate\r\n");
+  const std::string head = got.substr(0, got.find("\r\n\r\n"));
+  CHECK(head.find("Content-Encoding: gzip") != std::string::npos);
+  CHECK(head.find("Vary: Accept-Encoding") != std::string::npos);
+  const std::size_t body = got.size() - head.size() - 4;
+  CHECK(body < text.size() / 5);
+  CHECK(head.find("Content-Length: " + std::to_string(body)) != std::string::npos);
+  // and it decompresses to the text (httplib's client inflates it)
+  httplib::Client c("127.0.0.1", s.server.port());
+  c.set_decompress(true);
+  auto r = c.Get("/metrics", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(r);
+  CHECK(r->body == text);
+  // not without asking, nor when refused, nor for small answers
+  for (const std::string& accept : {std::string(), std::string("Accept-Encoding: gzip;q=0\r\n"),
+                                    std::string("Accept-Encoding: br\r\n")}) {
+    CAPTURE(accept);
+    got = raw(accept);
+    CHECK(got.find("Content-Encoding") == std::string::npos);
+    CHECK(got.substr(got.find("\r\n\r\n") + 4) == text);
+  }
+  s.backend.metrics = "x 1\n";
+  CHECK(raw("Accept-Encoding: gzip\r\n").find("Content-Encoding") == std::string::npos);
+}
+
+TEST_CASE("a restarted server listens on the same port while the old connections close", "[http]") {
+  // systemd restarts driftd on its fixed port: the old process's connections may still be closing.
+  FakeBackend backend;
+  ApiOptions o;
+  o.port = 0;
+  auto first = std::make_unique<ApiServer>(backend, o);
+  first->start();
+  o.port = first->port();
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<RawClient>(o.port));
+    clients.back()->send("GET /healthz HTTP/1.1\r\n");
+  }
+  clients.push_back(std::make_unique<RawClient>(o.port));
+  clients.back()->send(kGetHealthz.substr(0, kGetHealthz.find("Connection")) + "\r\n");
+  clients.back()->read_until("\"ok\"");
+  first->stop();
+  first.reset();  // the clients have not closed their ends: the server's are in FIN_WAIT
+  ApiServer second(backend, o);
+  REQUIRE_NOTHROW(second.start());
+  CHECK(status_line(o.port, kGetHealthz) == "HTTP/1.1 200 OK");
 }

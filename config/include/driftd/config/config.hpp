@@ -26,8 +26,10 @@ struct ServerOptions {
   std::string api_token_env;              // empty: no token
   std::string external_url;               // base URL used in links; default http://<listen>
   std::size_t max_body_bytes = 1 << 20;
-  Duration read_timeout = 10s;
-  Duration write_timeout = 10s;
+  Duration read_timeout = 10s;   // a request's headers and body, in total
+  Duration write_timeout = 10s;  // one answer, in total
+  int max_connections = 256;
+  int max_connections_per_client = 32;  // per client IP address
 };
 
 struct DatabaseOptions {

@@ -1,7 +1,9 @@
 #pragma once
-// The HTTP API of CONTRACT section 3 (plus /healthz, /readyz, /metrics) on one port, served by
-// cpp-httplib (kept inside api_server.cpp). The server speaks to the rest of driftd only through
-// ApiBackend, so its contract can be tested against a fake backend.
+// The HTTP API of CONTRACT section 3 (plus /healthz, /readyz, /metrics) on one port. The route
+// table is api_server.cpp; the HTTP transport (Boost.Beast, asynchronous, with a total deadline
+// per request and caps on connections) is http_server.cpp, private to daemon. The server speaks
+// to the rest of driftd only through ApiBackend, so its contract can be tested against a fake
+// backend.
 
 #include <cstdint>
 #include <functional>
@@ -74,19 +76,25 @@ struct ApiOptions {
   std::string host = "127.0.0.1";
   int port = 9464;  // 0: any free port
   std::size_t max_body_bytes = 1 << 20;
+  // A request's headers and body must arrive within this, in total (from its first byte; from
+  // the connection's accept for its first request). Else the connection is closed.
   Duration read_timeout = std::chrono::seconds(10);
-  Duration write_timeout = std::chrono::seconds(10);
-  std::string bearer_token;  // empty: POST/DELETE need no token
-  int threads = 8;
+  Duration write_timeout = std::chrono::seconds(10);  // to write one whole answer
+  std::string bearer_token;                           // empty: POST/DELETE need no token
+  int threads = 8;  // handlers of requests other than the probes run on these
+  // Connections beyond these are answered 503 and closed.
+  int max_connections = 256;
+  int max_connections_per_client = 32;  // per client IP address
 };
 
 class ApiServer {
  public:
   ApiServer(ApiBackend& backend, ApiOptions options);
   ~ApiServer();
-  // Binds (throws std::runtime_error if the address is unusable) and serves on a thread of its own.
+  // Binds (throws std::runtime_error if the address is unusable) and serves on threads of its own.
   void start();
   int port() const;
+  // Closes the listener and every connection and waits for the handlers running. Idempotent.
   void stop();
 
  private:
