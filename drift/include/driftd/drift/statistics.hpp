@@ -42,18 +42,40 @@ CategoryCounts count_values(const std::vector<std::optional<std::string>>& value
 
 // A bin or category contributing to PSI, for alerts and the API.
 struct Contributor {
-  std::string bin;  // numerical: "(-inf, 1.5]", "(1.5, 2.25]", "(7.5, +inf)"; categorical: the value
+  std::string
+      bin;  // numerical: "(-inf, 1.5]", "(1.5, 2.25]", "(7.5, +inf)"; categorical: the value
   double reference_share = 0;
   double current_share = 0;
   double psi = 0;  // this bin's term of the PSI sum
 };
+
+// The two distributions compared, for reports: the share of each window's non-missing values in
+// each bin (unsmoothed proportions r_j, c_j of CONTRACT section 5). Empty when the distribution is
+// undefined (either window has no non-missing value).
+struct BinShares {
+  // Numerical: the reference's bin edges; bin j holds edges[j-1] < v <= edges[j], the outer bins
+  // open, so reference.size() == edges.size() + 1.
+  std::vector<double> edges;
+  // Categorical: at most kReportCategories categories, those with the largest share in either
+  // window first (ties in byte order); reference.size() == categories.size().
+  std::vector<std::string> categories;
+  std::vector<double> reference;
+  std::vector<double> current;
+  // Categorical: the categories beyond those, together.
+  std::uint64_t other_categories = 0;
+  double other_reference = 0;
+  double other_current = 0;
+  bool empty() const { return reference.empty(); }
+};
+inline constexpr std::size_t kReportCategories = 20;
 
 // The statistics of one feature. `values` holds only defined statistics, in a stable order;
 // an undefined statistic is absent (never NaN).
 struct FeatureStatistics {
   std::vector<std::pair<std::string, double>> values;
   std::vector<Contributor> top_contributors;  // by |psi term|, at most kTopContributors
-  std::uint64_t reference_count = 0;          // non-missing values compared
+  BinShares bins;
+  std::uint64_t reference_count = 0;  // non-missing values compared
   std::uint64_t current_count = 0;
   bool distribution_defined = false;  // false when either side has no non-missing value
   std::optional<double> get(std::string_view name) const;
