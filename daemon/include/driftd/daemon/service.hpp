@@ -41,6 +41,9 @@ class Service final : public ApiBackend {
   std::string create_silence(const std::string& body_json) override;
   void expire_silence(const std::string& id) override;
   void observe_request(const std::string& handler, int status, double seconds) override;
+  std::vector<drift::ThresholdSpec> thresholds(const std::string& name) override;
+  std::vector<drift::StatisticSeries> series(const std::vector<drift::StatisticKey>& keys,
+                                             const drift::SeriesQuery& q) override;
 
  private:
   struct Impl;
