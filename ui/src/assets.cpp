@@ -82,6 +82,9 @@ button.primary{background:var(--link);color:#fff;border-color:var(--link)}
 .result{margin:8px 0;padding:8px 12px;border-radius:6px}.result:empty{display:none}
 .result.good{background:var(--good-bg)}.result.bad{background:var(--bad-bg)}
 .spark-cell{min-width:130px}
+td:not(.name){white-space:nowrap}
+.inline-check{display:inline-flex;gap:6px;align-items:center;color:var(--fg);font-size:14px;margin:0}
+.grid-form input,.grid-form select{width:100%}
 @media (max-width:640px){main{padding:8px}th,td{padding:5px 6px}.hide-narrow{display:none}h1{font-size:20px}}
 )css";
 
