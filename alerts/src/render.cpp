@@ -237,6 +237,35 @@ std::string drift_link(std::string_view external_url, std::string_view monitor) 
   return trim_slash(external_url) + "/api/v1/monitors/" + std::string(monitor) + "/drift";
 }
 
+std::string report_link(std::string_view external_url, std::string_view monitor,
+                        std::string_view feature, std::string_view segment) {
+  std::string link = trim_slash(external_url) + "/ui/monitors/" + std::string(monitor);
+  if (!segment.empty()) return link + "#segments";
+  if (feature.empty()) return link;
+  if (feature == drift::kPredictionName) return link + "#prediction";
+  for (const auto& [name, anchor] :
+       {std::pair<std::string_view, const char*>{drift::kConfidenceName, "#confidence"},
+        {drift::kDatasetName, "#dataset"},
+        {drift::kPerformanceName, "#performance"},
+        {drift::kSystemName, "#system"},
+        {drift::kChallengerName, "#challenger"}}) {
+    if (feature == name) return link + anchor;
+  }
+  static const char* const kHex = "0123456789ABCDEF";
+  link += "#f-";
+  for (unsigned char c : feature) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      link += static_cast<char>(c);
+    } else {
+      link += '%';
+      link += kHex[c >> 4];
+      link += kHex[c & 15];
+    }
+  }
+  return link;
+}
+
 std::string summary(const NotificationGroup& g) {
   std::vector<std::string> firing;
   std::vector<std::string> resolved;
@@ -299,7 +328,8 @@ std::string render_webhook(const NotificationGroup& g) {
   for (const auto& a : g.alerts) alerts.push_back(alert_json(a));
   j["alerts"] = std::move(alerts);
   j["other_alerts_firing"] = g.others_firing;
-  j["links"] = {{"drift", drift_link(g.external_url, g.monitor)}};
+  j["links"] = {{"drift", drift_link(g.external_url, g.monitor)},
+                {"report", report_link(g.external_url, g.monitor)}};
   j["current_window"] = window_json(g.current_window);
   j["reference_window"] = window_json(g.reference_window);
   return dump(j);
@@ -357,11 +387,19 @@ std::string render_slack(const NotificationGroup& g) {
   blocks.push_back(
       {{"type", "context"},
        {"elements", Json::array({{{"type", "mrkdwn"}, {"text", slack_escape(windows_line(g))}}})}});
-  blocks.push_back(
-      {{"type", "section"},
-       {"text",
-        {{"type", "mrkdwn"},
-         {"text", "<" + drift_link(g.external_url, g.monitor) + "|Open the drift report>"}}}});
+  // The report's button opens the distributions; the text links stay for clients without
+  // buttons.
+  const std::string report = report_link(g.external_url, g.monitor);
+  blocks.push_back({{"type", "section"},
+                    {"text",
+                     {{"type", "mrkdwn"},
+                      {"text", "<" + report + "|Open the drift report> · <" +
+                                   drift_link(g.external_url, g.monitor) + "|JSON>"}}},
+                    {"accessory",
+                     {{"type", "button"},
+                      {"text", {{"type", "plain_text"}, {"text", "Open the report"}}},
+                      {"url", report},
+                      {"action_id", "driftd-report"}}}});
   Json j = Json::object();
   j["text"] = slack_escape(summary(g));
   j["blocks"] = std::move(blocks);
@@ -371,6 +409,7 @@ std::string render_slack(const NotificationGroup& g) {
 std::string render_pagerduty(const NotificationGroup& g, const std::string& routing_key) {
   const bool firing = g.status() == "firing";
   const std::string link = drift_link(g.external_url, g.monitor);
+  const std::string report = report_link(g.external_url, g.monitor);
   Json details = Json::object();
   details["delivery_id"] = g.id;
   details["status"] = g.status();
@@ -398,13 +437,13 @@ std::string render_pagerduty(const NotificationGroup& g, const std::string& rout
   j["dedup_key"] = "driftd/" + g.monitor;
   j["payload"] = std::move(payload);
   j["client"] = "driftd";
-  j["client_url"] = link;
-  j["links"] = Json::array({{{"href", link}, {"text", "driftd drift report for " + g.monitor}}});
+  j["client_url"] = report;
+  j["links"] = Json::array({{{"href", report}, {"text", "driftd drift report for " + g.monitor}},
+                            {{"href", link}, {"text", "drift JSON for " + g.monitor}}});
   return dump(j);
 }
 
 std::string render_alertmanager(const NotificationGroup& g) {
-  const std::string link = drift_link(g.external_url, g.monitor);
   const Timestamp hold_until = g.evaluated_at + alertmanager_hold(g.schedule);
   Json out = Json::array();
   for (const auto& ga : g.alerts) {
@@ -433,7 +472,7 @@ std::string render_alertmanager(const NotificationGroup& g) {
     j["startsAt"] = format_rfc3339(a.started_at.value_or(g.evaluated_at));
     j["endsAt"] = format_rfc3339(
         a.state == AlertState::firing ? hold_until : a.resolved_at.value_or(g.evaluated_at));
-    j["generatorURL"] = link;
+    j["generatorURL"] = report_link(g.external_url, g.monitor, a.key.feature, a.key.segment);
     out.push_back(std::move(j));
   }
   return dump(out);

@@ -11,6 +11,7 @@
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/api.hpp"
 #include "http_server.hpp"
+#include "ui_pages.hpp"
 
 namespace driftd::daemon {
 
@@ -192,7 +193,11 @@ struct ApiServer::Impl {
              const std::function<void()>& f) {
     auto start = std::chrono::steady_clock::now();
     try {
-      if (needs_auth_for(req) && !authorized(req)) {
+      if (changes_state(req) &&
+          cross_site(req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Origin"),
+                     req.get_header_value("Host"))) {
+        send_json(res, 403, error_body("cross-site request refused (Sec-Fetch-Site/Origin)"));
+      } else if (needs_auth_for(req) && !authorized(req)) {
         res.set_header("WWW-Authenticate", "Bearer realm=\"driftd\"");
         send_json(res, 401, error_body("this request needs \"Authorization: Bearer <token>\""));
       } else {
@@ -223,8 +228,32 @@ struct ApiServer::Impl {
     }
   }
 
+  static bool changes_state(const http::Request& req) {
+    return req.method == "POST" || req.method == "DELETE";
+  }
+
   bool needs_auth_for(const http::Request& req) const {
-    return !options.bearer_token.empty() && (req.method == "POST" || req.method == "DELETE");
+    return !options.bearer_token.empty() && changes_state(req);
+  }
+
+  // The status pages (docs/ui.md), rendered by ui_pages.cpp.
+  void send_html(http::Response& res, const HtmlPage& page) {
+    res.status = page.status;
+    std::string type = "text/html; charset=utf-8";
+    for (const auto& [k, v] : page.headers) {
+      if (k == "Content-Type") {
+        type = v;
+      } else {
+        res.set_header(k, v);
+      }
+    }
+    res.set_content(page.body, type);
+  }
+
+  UiOptions ui_options() const { return UiOptions{!options.bearer_token.empty()}; }
+
+  static QueryParams params_of(const http::Request& req) {
+    return QueryParams(req.params.begin(), req.params.end());
   }
 
   bool authorized(const http::Request& req) const {
@@ -331,6 +360,16 @@ struct ApiServer::Impl {
     route("GET", "/metrics", "metrics", [this](const auto&, auto& res, const auto&) {
       res.status = 200;
       res.set_content(backend.metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    route("GET", "/|/ui/?", "ui", [this](const auto& req, auto& res, const auto&) {
+      send_html(res, ui_overview(backend, params_of(req), ui_options()));
+    });
+    route("GET", R"(/ui/monitors/([^/]+))", "ui_monitor",
+          [this](const auto& req, auto& res, const auto& c) {
+            send_html(res, ui_monitor(backend, c.at(1), params_of(req), ui_options()));
+          });
+    route("GET", "/ui/alerts", "ui_alerts", [this](const auto& req, auto& res, const auto&) {
+      send_html(res, ui_alerts(backend, params_of(req), ui_options()));
     });
     route("GET", "/api/v1/monitors", "monitors", [this](const auto&, auto& res, const auto&) {
       std::string body = R"({"monitors":[)";

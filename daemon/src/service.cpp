@@ -522,6 +522,22 @@ void Service::observe_request(const std::string& handler, int status, double sec
   impl_->metrics.count_http_request(handler, status, seconds);
 }
 
+std::vector<drift::Threshold> Service::thresholds(const std::string& name) {
+  auto cfg = impl_->snapshot();
+  const MonitorPlan* plan = cfg->find(name);
+  if (plan == nullptr) return {};
+  return plan->spec.thresholds;
+}
+
+std::vector<drift::StatisticSeries> Service::series(const std::vector<drift::StatisticKey>& keys,
+                                                    const drift::SeriesQuery& q) {
+  try {
+    return impl_->store.series(keys, q);
+  } catch (const std::exception& e) {
+    throw Unavailable(std::string("history is unavailable: ") + e.what());
+  }
+}
+
 int run_daemon(const std::string& config_path) {
   config::Config cfg;
   try {

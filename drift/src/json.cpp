@@ -44,6 +44,35 @@ Json breaches_json(const std::vector<std::string>& breaches) {
   return j;
 }
 
+Json numbers_json(const std::vector<double>& values) {
+  Json j = Json::array();
+  for (double v : values) j.push_back(v);
+  return j;
+}
+
+// Numerical: {"edges", "point_masses" (when there are any), "reference", "current"}; categorical:
+// {"categories", "reference", "current"} and, when more categories were seen, "other":
+// {"categories", "reference", "current"}.
+Json bins_json(const BinShares& b, FeatureKind kind) {
+  Json j = Json::object();
+  if (kind == FeatureKind::numerical) {
+    j["edges"] = numbers_json(b.edges);
+    if (!b.point_masses.empty()) j["point_masses"] = numbers_json(b.point_masses);
+  } else {
+    Json names = Json::array();
+    for (const auto& c : b.categories) names.push_back(c);
+    j["categories"] = std::move(names);
+  }
+  j["reference"] = numbers_json(b.reference);
+  j["current"] = numbers_json(b.current);
+  if (kind == FeatureKind::categorical && b.other_categories > 0) {
+    j["other"] = {{"categories", b.other_categories},
+                  {"reference", b.other_reference},
+                  {"current", b.other_current}};
+  }
+  return j;
+}
+
 Json feature_json(const FeatureResult& f, bool with_name) {
   Json j = Json::object();
   if (with_name) j["name"] = f.name;
@@ -61,6 +90,7 @@ Json feature_json(const FeatureResult& f, bool with_name) {
                    {"psi", c.psi}});
   }
   j["top_contributors"] = std::move(top);
+  if (!f.statistics.bins.empty()) j["bins"] = bins_json(f.statistics.bins, f.kind);
   if (!f.thresholds.empty()) {
     // In the canonical order, as they are read back.
     auto sorted = f.thresholds;
@@ -158,6 +188,52 @@ std::vector<std::string> breaches_of(const Json& j) {
   return out;
 }
 
+std::vector<double> numbers_of(const Json& j, const char* key) {
+  const Json& a = member(j, key);
+  if (!a.is_array()) bad(std::string("\"") + key + "\" is not an array");
+  std::vector<double> out;
+  out.reserve(a.size());
+  for (const auto& v : a) out.push_back(number(v, key));
+  return out;
+}
+
+BinShares bins_of(const Json& j, FeatureKind kind) {
+  if (!j.is_object()) bad("\"bins\" is not an object");
+  BinShares b;
+  b.reference = numbers_of(j, "reference");
+  b.current = numbers_of(j, "current");
+  if (b.reference.empty() || b.current.size() != b.reference.size())
+    bad("\"bins\" needs as many current as reference shares, at least one");
+  if (kind == FeatureKind::numerical) {
+    b.edges = numbers_of(j, "edges");
+    if (j.contains("point_masses")) {
+      b.point_masses = numbers_of(j, "point_masses");
+      for (double p : b.point_masses) {
+        if (!std::binary_search(b.edges.begin(), b.edges.end(), p))
+          bad("a point mass of \"bins\" is not one of its edges");
+      }
+    }
+    if (b.edges.size() + b.point_masses.size() + 1 != b.reference.size())
+      bad("\"bins\" needs one share per bin: edges + point masses + 1");
+  } else {
+    const Json& names = member(j, "categories");
+    if (!names.is_array()) bad("\"categories\" is not an array");
+    for (const auto& n : names) {
+      if (!n.is_string()) bad("a category is not a string");
+      b.categories.push_back(n.get<std::string>());
+    }
+    if (b.categories.size() != b.reference.size()) bad("\"bins\" needs one share per category");
+    if (j.contains("other")) {
+      const Json& other = member(j, "other");
+      b.other_categories = count(other, "categories");
+      if (b.other_categories == 0) bad("\"other\" of \"bins\" holds no category");
+      b.other_reference = number(member(other, "reference"), "reference");
+      b.other_current = number(member(other, "current"), "current");
+    }
+  }
+  return b;
+}
+
 FeatureResult feature_of(const Json& j, bool with_name) {
   FeatureResult f;
   f.name = with_name ? text(j, "name") : std::string(kPredictionName);
@@ -195,6 +271,7 @@ FeatureResult feature_of(const Json& j, bool with_name) {
       return statistic_rank(a.statistic) < statistic_rank(b.statistic);
     });
   }
+  if (j.contains("bins")) f.statistics.bins = bins_of(member(j, "bins"), f.kind);
   if (j.contains("top_contributors")) {
     const Json& top = member(j, "top_contributors");
     if (!top.is_array()) bad("\"top_contributors\" is not an array");

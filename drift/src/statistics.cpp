@@ -44,12 +44,17 @@ double smooth(double p) { return p == 0 ? kEpsilon : p; }
 
 // psi, kl_divergence, js_distance and hellinger over matching bins, plus the top contributors.
 // `label(j)` names bin j; it is only called for the few bins reported.
+// The bins' shares are left in st.bins.reference / current.
 template <typename Label>
 void add_divergences(FeatureStatistics& st, const std::vector<std::uint64_t>& ref_counts,
                      std::uint64_t ref_total, const std::vector<std::uint64_t>& cur_counts,
                      std::uint64_t cur_total, const Label& label) {
   const std::size_t k = ref_counts.size();
-  std::vector<double> r(k), c(k), terms(k);
+  std::vector<double>& r = st.bins.reference;
+  std::vector<double>& c = st.bins.current;
+  r.assign(k, 0);
+  c.assign(k, 0);
+  std::vector<double> terms(k);
   for (std::size_t j = 0; j < k; ++j) {
     r[j] = static_cast<double>(ref_counts[j]) / static_cast<double>(ref_total);
     c[j] = static_cast<double>(cur_counts[j]) / static_cast<double>(cur_total);
@@ -256,12 +261,13 @@ std::vector<std::uint64_t> bin_counts(const std::vector<double>& sorted,
 }
 
 std::string bin_label(const std::vector<double>& edges, const std::vector<double>& point_masses,
-                      std::size_t j) {
+                      std::size_t j, std::string (*format)(double)) {
+  if (format == nullptr) format = &format_number;
   std::string lo = "-inf";
   std::size_t bin = 0, p = 0;
   for (const double e : edges) {
     while (p < point_masses.size() && point_masses[p] < e) ++p;
-    const std::string hi = format_number(e);
+    const std::string hi = format(e);
     if (p < point_masses.size() && point_masses[p] == e) {
       if (bin == j) return "(" + lo + ", " + hi + ")";
       if (bin + 1 == j) return "[" + hi + ", " + hi + "]";
@@ -379,6 +385,8 @@ FeatureStatistics compare_numerical(const FrozenNumerical& reference, const Sort
     add_divergences(st, reference.counts, ref.size(), cur_counts, cur.size(), [&](std::size_t j) {
       return bin_label(reference.edges, reference.point_masses, j);
     });
+    st.bins.edges = reference.edges;
+    st.bins.point_masses = reference.point_masses;
     const KsW1 kw = ks_w1(ref, cur);
     const double n = static_cast<double>(ref.size()), m = static_cast<double>(cur.size());
     put(st.values, "ks_statistic", kw.ks);
@@ -429,6 +437,41 @@ CategoryCounts finish_counts(std::vector<std::pair<std::string, std::uint64_t>> 
     }
   }
   return out;
+}
+
+// Reduces the shares of every category (in the byte order of `names`) to the kReportCategories
+// with the largest share in either window, the rest summed up as "other".
+void keep_report_categories(BinShares& bins, const std::vector<const std::string*>& names) {
+  const std::size_t k = names.size();
+  std::vector<std::size_t> order(k);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const std::size_t top = std::min(k, kReportCategories);
+  const auto larger = [&](std::size_t a, std::size_t b) {
+    const double sa = std::max(bins.reference[a], bins.current[a]);
+    const double sb = std::max(bins.reference[b], bins.current[b]);
+    return sa != sb ? sa > sb : a < b;
+  };
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                    larger);
+  BinShares kept;
+  kept.categories.reserve(top);
+  kept.reference.reserve(top);
+  kept.current.reserve(top);
+  for (std::size_t i = 0; i < top; ++i) {
+    kept.categories.push_back(*names[order[i]]);
+    kept.reference.push_back(bins.reference[order[i]]);
+    kept.current.push_back(bins.current[order[i]]);
+  }
+  kept.other_categories = k - top;
+  // Summed in byte order, whatever order partial_sort left the rest in.
+  std::vector<bool> shown(k, false);
+  for (std::size_t i = 0; i < top; ++i) shown[order[i]] = true;
+  for (std::size_t j = 0; j < k; ++j) {
+    if (shown[j]) continue;
+    kept.other_reference += bins.reference[j];
+    kept.other_current += bins.current[j];
+  }
+  bins = std::move(kept);
 }
 
 }  // namespace
@@ -509,6 +552,7 @@ FeatureStatistics compare_categorical(const FrozenCategorical& reference,
   st.distribution_defined = ref_total > 0 && cur_total > 0;
   if (st.distribution_defined) {
     add_divergences(st, rc, ref_total, cc, cur_total, [&](std::size_t k) { return *names[k]; });
+    keep_report_categories(st.bins, names);
   }
   if (current.rows > 0) {
     put(st.values, "missing_rate",

@@ -1,5 +1,6 @@
 #include "driftd/storage/pg_result_store.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -30,6 +31,34 @@ std::string statistic_rows(const drift::Evaluation& e) {
   });
   return rows.dump();
 }
+
+// Series of many keys in one statement: each key ([monitor, feature, statistic, below]) is one
+// range scan of the statistics_series index, newest first, at most $4 rows (or buckets of $5
+// microseconds, keeping their worst value).
+constexpr const char* kSeriesRaw = R"sql(
+SELECT k.i, (extract(epoch from p.evaluated_at) * 1000000)::int8, p.value
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS k(key, i)
+  CROSS JOIN LATERAL (
+    SELECT s.evaluated_at, s.value FROM {schema}.statistics s
+     WHERE s.monitor = k.key->>0 AND s.feature = k.key->>1 AND s.statistic = k.key->>2
+       AND ($2::timestamptz IS NULL OR s.evaluated_at >= $2::timestamptz)
+       AND ($3::timestamptz IS NULL OR s.evaluated_at <= $3::timestamptz)
+     ORDER BY s.evaluated_at DESC LIMIT $4) p
+)sql";
+
+constexpr const char* kSeriesBuckets = R"sql(
+SELECT k.i, (extract(epoch from p.evaluated_at) * 1000000)::int8, p.value
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS k(key, i)
+  CROSS JOIN LATERAL (
+    SELECT max(s.evaluated_at) AS evaluated_at,
+           CASE WHEN (k.key->>3)::boolean THEN min(s.value) ELSE max(s.value) END AS value
+      FROM {schema}.statistics s
+     WHERE s.monitor = k.key->>0 AND s.feature = k.key->>1 AND s.statistic = k.key->>2
+       AND ($2::timestamptz IS NULL OR s.evaluated_at >= $2::timestamptz)
+       AND ($3::timestamptz IS NULL OR s.evaluated_at <= $3::timestamptz)
+     GROUP BY floor(extract(epoch from s.evaluated_at) * 1000000 / $5::int8)
+     ORDER BY 1 DESC LIMIT $4) p
+)sql";
 
 }  // namespace
 
@@ -92,6 +121,42 @@ std::vector<drift::Evaluation> PgResultStore::history(const std::string& monitor
   std::vector<drift::Evaluation> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(drift::evaluation_from_json(row[0].c_str()));
+  return out;
+}
+
+std::vector<drift::StatisticSeries> PgResultStore::series(
+    const std::vector<drift::StatisticKey>& keys, const drift::SeriesQuery& q) {
+  std::vector<drift::StatisticSeries> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) out[i].key = keys[i];
+  if (keys.empty() || q.limit == 0) return out;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& k : keys) list.push_back({k.monitor, k.feature, k.statistic, k.below});
+  const std::string key_json = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string schema = impl_->db.schema();
+  const std::string from = q.from ? format_rfc3339(*q.from) : "";
+  const std::string to = q.to ? format_rfc3339(*q.to) : "";
+  const bool buckets = q.bucket.count() > 0;
+  auto rows = impl_->db.transact([&](pqxx::work& tx) {
+    if (buckets) {
+      return tx.exec_params(with_schema(kSeriesBuckets, schema), key_json,
+                            q.from ? from.c_str() : nullptr, q.to ? to.c_str() : nullptr,
+                            static_cast<long long>(q.limit),
+                            static_cast<long long>(q.bucket.count()));
+    }
+    return tx.exec_params(with_schema(kSeriesRaw, schema), key_json,
+                          q.from ? from.c_str() : nullptr, q.to ? to.c_str() : nullptr,
+                          static_cast<long long>(q.limit));
+  });
+  for (const auto& r : rows) {
+    const auto i = r[0].as<long long>() - 1;  // WITH ORDINALITY counts from 1
+    if (i < 0 || static_cast<std::size_t>(i) >= out.size()) continue;
+    out[static_cast<std::size_t>(i)].points.push_back(
+        {Timestamp(Duration(r[1].as<long long>())), r[2].as<double>()});
+  }
+  for (auto& s : out) {
+    std::sort(s.points.begin(), s.points.end(),
+              [](const auto& a, const auto& b) { return a.at < b.at; });
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // one row per feature x statistic, history, reconnection after the server restarts.
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <future>
 
 #include "driftd/drift/evaluation.hpp"
@@ -99,6 +100,53 @@ TEST_CASE("evaluations are stored whole and per statistic, history newest first"
                    ".statistics WHERE feature = '__confidence__' AND "
                    "statistic = 'low_confidence_rate' AND monitor = 'm2'") == "0.1");
   CHECK(store.prune(*parse_rfc3339("2026-01-01T01:30:00Z")) == 1);
+  sql.exec("DROP SCHEMA " + schema + " CASCADE");
+}
+
+TEST_CASE("series of many statistics in one query: newest points, worst value per bucket",
+          "[storage]") {
+  std::string schema = testing::unique_name("state");
+  storage::migrate(options(schema));
+  storage::PgResultStore store(options(schema));
+  // Every 10 minutes for two hours: psi rises, with a spike at 00:50.
+  for (int i = 0; i < 12; ++i) {
+    char at[32];
+    std::snprintf(at, sizeof at, "2026-01-01T%02d:%02d:00Z", i / 6, (i % 6) * 10);
+    store.save(sample_evaluation("m1", at, i == 5 ? 0.9 : 0.01 * i));
+  }
+  store.save(sample_evaluation("m2", "2026-01-01T00:00:00Z", 0.5));
+  const drift::StatisticKey psi{"m1", "amount", "psi", false};
+  const drift::StatisticKey low{"m1", "amount", "psi", true};  // as if small were bad
+  const drift::StatisticKey other{"m2", "amount", "psi", false};
+  const drift::StatisticKey none{"m1", "nothing", "psi", false};
+  drift::SeriesQuery raw;
+  raw.limit = 3;
+  auto s = store.series({psi, none, other}, raw);
+  REQUIRE(s.size() == 3);
+  REQUIRE(s[0].points.size() == 3);  // the newest three, oldest first
+  CHECK(s[0].points[0].at == *parse_rfc3339("2026-01-01T01:30:00Z"));
+  CHECK(s[0].points[2].at == *parse_rfc3339("2026-01-01T01:50:00Z"));
+  CHECK(s[0].points[2].value == Approx(0.11));
+  CHECK(s[1].points.empty());
+  REQUIRE(s[2].points.size() == 1);
+  CHECK(s[2].points[0].value == 0.5);
+  CHECK(s[2].key.monitor == "m2");
+
+  drift::SeriesQuery hourly;
+  hourly.bucket = std::chrono::hours(1);
+  hourly.from = *parse_rfc3339("2026-01-01T00:00:00Z");
+  hourly.to = *parse_rfc3339("2026-01-01T02:00:00Z");
+  s = store.series({psi, low}, hourly);
+  REQUIRE(s[0].points.size() == 2);
+  // The first hour's worst psi is the spike, shown at the hour's last evaluation.
+  CHECK(s[0].points[0].value == 0.9);
+  CHECK(s[0].points[0].at == *parse_rfc3339("2026-01-01T00:50:00Z"));
+  CHECK(s[0].points[1].value == Approx(0.11));
+  REQUIRE(s[1].points.size() == 2);
+  CHECK(s[1].points[0].value == 0);  // the smallest when small is bad
+  CHECK(s[1].points[1].value == Approx(0.06));
+  CHECK(store.series({}, hourly).empty());
+  testing::Sql sql;
   sql.exec("DROP SCHEMA " + schema + " CASCADE");
 }
 

@@ -102,7 +102,8 @@ TEST_CASE("webhook body: exactly CONTRACT section 6 plus windows and per-alert e
        "resolved_at": "2026-11-27T12:00:00Z", "top_contributors": [],
        "direction": "above", "change": "resolved", "fired_at": "2026-11-27T11:55:00Z"}],
     "other_alerts_firing": 0,
-    "links": {"drift": "https://driftd.example.com/api/v1/monitors/fraud-v2/drift"},
+    "links": {"drift": "https://driftd.example.com/api/v1/monitors/fraud-v2/drift",
+              "report": "https://driftd.example.com/ui/monitors/fraud-v2"},
     "current_window": {"from": "2026-11-27T11:00:00Z", "to": "2026-11-27T12:00:00Z",
                        "rows": 1234, "sampled": false},
     "reference_window": {"from": "2026-01-01T00:00:00Z", "to": "2026-01-08T00:00:00Z",
@@ -114,6 +115,17 @@ TEST_CASE("webhook body: exactly CONTRACT section 6 plus windows and per-alert e
   CHECK(body.starts_with(
       R"({"id":"5f0c6a0e-4e0b-4f57-9a43-2d3f1b3c4d5e","status":"firing","monitor":"fraud-v2",)"));
   CHECK(render_webhook(g) == body);
+}
+
+TEST_CASE("report links: the monitor's page, a feature's card by its encoded name") {
+  CHECK(report_link("https://d.example/", "m") == "https://d.example/ui/monitors/m");
+  CHECK(report_link("https://d.example", "m", "amount") ==
+        "https://d.example/ui/monitors/m#f-amount");
+  CHECK(report_link("x", "m", "<a b>&\"é") == "x/ui/monitors/m#f-%3Ca%20b%3E%26%22%C3%A9");
+  CHECK(report_link("x", "m", "__prediction__") == "x/ui/monitors/m#prediction");
+  CHECK(report_link("x", "m", "__confidence__") == "x/ui/monitors/m#confidence");
+  CHECK(report_link("x", "m", "__performance__") == "x/ui/monitors/m#performance");
+  CHECK(report_link("x", "m", "amount", "FR") == "x/ui/monitors/m#segments");
 }
 
 TEST_CASE("webhook body of a resolved group and of a failing monitor") {
@@ -149,7 +161,12 @@ TEST_CASE("slack body: text and blocks with values, windows, contributors and th
         "Current window 2026-11-27T11:00:00Z → 2026-11-27T12:00:00Z (1234 rows); reference "
         "2026-01-01T00:00:00Z → 2026-01-08T00:00:00Z (5678 rows)");
   CHECK(blocks[3]["text"]["text"] ==
-        "<https://driftd.example.com/api/v1/monitors/fraud-v2/drift|Open the drift report>");
+        "<https://driftd.example.com/ui/monitors/fraud-v2|Open the drift report> · "
+        "<https://driftd.example.com/api/v1/monitors/fraud-v2/drift|JSON>");
+  // A button to the report page: one click from the alert to the distributions.
+  CHECK(blocks[3]["accessory"] == json::parse(R"({"type":"button",
+        "text":{"type":"plain_text","text":"Open the report"},
+        "url":"https://driftd.example.com/ui/monitors/fraud-v2","action_id":"driftd-report"})"));
 }
 
 TEST_CASE("slack body: escapes mrkdwn control characters and stays under 50 blocks") {
@@ -192,9 +209,11 @@ TEST_CASE("pagerduty body: Events API v2, stable dedup key, mapped severity") {
   CHECK(j["payload"]["custom_details"]["alerts"][0]["feature"] == "amount");
   CHECK(j["payload"]["custom_details"]["alerts"][0]["top_contributors"].size() == 2);
   CHECK(j["payload"]["custom_details"]["current_window"]["rows"] == 1234);
-  CHECK(j["links"] ==
-        json::parse(R"([{"href":"https://driftd.example.com/api/v1/monitors/fraud-v2/drift",
-                                       "text":"driftd drift report for fraud-v2"}])"));
+  CHECK(j["links"] == json::parse(R"([{"href":"https://driftd.example.com/ui/monitors/fraud-v2",
+                         "text":"driftd drift report for fraud-v2"},
+                        {"href":"https://driftd.example.com/api/v1/monitors/fraud-v2/drift",
+                         "text":"drift JSON for fraud-v2"}])"));
+  CHECK(j["client_url"] == "https://driftd.example.com/ui/monitors/fraud-v2");
 
   auto done = drift_alert("amount", "psi", 0.1, 0.2, Severity::high, AlertState::resolved);
   const json r = json::parse(render_pagerduty(group({{done, Change::resolved}}), "K"));
@@ -246,7 +265,10 @@ TEST_CASE("alertmanager body: postable alerts with labels, string annotations, e
                     "value": "0.31", "threshold": "0.2"},
     "startsAt": "2026-11-27T11:50:00Z",
     "endsAt": "2026-11-27T12:15:00Z",
-    "generatorURL": "https://driftd.example.com/api/v1/monitors/fraud-v2/drift"})J"));
+    "generatorURL": "https://driftd.example.com/ui/monitors/fraud-v2#f-amount"})J"));
+  // Each alert links to its own part of the report; a failing monitor to the report itself.
+  CHECK(j[1]["generatorURL"] == "https://driftd.example.com/ui/monitors/fraud-v2#f-income");
+  CHECK(j[2]["generatorURL"] == "https://driftd.example.com/ui/monitors/fraud-v2");
   CHECK(j[1]["endsAt"] == "2026-11-27T12:00:00Z");
   CHECK(j[1]["labels"]["statistic"] == "missing_rate");
   CHECK(j[2]["labels"] == json::parse(R"({"alertname": "DriftdMonitorFailing",

@@ -1016,3 +1016,72 @@ TEST_CASE("a restarted server listens on the same port while the old connections
   REQUIRE_NOTHROW(second.start());
   CHECK(status_line(o.port, kGetHealthz) == "HTTP/1.1 200 OK");
 }
+
+TEST_CASE("status pages: HTML with the security headers, routed like the API") {
+  Server s;
+  for (const char* path :
+       {"/", "/ui/", "/ui", "/ui/monitors/fraud-v2", "/ui/monitors/churn", "/ui/alerts",
+        "/ui/?status=drift", "/ui/monitors/fraud-v2?stat=ks_pvalue&range=7d",
+        "/ui/alerts?monitor=fraud-v2&feature=amount&statistic=psi"}) {
+    INFO(path);
+    auto r = s.client.Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->get_header_value("Content-Type") == "text/html; charset=utf-8");
+    CHECK(r->get_header_value("Content-Security-Policy").find("default-src 'none'") == 0);
+    CHECK(r->get_header_value("X-Frame-Options") == "DENY");
+    CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+    CHECK(r->get_header_value("Cache-Control") == "no-store");
+    CHECK(r->body.starts_with("<!DOCTYPE html>"));
+  }
+  auto r = s.client.Get("/");
+  CHECK(r->body.find("data-monitor=\"fraud-v2\"") < r->body.find("data-monitor=\"churn\""));
+  r = s.client.Get("/ui/monitors/fraud-v2");
+  CHECK(r->body.find("id=\"f-amount\"") != std::string::npos);
+  CHECK(r->body.find("data-retrain=\"true\"") != std::string::npos);
+  r = s.client.Get("/ui/monitors/churn");
+  CHECK(r->body.find("Not evaluated yet") != std::string::npos);
+  r = s.client.Get("/ui/monitors/nope");
+  CHECK(r->status == 404);
+  CHECK(r->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK(r->body.find("No monitor named &quot;nope&quot;") != std::string::npos);
+  CHECK(s.client.Post("/ui/alerts", "{}", "application/json")->status == 405);
+  CHECK(s.backend.was_observed("ui_monitor", 404, 2000ms));
+  // The state database down: the page still answers, saying what it cannot show.
+  s.backend.db_down = true;
+  r = s.client.Get("/ui/monitors/fraud-v2");
+  CHECK(r->status == 200);
+  CHECK(r->body.find("History unavailable: state database unavailable") != std::string::npos);
+  // The silence form asks for the token only when one is configured.
+  CHECK(s.client.Get("/ui/alerts")->body.find("id=\"api-token\"") == std::string::npos);
+  ApiOptions o;
+  o.bearer_token = "t0ken";
+  Server with_token(o);
+  CHECK(with_token.client.Get("/ui/alerts")->body.find("id=\"api-token\"") != std::string::npos);
+}
+
+TEST_CASE("cross-site POST and DELETE are refused, same-origin and scripted ones served") {
+  Server s;
+  const std::string body = R"({"monitor":"fraud-v2"})";
+  const std::string self = "http://127.0.0.1:" + std::to_string(s.server.port());
+  auto post = [&](httplib::Headers h, const char* type = "application/json") {
+    return s.client.Post("/api/v1/silences", h, body, type)->status;
+  };
+  // A form or fetch() without preflight sends text/plain: refused for the origin, not the type.
+  CHECK(post({{"Origin", "https://evil.example"}}, "text/plain") == 403);
+  CHECK(post({{"Origin", "https://evil.example"}}) == 403);
+  CHECK(post({{"Sec-Fetch-Site", "cross-site"}}) == 403);
+  CHECK(post({{"Sec-Fetch-Site", "same-site"}, {"Origin", self}}) == 403);
+  CHECK(post({{"Origin", "null"}}) == 403);
+  CHECK(s.backend.silences.empty());
+  CHECK(post({{"Sec-Fetch-Site", "same-origin"}, {"Origin", self}}) == 201);
+  CHECK(post({{"Origin", self}}) == 201);
+  CHECK(post({}) == 201);  // curl and scripts send neither
+  CHECK(s.client.Delete("/api/v1/silences/s1", {{"Sec-Fetch-Site", "cross-site"}})->status == 403);
+  CHECK(
+      s.client.Post("/api/v1/monitors/fraud-v2/run", {{"Origin", "http://evil"}}, "", "")->status ==
+      403);
+  CHECK(s.backend.runs == 0);
+  // Reads stay open to any origin (they change nothing).
+  CHECK(s.client.Get("/api/v1/monitors", {{"Sec-Fetch-Site", "cross-site"}})->status == 200);
+}

@@ -357,6 +357,15 @@ TEST_CASE("evaluation JSON follows the contract's schema") {
   CHECK(f["breaches"].is_array());
   CHECK(f["rows"]["reference"] == 2000);
   CHECK(f["top_contributors"][0].contains("bin"));
+  // The bars of a report: the reference's edges and both windows' shares per bin.
+  REQUIRE(f["bins"]["edges"].is_array());
+  CHECK(f["bins"]["reference"].size() == f["bins"]["edges"].size() + 1);
+  CHECK(f["bins"]["current"].size() == f["bins"]["reference"].size());
+  CHECK_FALSE(f["bins"].contains("categories"));
+  const auto& pb = j["prediction"]["bins"];
+  REQUIRE(pb["categories"].is_array());
+  CHECK(pb["reference"].size() == pb["categories"].size());
+  CHECK_FALSE(pb.contains("edges"));
   CHECK(j["prediction"]["kind"] == "categorical");
   CHECK(j["prediction"]["statistics"].contains("chi2_statistic"));
   for (const char* k : {"mean", "p10", "p50", "p90", "low_confidence_rate", "breaches"}) {
@@ -397,6 +406,37 @@ TEST_CASE("evaluation JSON round-trips exactly") {
   CHECK(back.error == e.error);
   CHECK_FALSE(back.prediction);
   CHECK(to_json(back) == twice);
+
+  // Categories beyond the report's: "other" round-trips too.
+  auto& bins = e.features[0].statistics.bins;
+  e.features[0].kind = FeatureKind::categorical;
+  bins.edges.clear();
+  bins.categories = {"<script>", "b"};
+  bins.reference = {0.5, 0.25};
+  bins.current = {0.125, 0.5};
+  bins.other_categories = 7;
+  bins.other_reference = 0.25;
+  bins.other_current = 0.375;
+  const std::string thrice = to_json(e);
+  const auto again = evaluation_from_json(thrice);
+  const auto& got = again.features[0].statistics.bins;
+  CHECK(got.categories == bins.categories);
+  CHECK(got.reference == bins.reference);
+  CHECK(got.current == bins.current);
+  CHECK(got.other_categories == 7);
+  CHECK(got.other_reference == 0.25);
+  CHECK(got.other_current == 0.375);
+  CHECK(to_json(again) == thrice);
+}
+
+TEST_CASE("evaluation JSON without bins (written before they existed) still reads") {
+  auto j = nlohmann::ordered_json::parse(to_json(run(fraud_spec(), 200, 150)));
+  for (auto& f : j["features"]) f.erase("bins");
+  j["prediction"].erase("bins");
+  const auto e = evaluation_from_json(j.dump());
+  REQUIRE_FALSE(e.features.empty());
+  CHECK(e.features[0].statistics.bins.empty());
+  CHECK(to_json(e) == j.dump());
 }
 
 TEST_CASE("malformed evaluation JSON is rejected") {
@@ -423,7 +463,11 @@ TEST_CASE("malformed evaluation JSON is rejected") {
       without("current_window"), with("status", "great"), with("evaluated_at", "yesterday"),
       with("features", 3), with("features", nlohmann::ordered_json::array({1})), with("error", 5),
       with("prediction", "none"), with("confidence", 0.5),
-      replaced("\"psi\":", "\"psi\":1e999,\"x\":"));
+      replaced("\"psi\":", "\"psi\":1e999,\"x\":"),
+      // bins whose arrays disagree with each other
+      replaced("\"bins\":{\"edges\":[", "\"bins\":{\"edges\":[1,"),
+      replaced("\"bins\":{\"categories\":[", "\"bins\":{\"categories\":[\"extra\","),
+      replaced("\"bins\":{\"edges\":[", "\"bins\":{\"edges\":[\"x\","));
   CAPTURE(bad.substr(0, 80));
   CHECK_THROWS_AS(evaluation_from_json(bad), std::runtime_error);
 }

@@ -4,6 +4,7 @@
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <random>
@@ -446,6 +447,60 @@ TEST_CASE("numerical top contributors name the bins") {
   for (const auto& t : c.top_contributors) {
     CHECK((t.bin == "(-inf, 1.5]" || t.bin == "(1.5, +inf)"));
   }
+}
+
+TEST_CASE("numerical bins: the reference's edges and both windows' shares per bin") {
+  const std::vector<double> ref = {1, 2, 3, 4, 5};
+  std::vector<double> cur;
+  for (int i = 0; i < 10; ++i) cur.push_back(i < 8 ? 100 : 1);
+  const auto st = compare_values(ref, cur, 4);
+  CHECK(st.bins.edges == std::vector<double>{2, 3, 4});
+  CHECK(st.bins.reference == std::vector<double>{0.4, 0.2, 0.2, 0.2});
+  CHECK(st.bins.current == std::vector<double>{0.2, 0, 0, 0.8});
+  CHECK(st.bins.categories.empty());
+  CHECK(st.bins.other_categories == 0);
+  // The shares are the ones the contributors report.
+  CHECK(st.top_contributors[2].current_share == st.bins.current[3]);
+  // No distribution, no bins.
+  CHECK(compare_values({1, 2, 3}, {missing_value()}).bins.empty());
+}
+
+TEST_CASE("categorical bins: the largest categories of either window, then the rest together") {
+  std::vector<std::optional<std::string>> ref, cur;
+  // 30 categories c00..c29 in the reference, c29 the largest; the current adds "new" as its
+  // largest category and drops c00.
+  for (int k = 0; k < 30; ++k) {
+    char name[8];
+    std::snprintf(name, sizeof name, "c%02d", k);
+    for (int i = 0; i <= k; ++i) ref.push_back(std::string(name));
+    if (k > 0) cur.push_back(std::string(name));
+  }
+  for (int i = 0; i < 100; ++i) cur.push_back(std::string("new"));
+  cur.push_back(std::nullopt);  // missing values are not in any share
+  const auto st = compare_texts(ref, cur);
+  const auto& b = st.bins;
+  REQUIRE(b.categories.size() == kReportCategories);
+  CHECK(b.edges.empty());
+  CHECK(b.categories[0] == "new");  // the largest share in either window first
+  CHECK(b.categories[1] == "c29");
+  CHECK(b.categories[2] == "c28");
+  CHECK(b.reference[0] == 0);
+  CHECK(b.current[0] == Approx(100.0 / 129));
+  CHECK(b.reference[1] == Approx(30.0 / 465));
+  CHECK(b.other_categories == 31 - kReportCategories);
+  double ref_sum = b.other_reference, cur_sum = b.other_current;
+  for (std::size_t i = 0; i < b.categories.size(); ++i) {
+    ref_sum += b.reference[i];
+    cur_sum += b.current[i];
+  }
+  CHECK(ref_sum == Approx(1));
+  CHECK(cur_sum == Approx(1));
+  // Few categories: all of them, nothing beyond.
+  const auto few = compare_texts({std::string("a"), std::string("b")}, {std::string("b")});
+  CHECK(few.bins.categories == std::vector<std::string>{"b", "a"});
+  CHECK(few.bins.reference == std::vector<double>{0.5, 0.5});
+  CHECK(few.bins.current == std::vector<double>{1, 0});
+  CHECK(few.bins.other_categories == 0);
 }
 
 TEST_CASE("odd data: empty and tiny windows") {

@@ -47,6 +47,11 @@ struct NotificationGroup {
 
 // "<external_url>/api/v1/monitors/<monitor>/drift".
 std::string drift_link(std::string_view external_url, std::string_view monitor);
+// The monitor's report page (docs/ui.md): "<external_url>/ui/monitors/<monitor>", with the
+// fragment of a feature's card ("#f-<feature, percent-encoded>", "#prediction", "#performance",
+// ...; a segment's alert "#segments") when `feature` is given.
+std::string report_link(std::string_view external_url, std::string_view monitor,
+                        std::string_view feature = {}, std::string_view segment = {});
 
 // One line for humans, e.g. "fraud-v2: PSI of amount 0.31 (> 0.2), missing_rate of income 0.11
 // (> 0.05)"; resolved alerts follow as "; resolved: ...". At most kSummaryAlerts alerts are named,

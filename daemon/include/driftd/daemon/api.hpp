@@ -70,6 +70,12 @@ class ApiBackend {
   virtual std::string create_silence(const std::string& body_json) = 0;  // throws BadRequest
   virtual void expire_silence(const std::string& id) = 0;                // throws NotFound
   virtual void observe_request(const std::string& handler, int status, double seconds) = 0;
+  // For the status pages (docs/ui.md). A monitor's thresholds as configured (none by default).
+  virtual std::vector<drift::Threshold> thresholds(const std::string& name);
+  // Statistics over time (the state schema's statistics table); by default read from history().
+  // Throws Unavailable.
+  virtual std::vector<drift::StatisticSeries> series(const std::vector<drift::StatisticKey>& keys,
+                                                     const drift::SeriesQuery& q);
 };
 
 struct ApiOptions {

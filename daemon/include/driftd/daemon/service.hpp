@@ -31,7 +31,8 @@ class Service final : public ApiBackend {
   std::vector<MonitorSummary> monitors() override;
   bool has_monitor(const std::string& name) override;
   std::optional<drift::Evaluation> latest(const std::string& name) override;
-  std::vector<drift::Evaluation> history(const std::string& name, const drift::HistoryQuery& q) override;
+  std::vector<drift::Evaluation> history(const std::string& name,
+                                         const drift::HistoryQuery& q) override;
   RetrainDecision retrain(const std::string& name) override;
   drift::Evaluation run_now(const std::string& name) override;
   Readiness readiness() override;
@@ -41,6 +42,9 @@ class Service final : public ApiBackend {
   std::string create_silence(const std::string& body_json) override;
   void expire_silence(const std::string& id) override;
   void observe_request(const std::string& handler, int status, double seconds) override;
+  std::vector<drift::Threshold> thresholds(const std::string& name) override;
+  std::vector<drift::StatisticSeries> series(const std::vector<drift::StatisticKey>& keys,
+                                             const drift::SeriesQuery& q) override;
 
  private:
   struct Impl;

@@ -42,8 +42,8 @@ struct WindowRequest {
   std::string table;             // "schema.table" or "table"; always quoted as identifiers
   std::string timestamp_column;  // may be empty when from/to are both unset
   std::vector<std::pair<std::string, std::string>> where;  // column = value (bound as parameters)
-  std::optional<Timestamp> from;  // rows with timestamp > from
-  std::optional<Timestamp> to;    // rows with timestamp <= to
+  std::optional<Timestamp> from;                           // rows with timestamp > from
+  std::optional<Timestamp> to;                             // rows with timestamp <= to
   std::vector<ColumnRequest> columns;
   std::optional<JoinRequest> join;
   std::uint64_t max_rows = 1000000;  // larger windows are sampled uniformly down to this
@@ -72,6 +72,33 @@ struct HistoryQuery {
   std::size_t limit = 100;
 };
 
+// One statistic of a monitor over time, as the state schema's statistics table holds it. `feature`
+// is a feature's name, __prediction__, __confidence__, __dataset__, __performance__, __system__
+// or __challenger__ (segments are not in it).
+struct StatisticKey {
+  std::string monitor;
+  std::string feature;
+  std::string statistic;
+  bool below = false;  // small is bad (p-values): a bucket's worst value is its smallest
+};
+struct StatisticPoint {
+  Timestamp at{};
+  double value = 0;
+};
+struct StatisticSeries {
+  StatisticKey key;
+  std::vector<StatisticPoint> points;  // oldest first
+};
+struct SeriesQuery {
+  std::optional<Timestamp> from;  // inclusive
+  std::optional<Timestamp> to;    // inclusive
+  std::size_t limit = 100;        // the newest points (or buckets) per series
+  // > 0: one point per bucket of this width (aligned to the Unix epoch): its worst value (the
+  // largest, the smallest when `below`) at the time of its last evaluation, so that a breach never
+  // disappears from a long range.
+  Duration bucket{0};
+};
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
@@ -95,11 +122,13 @@ class ResultStore {
   virtual bool has_frozen(const std::string& monitor, const std::string& fingerprint) = 0;
   // Hands each stored part, in order, to `consume` (the bytes are valid during the call only);
   // false when the monitor has no complete frozen reference with that fingerprint.
-  using PartConsumer = std::function<void(std::size_t part, std::size_t parts, std::string_view bytes)>;
+  using PartConsumer =
+      std::function<void(std::size_t part, std::size_t parts, std::string_view bytes)>;
   virtual bool load_frozen(const std::string& monitor, const std::string& fingerprint,
                            const PartConsumer& consume) = 0;
   // Replaces the monitor's frozen reference; `part(i)` makes part i of `parts`.
-  virtual void save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
+  virtual void save_frozen(const std::string& monitor, const std::string& fingerprint,
+                           std::size_t parts,
                            const std::function<std::string(std::size_t part)>& part) = 0;
 };
 

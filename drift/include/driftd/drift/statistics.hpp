@@ -50,12 +50,35 @@ struct Contributor {
   double psi = 0;  // this bin's term of the PSI sum
 };
 
+// The two distributions compared, for reports: the share of each window's non-missing values in
+// each bin (unsmoothed proportions r_j, c_j of CONTRACT section 5). Empty when the distribution is
+// undefined (either window has no non-missing value).
+struct BinShares {
+  // Numerical: the reference's bin edges and its point masses (a subset of the edges, each a bin
+  // of its own: bin_label names them), so reference.size() == edges.size() +
+  // point_masses.size() + 1.
+  std::vector<double> edges;
+  std::vector<double> point_masses;
+  // Categorical: at most kReportCategories categories, those with the largest share in either
+  // window first (ties in byte order); reference.size() == categories.size().
+  std::vector<std::string> categories;
+  std::vector<double> reference;
+  std::vector<double> current;
+  // Categorical: the categories beyond those, together.
+  std::uint64_t other_categories = 0;
+  double other_reference = 0;
+  double other_current = 0;
+  bool empty() const { return reference.empty(); }
+};
+inline constexpr std::size_t kReportCategories = 20;
+
 // The statistics of one feature. `values` holds only defined statistics, in a stable order;
 // an undefined statistic is absent (never NaN).
 struct FeatureStatistics {
   std::vector<std::pair<std::string, double>> values;
   std::vector<Contributor> top_contributors;  // by |psi term|, at most kTopContributors
-  std::uint64_t reference_count = 0;          // non-missing values compared
+  BinShares bins;
+  std::uint64_t reference_count = 0;  // non-missing values compared
   std::uint64_t current_count = 0;
   bool distribution_defined = false;  // false when either side has no non-missing value
   std::optional<double> get(std::string_view name) const;
@@ -108,9 +131,11 @@ std::vector<double> bin_edges(const std::vector<double>& sorted, int bins,
 std::vector<std::uint64_t> bin_counts(const std::vector<double>& sorted,
                                       const std::vector<double>& edges,
                                       const std::vector<double>& point_masses = {});
-// The label of bin j of those edges: "(-inf, 1.5]", "(1.5, 42)", "[42, 42]", "(42, +inf)".
+// The label of bin j of those edges: "(-inf, 1.5]", "(1.5, 42)", "[42, 42]", "(42, +inf)",
+// each edge written by `format` (default: the shortest text that reads back as the same double,
+// as the top contributors name their bins).
 std::string bin_label(const std::vector<double>& edges, const std::vector<double>& point_masses,
-                      std::size_t j);
+                      std::size_t j, std::string (*format)(double) = nullptr);
 double kolmogorov_sf(double x);  // scipy.stats.kstwobign.sf
 double chi2_sf(double x, double dof);
 

@@ -42,6 +42,10 @@ class PgResultStore final : public drift::ResultStore {
                    const PartConsumer& consume) override;
   void save_frozen(const std::string& monitor, const std::string& fingerprint, std::size_t parts,
                    const std::function<std::string(std::size_t part)>& part) override;
+  // The statistics table's values of each key (one query for all of them), in the order of
+  // `keys`; see drift::SeriesQuery for the buckets.
+  std::vector<drift::StatisticSeries> series(const std::vector<drift::StatisticKey>& keys,
+                                             const drift::SeriesQuery& q);
   // Deletes evaluations older than `before` (retention); returns how many.
   std::uint64_t prune(Timestamp before);
   // Checks the connection (for /readyz); throws std::runtime_error with the reason.
