@@ -32,7 +32,9 @@ std::string trim(std::string s) {
   return s;
 }
 
-Timestamp now() { return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()); }
+// Deadlines are measured on the steady clock: a wall-clock step (NTP, a VM resumed) must neither
+// cut a statement short nor let it run past its bound.
+Deadline now() { return std::chrono::steady_clock::now(); }
 
 }  // namespace
 
@@ -214,7 +216,7 @@ void PgConnection::cancel() {
   }
 }
 
-void PgConnection::check_deadline(Timestamp deadline, const std::stop_token& stop) {
+void PgConnection::check_deadline(Deadline deadline, const std::stop_token& stop) {
   if (!cancel_sent_ && stop.stop_requested()) {
     // Ask the server to stop, and give it a moment to answer before giving up on the socket.
     cancel();
@@ -235,7 +237,7 @@ void PgConnection::check_deadline(Timestamp deadline, const std::stop_token& sto
   }
 }
 
-void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
+void PgConnection::wait_readable(Deadline deadline, std::stop_token stop) {
   int fd = PQsocket(conn_);
   if (fd < 0) fail("lost the database connection");
   while (true) {
@@ -252,7 +254,7 @@ void PgConnection::wait_readable(Timestamp deadline, std::stop_token stop) {
   }
 }
 
-void PgConnection::flush(Timestamp deadline, std::stop_token stop) {
+void PgConnection::flush(Deadline deadline, std::stop_token stop) {
   while (true) {
     int pending = PQflush(conn_);
     if (pending == 0) return;
@@ -297,7 +299,7 @@ PgResult PgConnection::exec_params(const std::string& sql, const std::vector<std
                            values.data(), lengths.data(), formats.data(), binary_result ? 1 : 0);
   }
   if (ok == 0) fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
-  Timestamp deadline = now() + statement_timeout_ + kGrace;
+  Deadline deadline = now() + statement_timeout_ + kGrace;
   flush(deadline, stop);
   PgResult last;
   std::string error;
@@ -327,7 +329,7 @@ void PgConnection::copy_out(const std::string& sql, std::stop_token stop,
   if (broken_) throw SourceError("database connection is broken");
   if (PQsendQuery(conn_, sql.c_str()) == 0)
     fail("lost the database connection: " + trim(PQerrorMessage(conn_)));
-  Timestamp deadline = now() + statement_timeout_ + kGrace;
+  Deadline deadline = now() + statement_timeout_ + kGrace;
   flush(deadline, stop);
   // First result: COPY_OUT, or an error.
   if (PQisBusy(conn_)) wait_readable(deadline, stop);

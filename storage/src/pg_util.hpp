@@ -17,6 +17,8 @@
 
 namespace driftd::storage {
 
+using Deadline = std::chrono::steady_clock::time_point;
+
 struct PgResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
@@ -60,9 +62,9 @@ class PgConnection {
 
  private:
   // Sends the cancel on a stop request; throws at the deadline (or the grace after a cancel).
-  void check_deadline(Timestamp deadline, const std::stop_token& stop);
-  void wait_readable(Timestamp deadline, std::stop_token stop);
-  void flush(Timestamp deadline, std::stop_token stop);  // what PQsend* left unsent
+  void check_deadline(Deadline deadline, const std::stop_token& stop);
+  void wait_readable(Deadline deadline, std::stop_token stop);
+  void flush(Deadline deadline, std::stop_token stop);  // what PQsend* left unsent
   void cancel();
   [[noreturn]] void fail(const std::string& what);
 
@@ -71,7 +73,7 @@ class PgConnection {
   bool broken_ = false;
   bool timed_out_ = false;
   bool cancel_sent_ = false;  // a cancel request went out (the connection is then broken)
-  Timestamp give_up_at_{};    // after a cancel: when to stop waiting for the server's answer
+  Deadline give_up_at_{};     // after a cancel: when to stop waiting for the server's answer
 };
 
 class ConnectionPool;

@@ -2,6 +2,8 @@
 
 #include "driftd/daemon/plan.hpp"
 
+#include "driftd/daemon/evaluator.hpp"
+
 #include <algorithm>
 
 #include <catch2/catch.hpp>
@@ -183,4 +185,28 @@ TEST_CASE("config accepts `auto` exactly for the statistics drift can learn a th
     INFO(s);
     CHECK(config_learns == drift_learns);
   }
+}
+
+TEST_CASE("the frozen cache keeps only the references a reload still uses") {
+  FrozenCache cache(1 << 20);
+  auto ref = [] {
+    auto r = std::make_shared<drift::FrozenReference>();
+    r->columns.push_back({"x", drift::FeatureKind::numerical});
+    r->frozen.emplace_back(
+        drift::freeze_numerical(drift::sort_values(std::vector<double>(1000, 1.0)), 10));
+    return r;
+  };
+  cache.put("a/111", ref());
+  cache.put("b/222", ref());
+  const std::size_t both = cache.bytes();
+  REQUIRE(both > 0);
+  // "a" removed, "b" frozen again under another fingerprint (its config changed).
+  cache.retain({"b/333", "c/444"});
+  CHECK(cache.get("a/111") == nullptr);
+  CHECK(cache.get("b/222") == nullptr);
+  CHECK(cache.bytes() == 0);
+  cache.put("b/333", ref());
+  cache.retain({"b/333"});
+  CHECK(cache.get("b/333") != nullptr);
+  CHECK(cache.bytes() == both / 2);
 }

@@ -46,9 +46,17 @@ std::vector<std::optional<std::string>> texts(const json& a) {
 Approx statistic(double expected) { return Approx(expected).epsilon(1e-6).margin(1e-9); }
 
 // The statistics every golden case has (besides counts and edges), and the extra ones driftd adds.
-const std::vector<std::string> kNumericalStatistics = {
-    "psi",       "kl_divergence",      "js_distance",       "hellinger",    "ks_statistic",
-    "ks_pvalue", "wasserstein_normed", "mean_shift_sigmas", "missing_rate", "out_of_range_rate"};
+const std::vector<std::string> kNumericalStatistics = {"psi",
+                                                       "kl_divergence",
+                                                       "js_distance",
+                                                       "hellinger",
+                                                       "ks_statistic",
+                                                       "ks_pvalue",
+                                                       "wasserstein_normed",
+                                                       "mean_shift_sigmas",
+                                                       "median_shift_sigmas",
+                                                       "missing_rate",
+                                                       "out_of_range_rate"};
 const std::vector<std::string> kCategoricalStatistics = {
     "psi",         "kl_divergence", "js_distance",      "hellinger", "chi2_statistic",
     "chi2_pvalue", "missing_rate",  "new_category_rate"};
