@@ -9,6 +9,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "driftd/common/text.hpp"
+
 #ifndef DRIFTD_VERSION
 #define DRIFTD_VERSION "dev"
 #endif
@@ -26,20 +28,6 @@ DeliveryResult refused(std::string why) {
   r.permanent = true;
   r.error = std::move(why);
   return r;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 std::string target_of(const Url& u, SinkConfig::Type type) {

@@ -1,5 +1,7 @@
 #include "driftd/common/redact.hpp"
 
+#include "driftd/common/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -71,20 +73,6 @@ void password_parameters(std::string_view s, Found found) {
   for (auto it = spans.rbegin(); it != spans.rend(); ++it) found(it->first, it->second);
 }
 
-std::string percent_decoded(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string mask_password(std::string_view url) {
@@ -109,7 +97,7 @@ std::vector<std::string> passwords_in(std::string_view url) {
     }
   });
   const std::size_t n = out.size();
-  for (std::size_t i = 0; i < n; ++i) out.push_back(percent_decoded(out[i]));
+  for (std::size_t i = 0; i < n; ++i) out.push_back(percent_decode(out[i]));
   return out;
 }
 

@@ -156,6 +156,19 @@ std::optional<config::Config> load_config(const Args& a, FILE* out) {
   }
 }
 
+// Creates or migrates the state schema; false (logged) when it cannot.
+bool prepare_state_schema(const config::Config& cfg) {
+  try {
+    for (int v : storage::migrate(state_options(cfg)))
+      log::info("state schema migrated", {{"schema", cfg.database.state_schema}, {"version", v}});
+    return true;
+  } catch (const std::exception& e) {
+    log::error("cannot prepare the state schema",
+               {{"schema", cfg.database.state_schema}, {"error", e.what()}});
+    return false;
+  }
+}
+
 int cmd_run_once(const Args& a) {
   auto loaded = load_config(a, stderr);
   if (!loaded) return kExitUsage;
@@ -194,15 +207,7 @@ int cmd_run_once(const Args& a) {
     return kExitUsage;
   }
 
-  try {
-    auto applied = storage::migrate(state_options(cfg));
-    for (int v : applied)
-      log::info("state schema migrated", {{"schema", cfg.database.state_schema}, {"version", v}});
-  } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema",
-               {{"schema", cfg.database.state_schema}, {"error", e.what()}});
-    return kExitFailed;
-  }
+  if (!prepare_state_schema(cfg)) return kExitFailed;
   storage::PgWindowSource source(pg_options(cfg));
   storage::PgResultStore store(state_options(cfg));
   Evaluator evaluator(source, &store, evaluator_options(cfg));
@@ -294,13 +299,7 @@ int cmd_backfill(const Args& a) {
                  to_text->c_str());
     return kExitOk;
   }
-  try {
-    storage::migrate(state_options(cfg));
-  } catch (const std::exception& e) {
-    log::error("cannot prepare the state schema",
-               {{"schema", cfg.database.state_schema}, {"error", e.what()}});
-    return kExitFailed;
-  }
+  if (!prepare_state_schema(cfg)) return kExitFailed;
   storage::PgWindowSource source(pg_options(cfg));
   storage::PgResultStore store(state_options(cfg));
   Evaluator evaluator(source, &store, evaluator_options(cfg));
