@@ -236,6 +236,15 @@ void apply_failure(Work& w, const MonitorRules& m, const drift::Evaluation& e) {
   }
 }
 
+bool is_active(const Alert& a) {
+  return a.state == AlertState::pending || a.state == AlertState::firing;
+}
+
+// Whether `t` judges otherwise than the rule the alert was last judged with.
+bool rule_changed(const Alert& a, const Threshold& t) {
+  return a.threshold != t.level || a.below != t.below();
+}
+
 bool is_silenced(const AlertKey& k, const std::vector<Silence>& silences, Timestamp now) {
   return std::any_of(silences.begin(), silences.end(),
                      [&](const Silence& s) { return s.active(now) && s.matches(k); });
@@ -300,8 +309,15 @@ EngineResult process(const MonitorRules& monitor, const drift::Evaluation& e,
       // one (nothing learned here) the rule does not apply, as an undefined statistic.
       const auto t = configured.applied(subject.learned);
       if (!t) continue;
-      const auto v = subject.get(t->statistic);
-      if (!v) continue;  // undefined in this evaluation: no transition
+      auto v = subject.get(t->statistic);
+      // Undefined in this evaluation (too few labels...): no transition, unless the rule itself
+      // changed since the alert was judged (a reload raised or lowered the threshold): then its
+      // last value is judged again by the new rule, so a firing alert can resolve without
+      // waiting for data it may not get for a long time.
+      if (!v && w && is_active(w->alert) && rule_changed(w->alert, *t)) {
+        v = w->alert.value;
+      }
+      if (!v) continue;
       if (!w) {
         if (!t->crossed(*v)) continue;  // no record until a first breach
         w = &create(key);

@@ -70,8 +70,8 @@ const std::vector<std::string> kSystemKeys = {"latency_column", "latency_unit", 
                                               "error_values"};
 const std::vector<std::string> kLatencyUnits = {"ms", "s", "us"};
 const std::vector<std::string> kLabelsKeys = {
-    "column",   "table", "key",       "prediction_key", "timestamp_column",  "task",
-    "positive", "score", "threshold", "lookback",       "lookback_per_tick", "min_rows"};
+    "column", "table",     "key",      "prediction_key",    "timestamp_column", "task", "positive",
+    "score",  "threshold", "lookback", "lookback_per_tick", "min_rows",         "delay"};
 const std::vector<std::string> kScoreKeys = {"column", "json", "key"};
 const std::vector<std::string> kTasks = {"binary", "multiclass", "regression"};
 const std::vector<std::string> kDatasetDriftKeys = {"correction", "alpha", "statistic"};
@@ -832,6 +832,7 @@ class Loader {
       }
     }
     if (auto d = get_duration(s, "lookback", Need::optional)) out.lookback = *d;
+    if (auto d = get_duration(s, "delay", Need::optional)) out.delay = *d;
     if (auto v = get_integer(s, "lookback_per_tick", Need::optional, 1, 1000)) {
       out.lookback_per_tick = static_cast<int>(*v);
     }

@@ -216,7 +216,7 @@ int cmd_run_once(const Args& a) {
   // The alert rules run as in the daemon; what they queue is delivered below.
   MonitorRun runs(evaluator, store, &alerting);
   RunHooks hooks;
-  hooks.evaluated = [](const RunOutcome& o) {
+  hooks.evaluated = [](RunOutcome& o) {
     log_evaluation(o.evaluation, o.timings);
     return true;
   };
@@ -358,6 +358,31 @@ int cmd_backfill(const Args& a) {
   return failed > 0 ? kExitFailed : kExitOk;
 }
 
+// What `check` says of a monitor's labels: which window judges performance, and how long the
+// look-back keeps evaluating instants again (not problems: facts an operator should know).
+std::vector<std::string> labels_notes(const config::MonitorConfig& m) {
+  std::vector<std::string> out;
+  if (!m.labels) return out;
+  const auto& l = *m.labels;
+  if (l.delay > Duration::zero()) {
+    out.push_back("labels: performance at each instant is judged on the window (at - " +
+                  format_duration(l.delay + m.window) + ", at - " + format_duration(l.delay) +
+                  "] (labels.delay), whose labels have had " + format_duration(l.delay) +
+                  " to arrive");
+  } else {
+    out.push_back("labels: performance is judged on the current window (" +
+                  format_duration(m.window) +
+                  "); if labels arrive later than that, set labels.delay to how late they are");
+  }
+  if (l.lookback > Duration::zero()) {
+    out.push_back("labels: instants within " + format_duration(l.lookback) +
+                  " are evaluated again (at most " + std::to_string(l.lookback_per_tick) +
+                  " per tick) until their labels are complete or none arrived over " +
+                  format_duration(std::max(l.delay, m.window)) + " (then taken as final)");
+  }
+  return out;
+}
+
 int cmd_check(const Args& a) {
   auto loaded = load_config(a, stdout);
   if (!loaded) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
@@ -398,6 +423,11 @@ int cmd_check(const Args& a) {
   std::printf(
       "%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
       cfg.path.c_str(), cfg.monitors.size(), cfg.sinks.size());
+  for (const auto& plan : compiled->monitors()) {
+    for (const auto& note : labels_notes(*plan.config)) {
+      std::printf("note: monitor %s: %s\n", plan.name.c_str(), note.c_str());
+    }
+  }
   return kExitOk;
 }
 

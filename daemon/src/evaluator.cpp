@@ -178,7 +178,7 @@ RowResults take_rows(const MonitorPlan& plan, const WindowColumns& columns, drif
   if (const drift::Column* time = columns.time.in(data); time != nullptr && !current) {
     r.learned = drift::learn_reference_thresholds(plan.spec, data, *time);
   }
-  if (plan.performance) {
+  if (plan.performance && columns.label) {
     r.performance = drift::window_performance(*plan.performance, columns.performance(data));
   }
   if (plan.system && current) r.system = drift::window_system(*plan.system, columns.system(data));
@@ -366,6 +366,15 @@ void Evaluator::remember_reference_performance(const std::string& key,
 
 void Evaluator::add_performance(Run& run, drift::Evaluation& e) {
   const MonitorPlan& plan = run.plan;
+  std::optional<drift::WindowInfo> delayed;
+  if (plan.performance && plan.delayed_performance) {
+    // labels.delay: the labels of the window that ends `delay` before the instant.
+    const drift::WindowRequest request = plan.delayed_performance->at(run.at);
+    drift::WindowData data = source_.read(request, run.stop.get_token());
+    delayed = drift::WindowInfo{data.from, data.to, data.rows, data.sampled, data.rows_in_window};
+    run.current_rows.performance =
+        take_rows(plan, plan.delayed_performance->columns, data, false).performance;
+  }
   if (!plan.performance || !run.current_rows.performance || !run.reference_rows.performance) {
     return;
   }
@@ -375,6 +384,7 @@ void Evaluator::add_performance(Run& run, drift::Evaluation& e) {
   }
   drift::add_performance(e, *plan.performance, *run.current_rows.performance,
                          *run.reference_rows.performance, plan.spec.thresholds);
+  if (e.performance) e.performance->window = delayed;
 }
 
 void Evaluator::add_system(Run& run, drift::Evaluation& e) {

@@ -24,10 +24,10 @@ struct RunOutcome {
 };
 
 struct RunHooks {
-  // Right after the evaluation, before it is stored: false abandons the run (nothing stored,
-  // nothing alerted). The daemon publishes here, so a state database that hangs cannot delay
-  // the metrics and the API.
-  std::function<bool(const RunOutcome&)> evaluated;
+  // Right after the evaluation, before it is stored (it may still amend it): false abandons the
+  // run (nothing stored, nothing alerted). The daemon publishes here, so a state database that
+  // hangs cannot delay the metrics and the API.
+  std::function<bool(RunOutcome&)> evaluated;
   // Whether the state schema can take the result (the daemon migrates it lazily).
   std::function<bool()> schema_ready;
 };

@@ -234,13 +234,17 @@ bool has_learned_thresholds(const config::MonitorConfig& m) {
                      [](const config::ThresholdConfig& t) { return t.learned; });
 }
 
+bool delayed_labels(const config::MonitorConfig& m) {
+  return m.labels && m.labels->delay > Duration::zero();
+}
+
 WindowPlan plan_current(const config::MonitorConfig& m) {
   WindowPlan p;
   p.request = window_of(m);
   p.bounds = WindowPlan::Bounds::trailing;
   p.length = m.window;
   add_main_columns(m, p);
-  add_label_columns(m, p);
+  if (!delayed_labels(m)) add_label_columns(m, p);
   if (m.system) {
     if (!m.system->latency_column.empty()) {
       p.columns.latency =
@@ -303,6 +307,21 @@ std::optional<WindowPlan> plan_reference_performance(const config::MonitorConfig
   // are used: they are what picks the sample of a window over max_rows, so the reference's
   // performance is measured on the rows a full read keeps, whichever read measured it.
   WindowPlan p = reference_window(m);
+  add_label_columns(m, p);
+  return p;
+}
+
+// The window whose labels judge performance with labels.delay: the current window's filters and
+// main columns (so that a window over max_rows keeps the sample a current read of it keeps),
+// shifted back by the delay.
+std::optional<WindowPlan> plan_delayed_performance(const config::MonitorConfig& m) {
+  if (!delayed_labels(m)) return std::nullopt;
+  WindowPlan p;
+  p.request = window_of(m);
+  p.bounds = WindowPlan::Bounds::offset;
+  p.length = m.window;
+  p.offset = m.labels->delay;
+  add_main_columns(m, p);
   add_label_columns(m, p);
   return p;
 }
@@ -429,6 +448,7 @@ MonitorPlan compile_monitor(const config::MonitorConfig& m) {
   p.current = plan_current(m);
   p.reference = plan_reference(m);
   p.reference_performance = plan_reference_performance(m);
+  p.delayed_performance = plan_delayed_performance(m);
   p.champion = plan_version(m, false);
   p.challenger = plan_version(m, true);
   p.performance = performance_spec(m);

@@ -115,7 +115,7 @@ struct Service::Impl {
     if (plan == nullptr || !plan->config->labels || !schema_ready) return;
     const config::LabelsConfig& labels = *plan->config->labels;
     if (labels.lookback <= Duration::zero()) return;
-    std::vector<Timestamp> instants;
+    std::vector<drift::ResultStore::WaitingInstant> instants;
     try {
       instants = store.instants_missing_labels(name, at - labels.lookback, at,
                                                static_cast<std::size_t>(labels.lookback_per_tick));
@@ -128,16 +128,31 @@ struct Service::Impl {
     // a re-evaluation starts only when one as long as the longest so far still ends before it.
     Duration longest = results.duration(name);
     std::size_t done = 0;
+    // Labels that did not change over this long (since the instant was stored) are final.
+    const Duration settle = std::max(labels.delay, plan->config->window);
+    const drift::ResultStore::WaitingInstant* waiting = nullptr;
     RunHooks hooks;
-    hooks.evaluated = [&](const RunOutcome& o) {
-      if (o.evaluation.status != drift::Status::error) return true;
-      // The stored evaluation stays; the next tick tries again.
-      log::debug("re-evaluation failed", {{"monitor", name},
-                                          {"at", format_rfc3339(o.evaluation.evaluated_at)},
-                                          {"error", o.evaluation.error.value_or("")}});
-      return false;
+    hooks.evaluated = [&](RunOutcome& o) {
+      if (o.evaluation.status == drift::Status::error) {
+        // The stored evaluation stays; the next tick tries again.
+        log::debug("re-evaluation failed", {{"monitor", name},
+                                            {"at", format_rfc3339(o.evaluation.evaluated_at)},
+                                            {"error", o.evaluation.error.value_or("")}});
+        return false;
+      }
+      // No label arrived over `settle`: the instant's labels are taken as final, so labels that
+      // never come do not keep the look-back busy for ever.
+      if (auto& p = o.evaluation.performance; p && p->rows > 0) {
+        const Timestamp now = clock.now();
+        p->labels_unchanged_since =
+            p->labelled == waiting->labelled ? waiting->unchanged_since : now;
+        if (now - *p->labels_unchanged_since >= settle) p->labels_settled = true;
+      }
+      return true;
     };
-    for (Timestamp t : instants) {
+    for (const auto& instant : instants) {
+      waiting = &instant;
+      const Timestamp t = instant.at;
       if (stopping.stop_requested() || stopped) return;
       if (snapshot()->find(name) == nullptr) return;  // removed by a reload meanwhile
       if (!scheduler.ends_before_next(name, longest)) {
@@ -157,7 +172,8 @@ struct Service::Impl {
       results.note_performance(o.evaluation);
       metrics.count_reevaluation(name);
       const auto& p = o.evaluation.performance;
-      log::info("re-evaluated as labels arrive",
+      log::info(p && p->labels_settled ? "re-evaluated: no new labels, taken as final"
+                                       : "re-evaluated as labels arrive",
                 {{"monitor", name},
                  {"at", format_rfc3339(t)},
                  {"label_coverage",
@@ -211,7 +227,7 @@ struct Service::Impl {
     const MonitorPlan* plan = cfg->find(name);
     if (plan == nullptr) throw NotFound("no monitor named \"" + name + "\"");
     RunHooks hooks;
-    hooks.evaluated = [&](const RunOutcome& o) {
+    hooks.evaluated = [&](RunOutcome& o) {
       const drift::Evaluation& e = o.evaluation;
       results.set_duration(name, std::chrono::duration_cast<Duration>(
                                      std::chrono::duration<double>(o.timings.total_seconds)));

@@ -350,6 +350,11 @@ Json performance_json(const PerformanceResult& p) {
   j["reference"] = std::move(ref);
   j["changes"] = statistics_json(p.changes);
   j["breaches"] = breaches_json(p.breaches);
+  if (p.window) j["window"] = window_json(*p.window);  // labels.delay
+  if (p.labels_settled) j["labels_settled"] = true;
+  if (p.labels_unchanged_since) {
+    j["labels_unchanged_since"] = format_rfc3339(*p.labels_unchanged_since);
+  }
   return j;
 }
 
@@ -369,6 +374,15 @@ PerformanceResult performance_of(const Json& j) {
   p.reference = statistics_of(member(ref, "statistics"));
   p.changes = statistics_of(member(j, "changes"));
   p.breaches = breaches_of(j);
+  if (j.contains("window")) p.window = window_of(member(j, "window"));
+  if (j.contains("labels_settled")) {
+    const Json& settled = member(j, "labels_settled");
+    if (!settled.is_boolean()) bad("\"labels_settled\" is not a boolean");
+    p.labels_settled = settled.get<bool>();
+  }
+  if (j.contains("labels_unchanged_since")) {
+    p.labels_unchanged_since = time_of(j, "labels_unchanged_since");
+  }
   return p;
 }
 

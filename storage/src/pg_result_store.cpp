@@ -160,26 +160,34 @@ std::vector<drift::StatisticSeries> PgResultStore::series(
   return out;
 }
 
-std::vector<Timestamp> PgResultStore::instants_missing_labels(const std::string& monitor,
-                                                              Timestamp from, Timestamp to,
-                                                              std::size_t limit) {
+std::vector<drift::ResultStore::WaitingInstant> PgResultStore::instants_missing_labels(
+    const std::string& monitor, Timestamp from, Timestamp to, std::size_t limit) {
   std::string schema = impl_->db.schema();
   auto rows = impl_->db.transact([&](pqxx::work& tx) {
     return tx.exec_params(
         with_schema(
-            "SELECT (extract(epoch from evaluated_at) * 1000000)::int8 FROM {schema}.evaluations"
+            "SELECT (extract(epoch from evaluated_at) * 1000000)::int8,"
+            " coalesce((body->'performance'->>'labelled_rows')::bigint, 0),"
+            " (extract(epoch from coalesce((body->'performance'->>'labels_unchanged_since')"
+            "::timestamptz, created_at)) * 1000000)::int8"
+            " FROM {schema}.evaluations"
             " WHERE monitor = $1 AND evaluated_at >= $2::timestamptz AND evaluated_at < "
             "$3::timestamptz"
             " AND status <> 'error'"
             " AND (jsonb_typeof(body->'performance') IS DISTINCT FROM 'object'"
             "      OR (coalesce((body->'performance'->>'rows')::bigint, 0) > 0"
-            "          AND coalesce((body->'performance'->>'label_coverage')::float8, 0) < 1))"
+            "          AND coalesce((body->'performance'->>'label_coverage')::float8, 0) < 1"
+            "          AND NOT coalesce((body->'performance'->>'labels_settled')::boolean, false)))"
             " ORDER BY created_at, evaluated_at LIMIT $4",
             schema),
         monitor, format_rfc3339(from), format_rfc3339(to), static_cast<long long>(limit));
   });
-  std::vector<Timestamp> out;
-  for (const auto& r : rows) out.emplace_back(Duration(r[0].as<long long>()));
+  std::vector<WaitingInstant> out;
+  for (const auto& r : rows) {
+    out.push_back({Timestamp(Duration(r[0].as<long long>())),
+                   static_cast<std::uint64_t>(r[1].as<long long>()),
+                   Timestamp(Duration(r[2].as<long long>()))});
+  }
   return out;
 }
 

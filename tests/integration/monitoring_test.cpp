@@ -240,6 +240,114 @@ TEST_CASE("delayed labels: realised performance changes as labels land", "[monit
         "0.5");
 }
 
+TEST_CASE("labels.delay: performance judged on the window whose labels have landed",
+          "[monitoring]") {
+  TestSchema s("lbdel");
+  State state{s.name() + "_state"};
+  load_predictions(s);
+  insert_labels(s, "id <= 100000");
+  insert_labels(s, "id > 100000");  // every label of 2026-01-02, a day after each prediction
+  // 2026-01-03: predictions whose labels have not arrived.
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " SELECT id + 100000, ts + interval '1 day', x, score, prediction, value FROM " +
+               s.table("p") + " WHERE id > 100000");
+  const std::string keys =
+      "column = \"label\"\ntask = \"binary\"\npositive = \"yes\"\nscore = \"score\"\n";
+  // Without a delay: the current window has no label, performance cannot be judged.
+  const std::string plain = testing::write_temp_file(
+      "plain.toml", config(state.name, s.table("p"), labels_config(s, keys)));
+  json before = run_once(plain, "2026-01-03T01:00:00Z");
+  INFO(before.dump());
+  CHECK(before["performance"]["labelled_rows"] == 0);
+  CHECK(before["performance"]["status"] == "insufficient_data");
+  CHECK_FALSE(before["performance"].contains("window"));
+
+  const std::string path = testing::write_temp_file(
+      "delayed.toml",
+      config(state.name, s.table("p"), labels_config(s, keys + "delay = \"1d\"\n")));
+  json e = run_once(path, "2026-01-03T01:00:00Z");
+  INFO(e.dump());
+  // drift on the current window, performance on the one a day before it
+  CHECK(e["current_window"]["from"] == "2026-01-03T00:00:00Z");
+  CHECK(e["current_window"]["rows"] == 1000);
+  const json& p = e["performance"];
+  REQUIRE(p.contains("window"));
+  CHECK(p["window"]["from"] == "2026-01-02T00:00:00Z");
+  CHECK(p["window"]["to"] == "2026-01-02T01:00:00Z");
+  CHECK(p["rows"] == 1000);
+  CHECK(p["labelled_rows"] == 1000);
+  Expected x = expected_binary(s);  // over 2026-01-02's labelled rows, by PostgreSQL
+  CHECK(x.labelled == 1000);
+  CHECK(p["statistics"]["roc_auc"].get<double>() == Approx(x.auc).epsilon(1e-12));
+  CHECK(p["statistics"]["f1"].get<double>() == Approx(x.f1).epsilon(1e-12));
+  CHECK(p["statistics"]["accuracy"].get<double>() == Approx(x.accuracy).epsilon(1e-12));
+  CHECK(p["breaches"] == json::array({"roc_auc_drop"}));
+  // check says which window judges performance
+  auto c = testing::run_driftd({"check", "--config", path});
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(c.out.find("note: monitor m: labels: performance at each instant is judged on the window "
+                   "(at - 1d1h, at - 1d]") != std::string::npos);
+  auto c2 = testing::run_driftd({"check", "--config", plain});
+  CHECK(c2.out.find("set labels.delay to how late they are") != std::string::npos);
+}
+
+TEST_CASE("delayed labels: labels that never arrive are taken as final, the look-back stops",
+          "[monitoring][daemon]") {
+  TestSchema s("lbset");
+  State state{s.name() + "_state"};
+  load_predictions(s);
+  insert_labels(s, "id <= 100000");
+  insert_labels(s, "id > 100000 AND id % 4 = 0");  // the rest never comes
+  const std::string monitor = config(
+      state.name, s.table("p"),
+      labels_config(
+          s, "column = \"label\"\ntask = \"binary\"\npositive = \"yes\"\nscore = \"score\"\n"));
+  std::string backfill_path = testing::write_temp_file("backfill.toml", monitor);
+  auto b = testing::run_driftd({"backfill", "--config", backfill_path, "--monitor", "m", "--from",
+                                "2026-01-02T00:30:00Z", "--to", "2026-01-02T01:30:00Z"});
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  std::string daemon_config = "[server]\nlisten = \"127.0.0.1:0\"\n" + monitor;
+  daemon_config.replace(daemon_config.find("schedule = \"1h\""), 15, "schedule = \"1s\"");
+  daemon_config.replace(daemon_config.find("lookback = \"7d\""), 15, "lookback = \"400d\"");
+  std::string path = testing::write_temp_file("driftd.toml", daemon_config);
+  const std::string instant = "monitor=m at=2026-01-02T01:00:00Z";
+  {  // Stored an hour ago (the window's length): not long enough unchanged yet, evaluated again.
+    testing::DaemonProcess d({"--config", path});
+    INFO(d.log());
+    const std::string again = "re-evaluated as labels arrive " + instant;
+    REQUIRE(d.wait_for_log(again));
+    REQUIRE(d.wait_for_log(again, 30, d.log().find(again) + again.size()));
+    d.signal(SIGTERM);
+    CHECK(d.wait_exit(20) == 0);
+  }
+  auto unchanged =
+      s.sql().scalar("SELECT body->'performance'->>'labels_unchanged_since' FROM " + state.name +
+                     ".evaluations WHERE evaluated_at = '2026-01-02T01:00:00Z'");
+  CHECK_FALSE(unchanged.empty());
+  // The same count of labels for longer than the window (1h): taken as final at the next
+  // re-evaluation, then left alone.
+  s.sql().exec("UPDATE " + state.name +
+               ".evaluations SET body = jsonb_set(body, '{performance,labels_unchanged_since}', "
+               "to_jsonb(to_char((now() - interval '61 minutes') AT TIME ZONE 'UTC', "
+               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))) WHERE evaluated_at = "
+               "'2026-01-02T01:00:00Z'");
+  testing::DaemonProcess d({"--config", path});
+  INFO(d.log());
+  REQUIRE(d.wait_for_log("re-evaluated: no new labels, taken as final " + instant));
+  const std::size_t mark = d.log().size();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(d.log().find(instant, mark) == std::string::npos);
+  auto stored = json::parse(s.sql().scalar("SELECT body->'performance' FROM " + state.name +
+                                           ".evaluations WHERE evaluated_at = "
+                                           "'2026-01-02T01:00:00Z'"));
+  CHECK(stored["labels_settled"] == true);
+  CHECK(stored["labelled_rows"] == 250);
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit(20) == 0);
+}
+
 TEST_CASE("delayed labels: the daemon's look-back re-evaluates past windows as labels land",
           "[monitoring][daemon]") {
   TestSchema s("lbd");

@@ -106,6 +106,42 @@ TEST_CASE("performance alerts as the feature __performance__, only on enough lab
   CHECK(r.alert("__performance__", "accuracy")->state == AlertState::resolved);
 }
 
+TEST_CASE("a changed threshold re-judges a firing alert whose statistic is undefined now") {
+  // roc_auc_drop fired at 0.02; labels stop arriving (the section has too few labelled rows, so
+  // roc_auc_drop is not judged); a reload raises the threshold to 0.5: the alert must resolve at
+  // the next evaluation, not keep firing with "threshold 0.02" until labels come back.
+  Run r;
+  r.monitor.labels = config::LabelsConfig{};
+  r.monitor.thresholds.push_back(threshold("roc_auc_drop", 0.02));
+  auto with_drop = [](Timestamp when, std::optional<double> drop, drift::Status st) {
+    auto e = evaluation(when, {{"amount", {{"psi", 0.01}}}});
+    drift::PerformanceResult p;
+    p.status = st;
+    if (drop) p.changes = {{"roc_auc_drop", *drop}};
+    e.performance = p;
+    return e;
+  };
+  r.step(with_drop(kT0, 0.1, drift::Status::drift));
+  REQUIRE(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  // The same rule and no value: nothing changes.
+  r.step(with_drop(kT0 + 5min, std::nullopt, drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  // A lower threshold, still breached by the last value: firing, with the new threshold shown.
+  r.monitor.thresholds.back().level = r.monitor.thresholds.back().resolve_level = 0.05;
+  r.step(with_drop(kT0 + 10min, std::nullopt, drift::Status::insufficient_data));
+  CHECK(r.alert("__performance__", "roc_auc_drop")->state == AlertState::firing);
+  CHECK(r.alert("__performance__", "roc_auc_drop")->threshold == 0.05);
+  // Raised above the last value: resolved at once, and the resolve is announced.
+  r.monitor.thresholds.back().level = r.monitor.thresholds.back().resolve_level = 0.5;
+  auto res = r.step(with_drop(kT0 + 15min, std::nullopt, drift::Status::insufficient_data));
+  const auto a = r.alert("__performance__", "roc_auc_drop");
+  CHECK(a->state == AlertState::resolved);
+  CHECK(a->threshold == 0.5);
+  CHECK(a->value == 0.1);
+  REQUIRE(res.notifications.size() == 1);
+  CHECK(json::parse(res.notifications[0].body)["status"] == "resolved");
+}
+
 TEST_CASE("performance alerts follow the section's status, not the window's row count") {
   // min_rows = 1000 but labels.min_rows = 50: a 600-row window with 500 labelled rows is too
   // small for drift (insufficient_data) yet its performance section is judged (drift).

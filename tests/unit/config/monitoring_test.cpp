@@ -110,6 +110,7 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
   CHECK(m.labels->threshold == 0.5);
   CHECK_FALSE(m.labels->score);
   CHECK(m.labels->lookback == driftd::Duration::zero());
+  CHECK(m.labels->delay == driftd::Duration::zero());
   CHECK(m.labels->lookback_per_tick == 4);
   CHECK_FALSE(m.labels->min_rows);
   CHECK(m.labels->line == 15);
@@ -124,6 +125,7 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
       "column = \"outcome\"\ntimestamp_column = \"labelled_at\"\ntask = \"binary\"\npositive = "
       "\"fraud\"\n"
       "score = { json = \"out\", key = \"p_fraud\" }\nthreshold = 0.3\nlookback = \"7d\"\n"
+      "delay = \"36h\"\n"
       "lookback_per_tick = 10\nmin_rows = 500\n"
       "[monitors.thresholds]\nroc_auc_drop = 0.05\nf1_drop = { above = 0.1, for = 3 }\n");
   CHECK(m.labels->joined());
@@ -137,6 +139,7 @@ TEST_CASE("[monitors.labels] in the same table and in another one") {
   CHECK(m.labels->score->key == "p_fraud");
   CHECK(m.labels->threshold == 0.3);
   CHECK(m.labels->lookback == std::chrono::hours(24 * 7));
+  CHECK(m.labels->delay == std::chrono::hours(36));
   CHECK(m.labels->lookback_per_tick == 10);
   CHECK(m.labels->min_rows == 500);
   // a threshold given replaces the default
@@ -196,6 +199,8 @@ TEST_CASE("[monitors.labels] problems") {
   expect_problem(
       "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nlookback = \"a week\"\n", 18,
       "labels.lookback: \"a week\" is not a positive duration");
+  expect_problem("[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\ndelay = \"two days\"\n",
+                 18, "labels.delay: \"two days\" is not a positive duration");
   expect_problem(
       "[monitors.labels]\ncolumn = \"label\"\ntask = \"binary\"\nlookback_per_tick = 0\n", 18,
       "labels.lookback_per_tick: 0 is out of range (expected 1 to 1000)");

@@ -70,6 +70,35 @@ TEST_CASE("the reference's labels read again sample the rows the full read sampl
   CHECK(narrow.columns.score == full.columns.score);
 }
 
+TEST_CASE(
+    "labels.delay: performance read from the window `delay` before, the current without labels") {
+  const auto m = monitor(
+      "labels = { column = \"label\", task = \"binary\", positive = \"yes\", score = \"score\", "
+      "delay = \"2d\" }\n");
+  const Timestamp at = *parse_rfc3339("2026-01-05T01:00:00Z");
+  const MonitorPlan plan = compile_monitor(m);
+  REQUIRE(plan.delayed_performance);
+  const WindowPlan& delayed = *plan.delayed_performance;
+  CHECK(delayed.bounds == WindowPlan::Bounds::offset);
+  const drift::WindowRequest r = delayed.at(at);
+  CHECK(r.to == *parse_rfc3339("2026-01-03T01:00:00Z"));
+  CHECK(r.from == *parse_rfc3339("2026-01-03T00:00:00Z"));
+  CHECK(delayed.columns.label);
+  CHECK(delayed.columns.score);
+  // the same sample as the current window's read of those rows: same hashed columns and seed
+  CHECK(delayed.request.max_rows == plan.current.request.max_rows);
+  CHECK(delayed.columns.prediction == plan.current.columns.prediction);
+  // the current window reads no labels: they have not arrived yet
+  CHECK_FALSE(plan.current.columns.label);
+  CHECK_FALSE(plan.current.columns.score);
+
+  const MonitorPlan undelayed =
+      compile_monitor(monitor("labels = { column = \"label\", task = \"binary\", positive = "
+                              "\"yes\", score = \"score\" }\n"));
+  CHECK_FALSE(undelayed.delayed_performance);
+  CHECK(undelayed.current.columns.label);
+}
+
 TEST_CASE("the versions' requests: the monitor's where ANDed with each version's filters") {
   const auto m = monitor(
       "labels = { table = \"ml.labels\", key = \"prediction_id\", prediction_key = \"id\", column "

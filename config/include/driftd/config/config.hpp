@@ -120,8 +120,11 @@ struct LabelsConfig {
   std::optional<ValueSource> score;  // binary: the score of the positive class (default: the
                                      // confidence, else a numerical prediction)
   double threshold = 0.5;            // binary: predicted positive when score >= threshold
-  Duration lookback{0};              // re-evaluate past instants within it as labels arrive
-  int lookback_per_tick = 4;         // at most this many re-evaluations per scheduled tick
+  // Labels arrive this long after their predictions: performance at `at` is judged on the window
+  // (at - delay - window, at - delay], whose labels have had time to land. 0: the current window.
+  Duration delay{0};
+  Duration lookback{0};                  // re-evaluate past instants within it as labels arrive
+  int lookback_per_tick = 4;             // at most this many re-evaluations per scheduled tick
   std::optional<std::int64_t> min_rows;  // labelled rows needed on each side; default min_rows
   int line = 0;
   bool joined() const { return !table.empty(); }

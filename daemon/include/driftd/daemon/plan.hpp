@@ -84,6 +84,10 @@ struct MonitorPlan {
   // window over max_rows keeps the sample of the full read): for a frozen reference, whose rows
   // are not kept, while its labels are still arriving. nullopt without labels.
   std::optional<WindowPlan> reference_performance;
+  // With labels.delay: the window whose performance is judged at an instant, (at - delay -
+  // window, at - delay], read for its labels (the current window then reads none). nullopt
+  // without a delay: the current window's own labels.
+  std::optional<WindowPlan> delayed_performance;
   // The model versions of [monitors.challenger] over the current window; nullopt without one.
   std::optional<WindowPlan> champion;
   std::optional<WindowPlan> challenger;

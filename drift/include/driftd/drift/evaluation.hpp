@@ -66,6 +66,15 @@ struct PerformanceResult {
   // ok | drift | insufficient_data (too few labelled rows: only the label-arrival statistics
   // are judged, and may be in `breaches`)
   Status status = Status::ok;
+  // The window whose labels were judged when labels.delay shifts it back from the current
+  // window; nullopt: the current window.
+  std::optional<WindowInfo> window;
+  // The look-back found no new label for this instant since it was last evaluated: its labels
+  // are taken as final and it is not evaluated again.
+  bool labels_settled = false;
+  // Since when the look-back has seen the same number of labelled rows for this instant (kept
+  // from one re-evaluation to the next; unset before the first re-evaluation).
+  std::optional<Timestamp> labels_unchanged_since;
   std::uint64_t rows = 0;        // predictions in the current window (after sampling)
   std::uint64_t labelled = 0;    // the rows every metric is computed on
   std::uint64_t unlabelled = 0;  // label not there (yet)

@@ -108,11 +108,21 @@ class ResultStore {
   virtual std::optional<Evaluation> latest(const std::string& monitor) = 0;
   // Newest first.
   virtual std::vector<Evaluation> history(const std::string& monitor, const HistoryQuery& q) = 0;
+  // An instant whose stored evaluation waits for labels: how many it had, and since when that
+  // number has not changed (its labels_unchanged_since, else when it was first stored).
+  struct WaitingInstant {
+    Timestamp at{};
+    std::uint64_t labelled = 0;
+    Timestamp unchanged_since{};
+    bool operator==(const WaitingInstant&) const = default;
+  };
   // Instants in [from, to) whose stored evaluation still waits for labels (a performance section
-  // with rows and a label coverage below 1, or none at all; never `error` evaluations), the least
-  // recently stored first, at most `limit`: what a look-back re-evaluates next.
-  virtual std::vector<Timestamp> instants_missing_labels(const std::string& monitor, Timestamp from,
-                                                         Timestamp to, std::size_t limit) = 0;
+  // with rows, a label coverage below 1 and labels not settled, or none at all; never `error`
+  // evaluations), the least recently stored first, at most `limit`: what a look-back
+  // re-evaluates next.
+  virtual std::vector<WaitingInstant> instants_missing_labels(const std::string& monitor,
+                                                              Timestamp from, Timestamp to,
+                                                              std::size_t limit) = 0;
   // The newest evaluation at or after `since` whose performance section had enough labelled rows
   // (its status ok or drift).
   virtual std::optional<Evaluation> latest_with_performance(const std::string& monitor,

@@ -33,8 +33,8 @@ class PgResultStore final : public drift::ResultStore {
   std::optional<drift::Evaluation> latest(const std::string& monitor) override;
   std::vector<drift::Evaluation> history(const std::string& monitor,
                                          const drift::HistoryQuery& q) override;
-  std::vector<Timestamp> instants_missing_labels(const std::string& monitor, Timestamp from,
-                                                 Timestamp to, std::size_t limit) override;
+  std::vector<WaitingInstant> instants_missing_labels(const std::string& monitor, Timestamp from,
+                                                      Timestamp to, std::size_t limit) override;
   std::optional<drift::Evaluation> latest_with_performance(const std::string& monitor,
                                                            Timestamp since) override;
   bool has_frozen(const std::string& monitor, const std::string& fingerprint) override;
