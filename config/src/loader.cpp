@@ -26,6 +26,7 @@ constexpr const char* kDatabaseUrlEnv = "DRIFTD_DATABASE_URL";
 using drift::kConfidenceName;
 using drift::kPredictionName;
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNoFloor = std::numeric_limits<std::int64_t>::min();
 
 constexpr std::string_view kDurationHint =
     R"(e.g. "30s", "5m", "1h30m", "7d"; units ms, s, m, h, d, w)";
@@ -337,7 +338,10 @@ class Loader {
     }
     const std::string& text = n->as_string()->get();
     auto d = parse_duration(text);
-    if (!d) {
+    if (!d && duration_fault(text) == DurationFault::too_large) {
+      add(line_of(*n), s.at(key) + ": " + quote(text) +
+                           " is too large (at most 100 years: \"36600d\", \"5228w4d\")");
+    } else if (!d) {
       add(line_of(*n), s.at(key) + ": " + quote(text) + " is not a positive duration (" +
                            std::string(kDurationHint) + ")");
     }
@@ -1299,15 +1303,19 @@ class Loader {
     out.reference = reference(m, out.timestamp_column);
 
     auto min_rows = get_integer(m, "min_rows", Need::optional, 1, kNoLimit);
-    auto max_rows = get_integer(m, "max_rows", Need::optional, 1, kNoLimit);
+    // max_rows' floor is min_rows (said below, with min_rows' value), not 1.
+    auto max_rows = get_integer(m, "max_rows", Need::optional, kNoFloor, kNoLimit);
     if (min_rows) out.min_rows = *min_rows;
     if (max_rows) out.max_rows = *max_rows;
     bool rows_ok = (min_rows || !m.has("min_rows")) && (max_rows || !m.has("max_rows"));
-    if (rows_ok && out.max_rows < out.min_rows) {
+    if (max_rows && *max_rows < 1 && !rows_ok) {
+      add(m.line_of_key("max_rows"), m.at("max_rows") + ": " + std::to_string(*max_rows) +
+                                         " is out of range (expected at least min_rows)");
+    } else if (rows_ok && out.max_rows < out.min_rows) {
       if (max_rows) {
-        add(m.line_of_key("max_rows"), m.at("max_rows") + ": " + std::to_string(out.max_rows) +
-                                           " is less than min_rows (" +
-                                           std::to_string(out.min_rows) + ")");
+        add(m.line_of_key("max_rows"),
+            m.at("max_rows") + ": " + std::to_string(out.max_rows) + " is less than min_rows (" +
+                std::to_string(out.min_rows) + (min_rows ? ")" : ", the default)"));
       } else {
         add(m.line_of_key("min_rows"), m.at("min_rows") + ": " + std::to_string(out.min_rows) +
                                            " exceeds max_rows (" + std::to_string(out.max_rows) +
