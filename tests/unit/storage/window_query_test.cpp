@@ -117,7 +117,7 @@ TEST_CASE("every problem of a request at once, and no statement") {
       "filter column \"region\" does not exist in table \"ml.predictions\"",
       "no SELECT privilege on column \"secret\" of table \"ml.predictions\" for this database "
       "user (GRANT SELECT ON ml.predictions TO ...)"};
-  CHECK(w.problems == expected);
+  CHECK(messages(w.problems) == expected);
 }
 
 TEST_CASE("a joined label table, timestamps without time zone, epoch columns") {
