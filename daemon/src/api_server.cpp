@@ -364,11 +364,13 @@ struct ApiServer::Impl {
     });
     route("GET", "/readyz", "readyz", [this](const auto&, auto& res, const auto&) {
       Readiness r = backend.readiness();
-      if (r.ready) {
-        send_json(res, 200, R"({"status":"ready"})");
-      } else {
-        send_json(res, 503, dump(json{{"status", "unavailable"}, {"reason", r.reason}}));
+      json body = r.ready ? json{{"status", "ready"}}
+                          : json{{"status", "unavailable"}, {"reason", r.reason}};
+      if (!r.reload_error.empty()) {
+        body["reload"] = {
+            {"status", "rejected"}, {"error", r.reload_error}, {"problems", r.reload_problems}};
       }
+      send_json(res, r.ready ? 200 : 503, dump(body));
     });
     route("GET", "/metrics", "metrics", [this](const auto&, auto& res, const auto&) {
       res.status = 200;

@@ -40,11 +40,13 @@ std::string one(const ConfigOrigin& o) {
   return o.name.empty() ? o.what : o.what + " " + quoted(o.name);
 }
 
-// Parts whose messages name them already ("timestamp column \"ts\" does not exist ..."): their
-// line is enough.
+// Parts whose messages name them already ("timestamp column \"ts\" does not exist ...", "filter
+// column ...", "challenger: ...", "labels: ..."): their line is enough. The others are read as
+// plain columns, which a feature, the prediction or a section may share.
 bool self_describing(const ConfigOrigin& o) {
   return o.what == "table" || o.what == "reference.table" || o.what == "timestamp_column" ||
-         o.what == "reference.timestamp_column" || o.what == "labels";
+         o.what == "reference.timestamp_column" || o.what == "labels" || o.what == "where" ||
+         o.what.rfind("challenger.", 0) == 0;
 }
 
 // `feature "a"`; `features "a" (line 13), "b" (line 18)`; `prediction (line 20), feature "a"

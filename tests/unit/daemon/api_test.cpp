@@ -117,8 +117,14 @@ class FakeBackend final : public ApiBackend {
     std::unique_lock lock(gate_mutex);
     return gate_cv.wait_for(lock, 10s, [&] { return waiting_runs >= n; });
   }
+  std::string reload_error;
   Readiness readiness() override {
-    return {ready, ready ? "" : "database unreachable: connection refused"};
+    Readiness r;
+    r.ready = ready;
+    r.reason = ready ? "" : "database unreachable: connection refused";
+    r.reload_error = reload_error;
+    if (!reload_error.empty()) r.reload_problems = {"t.toml:8: monitor m: no such column"};
+    return r;
   }
   std::string metrics = "# HELP x y\n# TYPE x gauge\nx 1\n";
   std::string metrics_text() override { return metrics; }
@@ -193,6 +199,17 @@ TEST_CASE("health, readiness and metrics") {
   CHECK(r->status == 200);
   CHECK(body_of(r) == json{{"status", "ok"}});
   CHECK(s.client.Get("/readyz")->status == 200);
+  CHECK(body_of(s.client.Get("/readyz")) == json{{"status", "ready"}});
+  // A rejected reload leaves the daemon ready (it serves the previous config), and says why.
+  s.backend.reload_error = "1 database problem(s) in t.toml";
+  r = s.client.Get("/readyz");
+  CHECK(r->status == 200);
+  CHECK(body_of(r) == json{{"status", "ready"},
+                           {"reload",
+                            {{"status", "rejected"},
+                             {"error", "1 database problem(s) in t.toml"},
+                             {"problems", {"t.toml:8: monitor m: no such column"}}}}});
+  s.backend.reload_error.clear();
   s.backend.ready = false;
   r = s.client.Get("/readyz");
   CHECK(r->status == 503);
