@@ -695,3 +695,43 @@ TEST_CASE("the url is required unless DRIFTD_DATABASE_URL is set") {
     CHECK(problems_of(no_url).empty());
   }
 }
+
+TEST_CASE("a file with problems: what is still readable, for check's database checks") {
+  ScopedEnv env({});
+  // kBase with: a bad duration in the monitor (not what the database is asked about), a bad kind
+  // in its second feature, a second monitor whose table is missing, a sink of an unknown type.
+  std::string text = replaced(kBase, "window = \"1h\"", "window = \"99999999999w\"");
+  text = replaced(text, "kind = \"categorical\"", "kind = \"categoric\"");
+  text = replaced(text, "[[sinks]]",
+                  "[[monitors]]\nname = \"churn\"\ntimestamp_column = \"ts\"\nschedule = \"5m\"\n"
+                  "window = \"1h\"\nreference = { offset = \"7d\" }\n"
+                  "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n\n"
+                  "[[sinks]]");
+  text = replaced(text, "type = \"webhook\"", "type = \"pager\"");
+  try {
+    load(text);
+    FAIL("loaded");
+  } catch (const ConfigError& e) {
+    INFO(dump(e.problems()));
+    CHECK(e.problems().size() == 4);
+    const Config* partial = e.partial();
+    REQUIRE(partial != nullptr);
+    REQUIRE(partial->monitors.size() == 1);
+    const MonitorConfig& m = partial->monitors[0];
+    CHECK(m.name == "fraud-v2");
+    CHECK(m.table == "public.predictions");
+    CHECK(m.table_line == 9);
+    CHECK(m.timestamp_column_line == 10);
+    REQUIRE(m.features.size() == 1);  // "country" had a problem of its own
+    CHECK(m.features[0].name == "amount");
+    CHECK(m.features[0].source.line == 17);
+    CHECK(partial->sinks.empty());
+  }
+  // A problem in [database]: nothing to check the database with.
+  try {
+    load(replaced(text, "url = \"postgresql://driftd@localhost/app\"", "url = 5"));
+    FAIL("loaded");
+  } catch (const ConfigError& e) {
+    CHECK(e.partial() == nullptr);
+  }
+}
