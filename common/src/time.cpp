@@ -28,38 +28,77 @@ bool expect(std::string_view s, std::size_t& pos, char c) {
   return true;
 }
 
-const Duration kMaxDuration = std::chrono::duration_cast<Duration>(std::chrono::hours(24 * 366 * 100));
-
 }  // namespace
 
-std::optional<Duration> parse_duration(std::string_view text) {
+namespace {
+
+// Parses as parse_duration does; `fault` says why not.
+std::optional<Duration> parse_duration_checked(std::string_view text, DurationFault& fault) {
+  fault = DurationFault::syntax;
   if (text.empty()) return std::nullopt;
   std::size_t pos = 0;
   Duration total{0};
+  bool too_large = false;
   while (pos < text.size()) {
     std::size_t start = pos;
     while (pos < text.size() && is_digit(text[pos])) ++pos;
-    if (pos == start || pos - start > 12) return std::nullopt;
+    if (pos == start) return std::nullopt;
+    std::size_t nonzero = start;  // leading zeros say nothing of the size
+    while (nonzero < pos && text[nonzero] == '0') ++nonzero;
     std::int64_t n = 0;
-    std::from_chars(text.data() + start, text.data() + pos, n);
+    if (pos - nonzero > 12) {
+      too_large = true;  // far beyond kMaxDuration in any unit; not parsed (it may overflow)
+    } else {
+      std::from_chars(text.data() + nonzero, text.data() + pos, n);
+    }
     std::size_t ustart = pos;
     while (pos < text.size() && !is_digit(text[pos])) ++pos;
     std::string_view unit = text.substr(ustart, pos - ustart);
     using namespace std::chrono;
     Duration size;
-    if (unit == "ms") size = duration_cast<Duration>(milliseconds(1));
-    else if (unit == "s") size = duration_cast<Duration>(seconds(1));
-    else if (unit == "m") size = duration_cast<Duration>(minutes(1));
-    else if (unit == "h") size = duration_cast<Duration>(hours(1));
-    else if (unit == "d") size = duration_cast<Duration>(hours(24));
-    else if (unit == "w") size = duration_cast<Duration>(hours(24 * 7));
-    else return std::nullopt;
-    // Anything beyond a century is a typo, and stays far from overflowing the microsecond count.
-    if (n > (kMaxDuration - total) / size) return std::nullopt;
+    if (unit == "ms")
+      size = duration_cast<Duration>(milliseconds(1));
+    else if (unit == "s")
+      size = duration_cast<Duration>(seconds(1));
+    else if (unit == "m")
+      size = duration_cast<Duration>(minutes(1));
+    else if (unit == "h")
+      size = duration_cast<Duration>(hours(1));
+    else if (unit == "d")
+      size = duration_cast<Duration>(hours(24));
+    else if (unit == "w")
+      size = duration_cast<Duration>(hours(24 * 7));
+    else
+      return std::nullopt;
+    if (too_large || n > (kMaxDuration - total) / size) {
+      too_large = true;
+      continue;  // the rest must still be written as a duration for "too large" to be the reason
+    }
     total += n * size;
   }
-  if (total <= Duration{0}) return std::nullopt;
+  if (too_large) {
+    fault = DurationFault::too_large;
+    return std::nullopt;
+  }
+  if (total <= Duration{0}) {
+    fault = DurationFault::not_positive;
+    return std::nullopt;
+  }
+  fault = DurationFault::none;
   return total;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  DurationFault fault;
+  return parse_duration_checked(text, fault);
+}
+
+DurationFault duration_fault(std::string_view text) {
+  DurationFault fault;
+  parse_duration_checked(text, fault);
+  return fault;
 }
 
 std::string format_duration(Duration d) {
@@ -155,10 +194,10 @@ std::string format_rfc3339(Timestamp t) {
   auto sec = duration_cast<seconds>(rest);
   rest -= sec;
   char buf[128];  // room for any int values, so no truncation is possible
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(h.count()), static_cast<int>(m.count()),
-                        static_cast<long long>(sec.count()));
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02lld",
+                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                        static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
+                        static_cast<int>(m.count()), static_cast<long long>(sec.count()));
   std::string out(buf, static_cast<std::size_t>(n));
   long long us = rest.count();
   if (us > 0) {

@@ -96,8 +96,10 @@ const char* process_getenv(const char* name) { return std::getenv(name); }
 
 }  // namespace
 
-ConfigError::ConfigError(std::vector<Problem> problems)
-    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+ConfigError::ConfigError(std::vector<Problem> problems, std::shared_ptr<const Config> partial)
+    : std::runtime_error(join_problems(problems)),
+      problems_(std::move(problems)),
+      partial_(std::move(partial)) {}
 
 const std::vector<std::string>& known_statistics() {
   static const std::vector<std::string> kStatistics = [] {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "checks.hpp"
@@ -26,6 +27,7 @@ constexpr const char* kDatabaseUrlEnv = "DRIFTD_DATABASE_URL";
 using drift::kConfidenceName;
 using drift::kPredictionName;
 constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kNoFloor = std::numeric_limits<std::int64_t>::min();
 
 constexpr std::string_view kDurationHint =
     R"(e.g. "30s", "5m", "1h30m", "7d"; units ms, s, m, h, d, w)";
@@ -215,14 +217,18 @@ class Loader {
     check_keys(doc, kRootKeys);
     config.server = server(doc);
     config.scheduler = scheduler(doc);
+    const std::size_t before_database = problems_.size();
     config.database = database(doc);
+    const bool database_ok = problems_.size() == before_database;
     config.alerting = alerting(doc);
     config.monitors = monitors(doc);
     config.sinks = sinks(doc);
     if (!problems_.empty()) {
       std::stable_sort(problems_.begin(), problems_.end(),
                        [](const Problem& a, const Problem& b) { return a.line < b.line; });
-      throw ConfigError(std::move(problems_));
+      std::shared_ptr<const Config> partial;
+      if (database_ok) partial = std::make_shared<const Config>(readable_part(std::move(config)));
+      throw ConfigError(std::move(problems_), std::move(partial));
     }
     return config;
   }
@@ -230,6 +236,43 @@ class Loader {
  private:
   void add(int line, std::string message) {
     problems_.push_back(Problem{file_, line, std::move(message)});
+  }
+
+  // What of a monitor had a problem, so that ConfigError::partial() leaves it out.
+  struct Flawed {
+    bool source = false;  // name, table, timestamp_column or where: the monitor is left out
+    bool reference = false, prediction = false, confidence = false, labels = false, system = false,
+         segment = false, challenger = false;
+    std::vector<bool> features;  // per out.features
+  };
+  bool since(std::size_t mark) const { return problems_.size() > mark; }
+
+  // The monitors as far as they were read without a problem: each entry with a problem of its
+  // own is left out (a monitor whose table, timestamp_column or filters had one, whole), so
+  // that `check` can still check the rest against the database.
+  Config readable_part(Config c) {
+    std::vector<MonitorConfig> kept;
+    for (std::size_t i = 0; i < c.monitors.size() && i < flawed_.size(); ++i) {
+      MonitorConfig& m = c.monitors[i];
+      const Flawed& f = flawed_[i];
+      if (f.source) continue;
+      std::vector<FeatureConfig> features;
+      for (std::size_t k = 0; k < m.features.size(); ++k)
+        if (k >= f.features.size() || !f.features[k]) features.push_back(std::move(m.features[k]));
+      m.features = std::move(features);
+      if (f.prediction) m.prediction.reset();
+      if (f.confidence) m.confidence.reset();
+      if (f.labels) m.labels.reset();
+      if (f.system) m.system.reset();
+      if (f.segment) m.segment.reset();
+      if (f.challenger) m.challenger.reset();
+      if (f.reference) m.reference = ReferenceConfig{};  // not a table: nothing of it to check
+      if (m.features.empty() && !m.prediction) continue;
+      kept.push_back(std::move(m));
+    }
+    c.monitors = std::move(kept);
+    c.sinks.clear();
+    return c;
   }
 
   void type_error(const toml::node& n, const std::string& path, std::string_view expected) {
@@ -337,7 +380,10 @@ class Loader {
     }
     const std::string& text = n->as_string()->get();
     auto d = parse_duration(text);
-    if (!d) {
+    if (!d && duration_fault(text) == DurationFault::too_large) {
+      add(line_of(*n), s.at(key) + ": " + quote(text) +
+                           " is too large (at most 100 years: \"36600d\", \"5228w4d\")");
+    } else if (!d) {
       add(line_of(*n), s.at(key) + ": " + quote(text) + " is not a positive duration (" +
                            std::string(kDurationHint) + ")");
     }
@@ -688,6 +734,7 @@ class Loader {
     if (auto ts = get_string(r, "timestamp_column", Need::optional)) {
       check_name(r, "timestamp_column", *ts, false);
       out.timestamp_column = *ts;
+      out.timestamp_column_line = r.line_of_key("timestamp_column");
     }
     out.where = where(r);
     return out;
@@ -702,10 +749,12 @@ class Loader {
     if (auto column = get_string(s, "column", Need::optional)) {
       check_name(s, "column", *column, false);
       out.column = *column;
+      out.line = s.line_of_key("column");
     }
     if (auto json = get_string(s, "json", Need::optional)) {
       check_name(s, "json", *json, false);
       out.json = *json;
+      out.line = s.line_of_key("json");
     }
     if (auto key = get_string(s, "key", Need::optional)) {
       if (key->empty()) add(s.line_of_key("key"), s.at("key") + ": is empty");
@@ -1261,6 +1310,8 @@ class Loader {
     MonitorConfig out;
     out.line = m.line();
     check_keys(m, kMonitorKeys);
+    Flawed flawed;
+    std::size_t mark = problems_.size();
     if (auto name = get_string(m, "name", Need::required, "[a-z0-9_.-]+, unique")) {
       if (!detail::is_monitor_name(*name)) {
         std::string lowered = *name;
@@ -1279,13 +1330,16 @@ class Loader {
                                 "the table to read, e.g. \"public.predictions\"")) {
       check_name(m, "table", *table, true);
       out.table = *table;
+      out.table_line = m.line_of_key("table");
     }
     if (auto ts = get_string(m, "timestamp_column", Need::required,
                              "a timestamptz or timestamp column")) {
       check_name(m, "timestamp_column", *ts, false);
       out.timestamp_column = *ts;
+      out.timestamp_column_line = m.line_of_key("timestamp_column");
     }
     out.where = where(m);
+    flawed.source = since(mark);
     auto schedule = get_duration(m, "schedule", Need::required);
     if (schedule) out.schedule = *schedule;
     if (auto window = get_duration(m, "window", Need::required)) out.window = *window;
@@ -1297,18 +1351,24 @@ class Loader {
                                          format_duration(*schedule) + ")");
       }
     }
+    mark = problems_.size();
     out.reference = reference(m, out.timestamp_column);
+    flawed.reference = since(mark);
 
     auto min_rows = get_integer(m, "min_rows", Need::optional, 1, kNoLimit);
-    auto max_rows = get_integer(m, "max_rows", Need::optional, 1, kNoLimit);
+    // max_rows' floor is min_rows (said below, with min_rows' value), not 1.
+    auto max_rows = get_integer(m, "max_rows", Need::optional, kNoFloor, kNoLimit);
     if (min_rows) out.min_rows = *min_rows;
     if (max_rows) out.max_rows = *max_rows;
     bool rows_ok = (min_rows || !m.has("min_rows")) && (max_rows || !m.has("max_rows"));
-    if (rows_ok && out.max_rows < out.min_rows) {
+    if (max_rows && *max_rows < 1 && !rows_ok) {
+      add(m.line_of_key("max_rows"), m.at("max_rows") + ": " + std::to_string(*max_rows) +
+                                         " is out of range (expected at least min_rows)");
+    } else if (rows_ok && out.max_rows < out.min_rows) {
       if (max_rows) {
-        add(m.line_of_key("max_rows"), m.at("max_rows") + ": " + std::to_string(out.max_rows) +
-                                           " is less than min_rows (" +
-                                           std::to_string(out.min_rows) + ")");
+        add(m.line_of_key("max_rows"),
+            m.at("max_rows") + ": " + std::to_string(out.max_rows) + " is less than min_rows (" +
+                std::to_string(out.min_rows) + (min_rows ? ")" : ", the default)"));
       } else {
         add(m.line_of_key("min_rows"), m.at("min_rows") + ": " + std::to_string(out.min_rows) +
                                            " exceeds max_rows (" + std::to_string(out.max_rows) +
@@ -1322,6 +1382,7 @@ class Loader {
             get_table(m, "prediction", Need::optional,
                       "a table such as { column = \"prediction\", kind = \"categorical\" }")) {
       Scope ps{*p, m.at("prediction")};
+      mark = problems_.size();
       check_keys(ps, kPredictionKeys);
       FeatureConfig pred;
       pred.name = std::string(kPredictionName);
@@ -1329,11 +1390,13 @@ class Loader {
       pred.source = source(ps);
       if (auto k = kind(ps)) pred.kind = *k;
       out.prediction = std::move(pred);
+      flawed.prediction = since(mark);
     }
     if (const toml::table* c =
             get_table(m, "confidence", Need::optional,
                       "a table such as { column = \"confidence\", low = 0.6 }")) {
       Scope cs{*c, m.at("confidence")};
+      mark = problems_.size();
       check_keys(cs, kConfidenceKeys);
       ConfidenceConfig conf;
       conf.line = cs.line();
@@ -1346,6 +1409,7 @@ class Loader {
         conf.low = *low;
       }
       out.confidence = std::move(conf);
+      flawed.confidence = since(mark);
     }
     // A features key of the wrong type is reported as such, not also as "nothing to monitor".
     const toml::node* features_node = m.get("features");
@@ -1362,6 +1426,7 @@ class Loader {
           continue;
         }
         Scope fs{*f.as_table(), path};
+        mark = problems_.size();
         FeatureConfig fc = feature(fs);
         if (!fc.name.empty()) {
           auto [it, inserted] = seen.emplace(fc.name, std::make_pair(i, fc.line));
@@ -1373,6 +1438,7 @@ class Loader {
           }
         }
         out.features.push_back(std::move(fc));
+        flawed.features.push_back(since(mark));
       }
     }
     if (!any_feature && !m.has("prediction")) {
@@ -1380,10 +1446,19 @@ class Loader {
           m.path + ": nothing to monitor: add [[monitors.features]] or [monitors.prediction]");
     }
     out.dataset_drift = dataset_drift(m);
+    mark = problems_.size();
     out.labels = labels(m, out);
+    flawed.labels = since(mark);
+    mark = problems_.size();
     out.system = system(m);
+    flawed.system = since(mark);
+    mark = problems_.size();
     out.segment = segment(m);
+    flawed.segment = since(mark);
+    mark = problems_.size();
     out.challenger = challenger(m, out);
+    flawed.challenger = since(mark);
+    flawed_.push_back(std::move(flawed));
     out.thresholds = thresholds(m, out.reference);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.
@@ -1503,6 +1578,7 @@ class Loader {
   const char* (*getenv_)(const char*);
   std::vector<Problem> problems_;
   std::vector<std::string> monitor_names_;  // as written, valid or not: for sinks' references
+  std::vector<Flawed> flawed_;              // per monitor read, in order
 };
 
 }  // namespace

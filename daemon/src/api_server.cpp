@@ -156,6 +156,7 @@ struct Endpoint {
   std::string name;  // the handler label in metrics
   std::function<void(const http::Request&, http::Response&, const Captures&)> fn;
   http::Lane lane = http::Lane::worker;
+  bool json_body = false;  // reads a JSON body (require_json)
 };
 
 // JSON endpoints answer 400 naming the type they expect to a body of another declared type
@@ -297,8 +298,10 @@ struct ApiServer::Impl {
   std::vector<Endpoint> endpoints;
 
   void route(const std::string& method, const std::string& pattern, const std::string& name,
-             std::function<void(const http::Request&, http::Response&, const Captures&)> fn) {
-    endpoints.push_back({method, std::regex(pattern), name, std::move(fn), lane_of(name)});
+             std::function<void(const http::Request&, http::Response&, const Captures&)> fn,
+             bool json_body = false) {
+    endpoints.push_back(
+        {method, std::regex(pattern), name, std::move(fn), lane_of(name), json_body});
   }
 
   // The lane of the endpoint a request goes to (the worker pool for what matches none). Runs on
@@ -339,7 +342,17 @@ struct ApiServer::Impl {
       if (!std::regex_match(req.path, m, e.pattern)) continue;
       Captures c;
       for (const auto& g : m) c.push_back(g.str());
-      serve(e.name, req, res, [&] { e.fn(req, res, c); });
+      serve(e.name, req, res, [&] {
+        if (req.body_over_limit) {
+          // What the head says is judged first: the wrong content type is the mistake to fix.
+          if (e.json_body) require_json(req);
+          return send_json(res, 413,
+                           error_body("request body too large: the limit is " +
+                                      std::to_string(options.max_body_bytes) +
+                                      " bytes ([server] max_body_bytes)"));
+        }
+        e.fn(req, res, c);
+      });
       return true;
     }
     return false;
@@ -351,11 +364,13 @@ struct ApiServer::Impl {
     });
     route("GET", "/readyz", "readyz", [this](const auto&, auto& res, const auto&) {
       Readiness r = backend.readiness();
-      if (r.ready) {
-        send_json(res, 200, R"({"status":"ready"})");
-      } else {
-        send_json(res, 503, dump(json{{"status", "unavailable"}, {"reason", r.reason}}));
+      json body = r.ready ? json{{"status", "ready"}}
+                          : json{{"status", "unavailable"}, {"reason", r.reason}};
+      if (!r.reload_error.empty()) {
+        body["reload"] = {
+            {"status", "rejected"}, {"error", r.reload_error}, {"problems", r.reload_problems}};
       }
+      send_json(res, r.ready ? 200 : 503, dump(body));
     });
     route("GET", "/metrics", "metrics", [this](const auto&, auto& res, const auto&) {
       res.status = 200;
@@ -438,10 +453,13 @@ struct ApiServer::Impl {
     route("GET", "/api/v1/silences", "silences", [this](const auto&, auto& res, const auto&) {
       send_json(res, 200, backend.silences_json());
     });
-    route("POST", "/api/v1/silences", "silences", [this](const auto& req, auto& res, const auto&) {
-      require_json(req);
-      send_json(res, 201, backend.create_silence(req.body));
-    });
+    route(
+        "POST", "/api/v1/silences", "silences",
+        [this](const auto& req, auto& res, const auto&) {
+          require_json(req);
+          send_json(res, 201, backend.create_silence(req.body));
+        },
+        true);
     route("DELETE", R"(/api/v1/silences/([^/]+))", "silences",
           [this](const auto&, auto& res, const auto& c) {
             backend.expire_silence(c.at(1));

@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "alerting.hpp"
+#include "database_check.hpp"
 #include "driftd/common/clock.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/config/config.hpp"
@@ -383,43 +385,36 @@ std::vector<std::string> labels_notes(const config::MonitorConfig& m) {
   return out;
 }
 
+// Every problem at once: the file's, then what the database says of every monitor the file
+// describes well enough to check (ConfigError::partial()).
 int cmd_check(const Args& a) {
-  auto loaded = load_config(a, stdout);
-  if (!loaded) return a.get("config") == nullptr ? kExitUsage : kExitFailed;
-  auto compiled = compile(std::move(*loaded));
-  const config::Config& cfg = compiled->config();
-  int problems = 0;
-  storage::PgWindowSource source(pg_options(cfg));
+  const std::string* path = a.get("config");
+  if (path == nullptr) {
+    std::fprintf(stderr, "error: --config FILE is required\n\n%s", kUsage);
+    return kExitUsage;
+  }
+  std::shared_ptr<const CompiledConfig> compiled;
+  std::size_t file_problems = 0;
   try {
-    source.ping();
-  } catch (const std::exception& e) {
-    std::printf("database: %s\n", e.what());
+    compiled = compile(load_config_file(*path));
+  } catch (const config::ConfigError& e) {
+    for (const auto& p : e.problems()) std::printf("%s\n", p.to_string().c_str());
+    file_problems = e.problems().size();
+    if (e.partial() == nullptr || e.partial()->monitors.empty()) {
+      std::fflush(stdout);
+      return kExitFailed;
+    }
+    compiled = compile(*e.partial());
+  }
+  const config::Config& cfg = compiled->config();
+  storage::PgWindowSource source(pg_options(cfg));
+  DatabaseCheck db = check_database(*compiled, source, SystemClock().now());
+  if (!db.reachable) {
+    std::printf("database: %s\n", db.error.c_str());
     return kExitFailed;
   }
-  Timestamp now = SystemClock().now();
-  for (const auto& plan : compiled->monitors()) {
-    const config::MonitorConfig& m = *plan.config;
-    std::vector<std::string> found = source.check(plan.current.at(now));
-    if (m.reference.kind == config::ReferenceConfig::Kind::table) {
-      for (auto& p : source.check(plan.reference.at(now))) found.push_back("reference: " + p);
-    }
-    // The versions of [monitors.challenger]: the key and the versions' filter columns.
-    for (const auto* version : {&plan.champion, &plan.challenger}) {
-      if (!*version) break;
-      for (auto& p : source.check((*version)->at(now))) {
-        std::string problem = "challenger: " + p;
-        if (std::find(found.begin(), found.end(), p) == found.end() &&
-            std::find(found.begin(), found.end(), problem) == found.end()) {
-          found.push_back(std::move(problem));
-        }
-      }
-    }
-    for (const auto& p : found) {
-      std::printf("monitor %s: %s\n", m.name.c_str(), p.c_str());
-      ++problems;
-    }
-  }
-  if (problems > 0) return kExitFailed;
+  for (const auto& p : db.problems) std::printf("%s\n", p.to_string().c_str());
+  if (file_problems > 0 || !db.problems.empty()) return kExitFailed;
   std::printf(
       "%s: ok (%zu monitors, %zu sinks; database reachable, every table and column usable)\n",
       cfg.path.c_str(), cfg.monitors.size(), cfg.sinks.size());

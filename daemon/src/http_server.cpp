@@ -15,6 +15,7 @@
 
 #include <cctype>
 #include <future>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -302,7 +303,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void next_request(bool first) {
     parser_.emplace();
-    parser_->body_limit(server_.options.max_body_bytes);
+    // The body's size is judged in on_header, after the handlers had a chance to refuse the
+    // request for what its head says (a JSON endpoint and another content type: 400, not 413).
+    // (Not boost::none: Beast 1.74 compares the Content-Length with the optional limit, and any
+    // length is "greater" than none.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     if (first) return read_header();
     if (buffer_.size() > 0) {  // a pipelined request has begun already
@@ -336,6 +341,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                        std::to_string(kMaxTargetBytes) + " bytes");
     }
     if (parser_->is_done()) return on_request();
+    // A body over the limit is not read: the request goes on without it, marked, so that the
+    // endpoint answers what it would answer to its head (400 for a JSON endpoint sent another
+    // type) or 413, and the connection closes after the answer.
+    if (const auto length = parser_->content_length();
+        length && *length > server_.options.max_body_bytes) {
+      return on_request(true);
+    }
+    parser_->body_limit(server_.options.max_body_bytes);  // a chunked body is counted as it comes
     auto& req = parser_->get();
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending its body (curl does, for bodies over 1 KiB).
@@ -381,6 +394,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ec == net::error::eof || ec == net::error::broken_pipe) {
       return close();  // the client went away
     }
+    if (ec == bhttp::error::body_limit && parser_->is_header_done()) {
+      return on_request(true);  // a chunked body grew over the limit: handled as above
+    }
     if (ec == bhttp::error::body_limit) {
       return answer_and_close(413, "request body too large: the limit is " +
                                        std::to_string(o.max_body_bytes) +
@@ -405,7 +421,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     respond(std::move(res), server_.options.write_timeout);
   }
 
-  void on_request() {
+  void on_request(bool body_over_limit = false) {
     stream_.expires_never();  // a handler may take long (POST /run); its answer gets a deadline
     auto& msg = parser_->get();
     Request req;
@@ -417,10 +433,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (const auto& field : msg) {
       req.headers.emplace(std::string(field.name_string()), std::string(field.value()));
     }
-    req.body = std::move(msg.body());
+    if (!body_over_limit) req.body = std::move(msg.body());
+    req.body_over_limit = body_over_limit;
     req.remote_address = client_;
     version_ = msg.version();
-    keep_alive_ = msg.keep_alive();
+    keep_alive_ = msg.keep_alive() && !body_over_limit;  // the rest of the body is not read
     head_ = msg.method() == bhttp::verb::head;
     parser_.reset();
 

@@ -37,6 +37,10 @@ struct Request {
   Params params;
   Headers headers;
   std::string body;
+  // The body was over max_body_bytes and was not read (`body` is empty): the handler answers
+  // what it would answer to the head alone (400 naming the expected content type, 401, 404...)
+  // or 413; the connection closes after the answer.
+  bool body_over_limit = false;
   std::string remote_address;  // the client's IP address ("127.0.0.1", "::1")
 
   bool has_header(const std::string& name) const;
@@ -90,8 +94,9 @@ class Server {
     // Answers a request; runs on the request's lane. An exception answers 500.
     std::function<void(const Request&, Response&)> handle;
     // The transport answered or dropped a request itself: 400 (malformed), 408 (not complete
-    // within read_timeout), 413 (body over max_body_bytes), 414 (target over 8 KiB), 431
-    // (headers over max_header_bytes), 503 (connection over a cap, refused). Runs on a worker.
+    // within read_timeout), 413 (a body over max_body_bytes whose head could not be parsed
+    // either; otherwise the handler answers it, Request::body_over_limit), 414 (target over 8 KiB),
+    // 431 (headers over max_header_bytes), 503 (connection over a cap, refused). Runs on a worker.
     std::function<void(int status)> rejected;
   };
 

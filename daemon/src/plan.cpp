@@ -101,9 +101,23 @@ bool same_source(const config::ValueSource& a, const config::ValueSource& b) {
   return a.column == b.column && a.json == b.json && a.key == b.key;
 }
 
-ColumnHandle add_column(drift::WindowRequest& r, drift::ColumnRequest c) {
-  r.columns.push_back(std::move(c));
-  return ColumnHandle(r.columns.size() - 1);
+ColumnHandle add_column(WindowPlan& p, drift::ColumnRequest c, ConfigOrigin origin) {
+  p.request.columns.push_back(std::move(c));
+  p.origins.columns.push_back(std::move(origin));
+  return ColumnHandle(p.request.columns.size() - 1);
+}
+
+int line_or(int line, int fallback) { return line > 0 ? line : fallback; }
+
+ConfigOrigin source_origin(std::string what, std::string name, const config::ValueSource& s,
+                           int entry_line) {
+  return {std::move(what), std::move(name), line_or(s.line, entry_line)};
+}
+
+std::vector<ConfigOrigin> where_origins(const std::vector<config::WhereFilter>& w) {
+  std::vector<ConfigOrigin> out;
+  for (const auto& f : w) out.push_back({"where", f.column, f.line});
+  return out;
 }
 
 drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
@@ -149,25 +163,34 @@ drift::EvaluationSpec evaluation_spec(const config::MonitorConfig& m) {
 }
 
 // The monitor's table and filters, every row until bounded by at().
-drift::WindowRequest window_of(const config::MonitorConfig& m) {
-  drift::WindowRequest r;
+WindowPlan window_of(const config::MonitorConfig& m) {
+  WindowPlan p;
+  drift::WindowRequest& r = p.request;
   r.table = m.table;
   r.timestamp_column = m.timestamp_column;
   r.where = where_of(m.where);
   r.max_rows = static_cast<std::uint64_t>(m.max_rows);
-  return r;
+  p.origins.table = {"table", "", line_or(m.table_line, m.line)};
+  p.origins.timestamp_column = {"timestamp_column", "", line_or(m.timestamp_column_line, m.line)};
+  p.origins.where = where_origins(m.where);
+  return p;
 }
 
 // The spec's columns (features, prediction, confidence) first, in the spec's order.
 void add_main_columns(const config::MonitorConfig& m, WindowPlan& p) {
-  for (const auto& f : m.features) add_column(p.request, column_of(f.source, kind_of(f.kind)));
+  for (const auto& f : m.features) {
+    add_column(p, column_of(f.source, kind_of(f.kind)),
+               source_origin("feature", f.name, f.source, f.line));
+  }
   if (m.prediction) {
     p.columns.prediction =
-        add_column(p.request, column_of(m.prediction->source, kind_of(m.prediction->kind)));
+        add_column(p, column_of(m.prediction->source, kind_of(m.prediction->kind)),
+                   source_origin("prediction", "", m.prediction->source, m.prediction->line));
   }
   if (m.confidence) {
     p.columns.confidence =
-        add_column(p.request, column_of(m.confidence->source, drift::FeatureKind::numerical));
+        add_column(p, column_of(m.confidence->source, drift::FeatureKind::numerical),
+                   source_origin("confidence", "", m.confidence->source, m.confidence->line));
   }
   p.columns.main = p.request.columns.size();
 }
@@ -179,12 +202,17 @@ void add_label_columns(const config::MonitorConfig& m, WindowPlan& p) {
   using Task = config::LabelsConfig::Task;
   drift::WindowRequest& r = p.request;
   WindowColumns& c = p.columns;
-  if (l.joined()) r.join = drift::JoinRequest{l.table, l.key, l.prediction_key};
+  if (l.joined()) {
+    r.join = drift::JoinRequest{l.table, l.key, l.prediction_key};
+    p.origins.join = {"labels", "", l.line};
+  }
   // Labels arrive after the fact: they stay out of the sampling hash so a window keeps its sample.
-  c.label = add_column(r, auxiliary(l.column,
-                                    l.task == Task::regression ? drift::FeatureKind::numerical
-                                                               : drift::FeatureKind::categorical,
-                                    l.joined()));
+  c.label = add_column(p,
+                       auxiliary(l.column,
+                                 l.task == Task::regression ? drift::FeatureKind::numerical
+                                                            : drift::FeatureKind::categorical,
+                                 l.joined()),
+                       {"labels.column", "", l.line});
   const bool numerical_prediction =
       m.prediction && m.prediction->kind == config::FeatureKind::numerical;
   if (l.task == Task::binary) {
@@ -197,7 +225,8 @@ void add_label_columns(const config::MonitorConfig& m, WindowPlan& p) {
       } else {
         auto score = column_of(*l.score, drift::FeatureKind::numerical);
         score.hashed = false;  // the sample of the features must not depend on what else is read
-        c.score = add_column(r, std::move(score));
+        c.score =
+            add_column(p, std::move(score), source_origin("labels.score", "", *l.score, l.line));
       }
     } else if (m.confidence && c.confidence) {
       c.score = c.confidence;
@@ -213,10 +242,10 @@ void add_label_columns(const config::MonitorConfig& m, WindowPlan& p) {
   if (!l.timestamp_column.empty()) {
     auto label_time = auxiliary(l.timestamp_column, drift::FeatureKind::numerical, l.joined());
     label_time.epoch = true;
-    c.label_time = add_column(r, std::move(label_time));
+    c.label_time = add_column(p, std::move(label_time), {"labels.timestamp_column", "", l.line});
     auto prediction_time = auxiliary(r.timestamp_column, drift::FeatureKind::numerical);
     prediction_time.epoch = true;
-    c.prediction_time = add_column(r, std::move(prediction_time));
+    c.prediction_time = add_column(p, std::move(prediction_time), p.origins.timestamp_column);
   }
 }
 
@@ -224,8 +253,8 @@ void add_label_columns(const config::MonitorConfig& m, WindowPlan& p) {
 // does not depend on it.
 void add_segment_column(const config::MonitorConfig& m, WindowPlan& p) {
   if (m.segment) {
-    p.columns.segment =
-        add_column(p.request, auxiliary(m.segment->column, drift::FeatureKind::categorical));
+    p.columns.segment = add_column(p, auxiliary(m.segment->column, drift::FeatureKind::categorical),
+                                   {"segment", "", m.segment->line});
   }
 }
 
@@ -239,8 +268,7 @@ bool delayed_labels(const config::MonitorConfig& m) {
 }
 
 WindowPlan plan_current(const config::MonitorConfig& m) {
-  WindowPlan p;
-  p.request = window_of(m);
+  WindowPlan p = window_of(m);
   p.bounds = WindowPlan::Bounds::trailing;
   p.length = m.window;
   add_main_columns(m, p);
@@ -248,11 +276,13 @@ WindowPlan plan_current(const config::MonitorConfig& m) {
   if (m.system) {
     if (!m.system->latency_column.empty()) {
       p.columns.latency =
-          add_column(p.request, auxiliary(m.system->latency_column, drift::FeatureKind::numerical));
+          add_column(p, auxiliary(m.system->latency_column, drift::FeatureKind::numerical),
+                     {"system.latency_column", "", m.system->line});
     }
     if (!m.system->error_column.empty()) {
       p.columns.error =
-          add_column(p.request, auxiliary(m.system->error_column, drift::FeatureKind::categorical));
+          add_column(p, auxiliary(m.system->error_column, drift::FeatureKind::categorical),
+                     {"system.error_column", "", m.system->line});
     }
   }
   add_segment_column(m, p);
@@ -261,8 +291,7 @@ WindowPlan plan_current(const config::MonitorConfig& m) {
 
 // The reference window's bounds, table and filters, with its main columns.
 WindowPlan reference_window(const config::MonitorConfig& m) {
-  WindowPlan p;
-  p.request = window_of(m);
+  WindowPlan p = window_of(m);
   const auto& ref = m.reference;
   switch (ref.kind) {
     case config::ReferenceConfig::Kind::fixed:
@@ -283,6 +312,10 @@ WindowPlan reference_window(const config::MonitorConfig& m) {
       p.request.where = where_of(ref.where);
       p.request.from = ref.from;
       p.request.to = ref.to;
+      p.origins.table = {"reference.table", "", line_or(ref.line, m.line)};
+      if (ref.timestamp_column_line > 0)
+        p.origins.timestamp_column = {"reference.timestamp_column", "", ref.timestamp_column_line};
+      p.origins.where = where_origins(ref.where);
       break;
   }
   add_main_columns(m, p);
@@ -295,7 +328,7 @@ WindowPlan plan_reference(const config::MonitorConfig& m) {
   if (has_learned_thresholds(m)) {
     auto time = auxiliary(p.request.timestamp_column, drift::FeatureKind::numerical);
     time.epoch = true;
-    p.columns.time = add_column(p.request, std::move(time));
+    p.columns.time = add_column(p, std::move(time), p.origins.timestamp_column);
   }
   add_segment_column(m, p);
   return p;
@@ -328,10 +361,12 @@ std::optional<WindowPlan> plan_delayed_performance(const config::MonitorConfig& 
 
 std::optional<WindowPlan> plan_version(const config::MonitorConfig& m, bool challenger) {
   if (!m.challenger || !m.prediction) return std::nullopt;
-  WindowPlan p;
-  p.request = window_of(m);
-  for (const auto& w : where_of(challenger ? m.challenger->challenger : m.challenger->champion)) {
-    p.request.where.push_back(w);
+  WindowPlan p = window_of(m);
+  const auto& version = challenger ? m.challenger->challenger : m.challenger->champion;
+  for (const auto& w : where_of(version)) p.request.where.push_back(w);
+  for (auto& o : where_origins(version)) {
+    o.what = challenger ? "challenger.challenger" : "challenger.champion";
+    p.origins.where.push_back(std::move(o));
   }
   p.bounds = WindowPlan::Bounds::trailing;
   p.length = m.window;
@@ -343,16 +378,19 @@ std::optional<WindowPlan> plan_version(const config::MonitorConfig& m, bool chal
     return c;
   };
   p.columns.prediction =
-      add_column(p.request, main(column_of(m.prediction->source, kind_of(m.prediction->kind))));
+      add_column(p, main(column_of(m.prediction->source, kind_of(m.prediction->kind))),
+                 source_origin("prediction", "", m.prediction->source, m.prediction->line));
   if (m.confidence) {
     p.columns.confidence =
-        add_column(p.request, main(column_of(m.confidence->source, drift::FeatureKind::numerical)));
+        add_column(p, main(column_of(m.confidence->source, drift::FeatureKind::numerical)),
+                   source_origin("confidence", "", m.confidence->source, m.confidence->line));
   }
   p.columns.main = p.request.columns.size();
   add_label_columns(m, p);
   if (keyed) {
-    p.columns.key = add_column(
-        p.request, auxiliary(m.challenger->key, drift::FeatureKind::categorical, false, true));
+    p.columns.key =
+        add_column(p, auxiliary(m.challenger->key, drift::FeatureKind::categorical, false, true),
+                   {"challenger.key", "", m.challenger->line});
   }
   return p;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "alerting.hpp"
+#include "database_check.hpp"
 #include "driftd/common/log.hpp"
 #include "driftd/daemon/evaluator.hpp"
 #include "driftd/daemon/plan.hpp"
@@ -72,6 +73,14 @@ struct Service::Impl {
 
   boost::asio::io_context io;
   boost::asio::system_timer timer{io};
+
+  std::mutex reload_mutex;  // one SIGHUP reload at a time
+  // The latest reload's rejection, for /readyz (empty once one is applied).
+  mutable std::mutex reload_state_mutex;
+  std::string reload_error;
+  std::vector<std::string> reload_problems;
+  // A reload applied while the database was unreachable: its database checks run once it is back.
+  std::atomic<bool> recheck_when_up{false};
 
   Impl(config::Config c, const Clock& clk)
       : clock(clk),
@@ -277,6 +286,106 @@ struct Service::Impl {
         metrics.set_next_run(plan.name, to_unix_seconds(*next));
   }
 
+  void reloaded(bool applied, std::string error = "", std::vector<std::string> problems = {}) {
+    metrics.record_reload(applied);
+    std::lock_guard lock(reload_state_mutex);
+    reload_error = std::move(error);
+    reload_problems = std::move(problems);
+  }
+
+  // The problems of a database check, one log line each.
+  static std::vector<std::string> log_problems(const DatabaseCheck& db) {
+    std::vector<std::string> out;
+    for (const auto& p : db.problems) {
+      out.push_back(p.to_string());
+      log::error("config problem: " + out.back());
+    }
+    return out;
+  }
+
+  // SIGHUP: the file is loaded and its monitors checked against the database as `driftd check`
+  // checks them. A file with problems, or one whose tables and columns the database does not
+  // have, is rejected: the running configuration stays, each problem is logged (FILE:LINE) and
+  // /readyz says why. When the database cannot be asked, the file (valid on its own) is applied:
+  // the running configuration cannot evaluate either meanwhile, and a reload must not wait for
+  // the database; its checks run when the database is back, and say what they find.
+  void reload_from_file(Service& service) {
+    std::lock_guard serial(reload_mutex);
+    if (stopped) return;
+    const std::string path = config().path;
+    log::info("reloading the configuration", {{"path", path}});
+    config::Config next;
+    try {
+      next = load_config_file(path);
+    } catch (const config::ConfigError& e) {
+      std::vector<std::string> problems;
+      for (const auto& p : e.problems()) {
+        problems.push_back(p.to_string());
+        log::error("config problem: " + problems.back());
+      }
+      log::error("new configuration rejected; the previous one keeps running",
+                 {{"path", path}, {"problems", e.problems().size()}});
+      std::string why = std::to_string(problems.size()) + " problem(s) in " + path;
+      reloaded(false, std::move(why), std::move(problems));
+      return;
+    } catch (const std::exception& e) {
+      log::error("new configuration rejected; the previous one keeps running",
+                 {{"path", path}, {"error", e.what()}});
+      reloaded(false, e.what());
+      return;
+    }
+    // Checked as it will run: on the database it runs on ([database] changes need a restart).
+    config::Config probe = next;
+    probe.database = config().database;
+    DatabaseCheck db = check_database(*compile(std::move(probe)), source, clock.now());
+    if (db.reachable && !db.problems.empty()) {
+      std::vector<std::string> problems = log_problems(db);
+      log::error(
+          "new configuration rejected: the database does not have what it reads; the previous "
+          "one keeps running",
+          {{"path", path}, {"problems", problems.size()}});
+      std::string why = std::to_string(problems.size()) + " database problem(s) in " + path;
+      reloaded(false, std::move(why), std::move(problems));
+      return;
+    }
+    if (!db.reachable) {
+      log::warn(
+          "database unreachable: the new configuration is applied without its database checks; "
+          "they run when the database is back",
+          {{"path", path}, {"error", db.error}});
+    }
+    try {
+      service.reload(std::move(next));
+    } catch (const std::exception& e) {
+      log::error("new configuration rejected; the previous one keeps running",
+                 {{"path", path}, {"error", e.what()}});
+      reloaded(false, e.what());
+      return;
+    }
+    reloaded(true);
+    recheck_when_up = !db.reachable;
+  }
+
+  // The database checks a reload could not run, once the database answers.
+  void recheck_reload() {
+    std::lock_guard serial(reload_mutex);
+    if (!recheck_when_up.exchange(false)) return;
+    DatabaseCheck db = check_database(*snapshot(), source, clock.now());
+    if (!db.reachable) {
+      recheck_when_up = true;  // next time
+      return;
+    }
+    if (db.problems.empty()) {
+      log::info("the reloaded configuration passed its database checks");
+      return;
+    }
+    log_problems(db);
+    log::error(
+        "the configuration reloaded while the database was unreachable reads what the database "
+        "does not have; its monitors fail until the file is fixed and reloaded",
+        {{"problems", db.problems.size()}});
+  }
+
   void health_loop() {
     while (!stopped) {
       bool up = health.check([this] {
@@ -285,6 +394,7 @@ struct Service::Impl {
       });
       metrics.set_database_up(up);
       if (up) ensure_schema();
+      if (up && recheck_when_up) recheck_reload();
       std::unique_lock lock(health_mutex);
       health_cv.wait_for(lock, std::chrono::seconds(up ? 5 : 1), [this] { return stopped.load(); });
     }
@@ -357,19 +467,14 @@ int Service::run() {
       [&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-          auto path = m.config().path;
-          log::info("reloading the configuration", {{"path", path}});
-          try {
-            reload(load_config_file(path));
-          } catch (const config::ConfigError& e) {
-            for (const auto& p : e.problems())
-              log::error("config problem", {{"problem", p.to_string()}});
-            log::error("new configuration rejected; the previous one keeps running",
-                       {{"path", path}, {"problems", e.problems().size()}});
-          } catch (const std::exception& e) {
-            log::error("new configuration rejected; the previous one keeps running",
-                       {{"error", e.what()}});
-          }
+          // Off the I/O thread: the database checks may wait for the database.
+          boost::asio::post(m.workers, [this, &m] {
+            try {
+              m.reload_from_file(*this);
+            } catch (const std::exception& e) {
+              log::error("reload failed", {{"error", e.what()}});
+            }
+          });
           signals.async_wait(on_signal);
           return;
         }
@@ -518,9 +623,18 @@ drift::Evaluation Service::run_now(const std::string& name) {
 
 Readiness Service::readiness() {
   auto& m = *impl_;
-  if (!m.health.up()) return {false, "database unreachable: " + m.health.reason()};
-  if (!m.schema_ready) return {false, "state schema not migrated yet"};
-  return {true, ""};
+  Readiness r;
+  if (!m.health.up()) {
+    r.reason = "database unreachable: " + m.health.reason();
+  } else if (!m.schema_ready) {
+    r.reason = "state schema not migrated yet";
+  } else {
+    r.ready = true;
+  }
+  std::lock_guard lock(m.reload_state_mutex);
+  r.reload_error = m.reload_error;
+  r.reload_problems = m.reload_problems;
+  return r;
 }
 
 std::string Service::metrics_text() { return impl_->metrics.exposition(); }

@@ -3,20 +3,47 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 namespace driftd::daemon {
 
-config::Config load_config_file(const std::string& path) {
-  config::Config c = config::load_file(path);
+namespace {
+
+// The problem of a URL libpq cannot parse; nullopt when it can.
+std::optional<config::Problem> url_problem(const config::Config& c) {
   const std::string why = storage::database_url_problem(c.database.url);
-  if (why.empty()) return c;
+  if (why.empty()) return std::nullopt;
   const std::string what =
       c.database.url_line > 0 ? "database.url" : "DRIFTD_DATABASE_URL (overrides database.url)";
   config::Problem p;
   p.file = c.path;
   p.line = c.database.url_line;
   p.message = what + ": \"" + config::mask_password(c.database.url) + "\" cannot be parsed: " + why;
-  throw config::ConfigError({p});
+  return p;
+}
+
+}  // namespace
+
+config::Config load_config_file(const std::string& path) {
+  config::Config c;
+  try {
+    c = config::load_file(path);
+  } catch (const config::ConfigError& e) {
+    // The part still readable keeps its promise only with a URL libpq can parse.
+    const config::Config* partial = e.partial();
+    if (partial == nullptr) throw;
+    auto p = url_problem(*partial);
+    if (!p) throw;
+    std::vector<config::Problem> all = e.problems();
+    all.push_back(*p);
+    std::stable_sort(
+        all.begin(), all.end(),
+        [](const config::Problem& a, const config::Problem& b) { return a.line < b.line; });
+    throw config::ConfigError(std::move(all));
+  }
+  if (auto p = url_problem(c)) throw config::ConfigError({*p});
+  return c;
 }
 
 storage::StateOptions state_options(const config::Config& c) {

@@ -122,8 +122,8 @@ struct Metrics::Impl {
   Series<Gauge> segment_stat, segment_rows;  // bounded by the monitors' segment.max
   Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat,
       challenger_stat, status, window_rows, last_eval, alerts_firing, queue_depth, next_run,
-      build_info, database_up, frozen_cache;
-  Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests;
+      build_info, database_up, frozen_cache, reload_ok;
+  Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests, reloads;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
   Series<Counter> process_cpu;
@@ -227,6 +227,17 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
                               .Name("driftd_database_up")
                               .Help("1 when the database answered the latest check, else 0.")
                               .Register(r);
+  m.reload_ok.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_config_last_reload_successful")
+           .Help(
+               "0 when the latest SIGHUP reload was rejected (the previous configuration keeps "
+               "running), else 1.")
+           .Register(r);
+  m.reloads.family = &prometheus::BuildCounter()
+                          .Name("driftd_config_reloads_total")
+                          .Help("SIGHUP reloads by result (applied, rejected).")
+                          .Register(r);
   m.frozen_cache.family = &prometheus::BuildGauge()
                                .Name("driftd_frozen_reference_cache_bytes")
                                .Help("Memory held by frozen references kept for reuse.")
@@ -275,6 +286,7 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
   m.build_info.get({"version"}, {version}).Set(1);
   m.database_up.get({}, {}).Set(0);
   m.frozen_cache.get({}, {}).Set(0);
+  m.reload_ok.get({}, {}).Set(1);
 }
 
 Metrics::~Metrics() = default;
@@ -436,6 +448,12 @@ void Metrics::set_next_run(const std::string& monitor, double unix_seconds) {
 void Metrics::set_database_up(bool up) {
   std::lock_guard lock(impl_->mutex);
   impl_->database_up.get({}, {}).Set(up ? 1 : 0);
+}
+
+void Metrics::record_reload(bool applied) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->reload_ok.get({}, {}).Set(applied ? 1 : 0);
+  impl_->reloads.get({"result"}, {applied ? "applied" : "rejected"}).Increment();
 }
 
 void Metrics::count_http_request(const std::string& handler, int status, double seconds) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "driftd/common/redact.hpp"
+#include "driftd/common/text.hpp"
 #include "driftd/drift/sources.hpp"
 #include "driftd/storage/pg_window_source.hpp"
 
@@ -25,12 +26,8 @@ constexpr auto kGrace = std::chrono::seconds(5);  // beyond statement_timeout, c
 constexpr int kMaxPendingCancels = 4;
 std::atomic<int> pending_cancels{0};
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
-  return s;
-}
+// libpq's messages end in a newline and carry "\n\t" before hints: one line for driftd's output.
+std::string trim(std::string_view s) { return one_line(s); }
 
 // Deadlines are measured on the steady clock: a wall-clock step (NTP, a VM resumed) must neither
 // cut a statement short nor let it run past its bound.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "driftd/storage/copy_decoder.hpp"
@@ -80,16 +81,23 @@ struct PgWindowSource::Impl {
   WindowQuery plan(PgConnection& conn, const drift::WindowRequest& req, std::stop_token stop) {
     std::vector<ColumnInfo> cols = describe(conn, req.table, stop);
     std::vector<ColumnInfo> joined;
+    std::optional<QueryProblem> join_problem;
     if (req.join) {
       try {
         joined = describe(conn, req.join->table, stop);
       } catch (const SourceError& e) {
-        WindowQuery p;
-        p.problems.push_back(std::string("labels: ") + e.what());
-        return p;
+        if (conn.broken() || stop.stop_requested()) throw;
+        // The rest of the request is still checked: every problem at once.
+        join_problem =
+            QueryProblem{std::string("labels: ") + e.what(), {{RequestPart::Kind::join_table, 0}}};
       }
     }
-    return window_query(req, cols, joined, ConnectionQuoter(conn));
+    WindowQuery p = window_query(req, cols, joined, ConnectionQuoter(conn), !join_problem);
+    if (join_problem) {
+      p.copy_sql.clear();
+      p.problems.insert(p.problems.begin(), std::move(*join_problem));
+    }
+    return p;
   }
 
   // Reads one slice into `builder` on its own connection. A pooled connection that turns out to
@@ -119,8 +127,8 @@ struct PgWindowSource::Impl {
     }
     WindowQuery p = plan(*conn, req, stop);
     if (!p.problems.empty()) {
-      std::string msg = p.problems.front();
-      for (std::size_t k = 1; k < p.problems.size(); ++k) msg += "; " + p.problems[k];
+      std::string msg = p.problems.front().message;
+      for (std::size_t k = 1; k < p.problems.size(); ++k) msg += "; " + p.problems[k].message;
       throw SourceError(msg);
     }
     conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", stop);
@@ -201,13 +209,16 @@ std::vector<ColumnInfo> PgWindowSource::describe_table(const std::string& table)
   return cols;
 }
 
-std::vector<std::string> PgWindowSource::check(const drift::WindowRequest& request) {
+std::vector<QueryProblem> PgWindowSource::check(const drift::WindowRequest& request) {
   PooledConnection conn = impl_->pool.acquire({});
   WindowQuery p;
   try {
     p = impl_->plan(*conn, request, {});
   } catch (const SourceError& e) {
-    return {e.what()};
+    // A connection that failed is not the table's fault: the caller says the database failed.
+    if (!conn.has_connection() || conn->broken()) throw;
+    conn.release_healthy();
+    return {{e.what(), {{RequestPart::Kind::table, 0}}}};
   }
   conn.release_healthy();
   return p.problems;

@@ -16,6 +16,7 @@
 
 #include "driftd/common/log.hpp"
 #include "driftd/common/redact.hpp"
+#include "driftd/common/text.hpp"
 #include "driftd/storage/pg_result_store.hpp"
 #include "pg_util.hpp"
 
@@ -164,9 +165,14 @@ class StateDb {
     }
   }
 
+  // libpqxx's what() is libpq's message, on one line: its first line with the hints libpq
+  // indents by a tab ("\n\tIs the server running..."), without what follows an SQL error (the
+  // statement, a caret).
   static std::string first_line(const std::string& s) {
-    auto p = s.find('\n');
-    return p == std::string::npos ? s : s.substr(0, p);
+    std::size_t end = s.find('\n');
+    while (end != std::string::npos && end + 1 < s.size() && s[end + 1] == '\t')
+      end = s.find('\n', end + 1);
+    return one_line(end == std::string::npos ? s : s.substr(0, end));
   }
 
  private:

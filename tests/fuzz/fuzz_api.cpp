@@ -22,13 +22,23 @@ using namespace driftd::daemon;
 
 class Backend final : public ApiBackend {
  public:
-  std::vector<MonitorSummary> monitors() override { return {{"m", "pending", std::nullopt, std::nullopt}}; }
+  std::vector<MonitorSummary> monitors() override {
+    return {{"m", "pending", std::nullopt, std::nullopt}};
+  }
   bool has_monitor(const std::string& n) override { return n == "m"; }
   std::optional<drift::Evaluation> latest(const std::string&) override { return std::nullopt; }
-  std::vector<drift::Evaluation> history(const std::string&, const drift::HistoryQuery&) override { return {}; }
-  RetrainDecision retrain(const std::string& n) override { return decide_retrain(n, std::nullopt, {}); }
+  std::vector<drift::Evaluation> history(const std::string&, const drift::HistoryQuery&) override {
+    return {};
+  }
+  RetrainDecision retrain(const std::string& n) override {
+    return decide_retrain(n, std::nullopt, {});
+  }
   drift::Evaluation run_now(const std::string&) override { throw Conflict("busy"); }
-  Readiness readiness() override { return {true, ""}; }
+  Readiness readiness() override {
+    Readiness r;
+    r.ready = true;
+    return r;
+  }
   std::string metrics_text() override { return "x 1\n"; }
   std::string alerts_json() override { return R"({"alerts":[]})"; }
   std::string silences_json() override { return R"({"silences":[]})"; }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -120,9 +121,11 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
   auto bad = testing::run_driftd({"check", "--config", bad_path});
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
-  CHECK(bad.out.find("monitor m: column \"nope\" does not exist") != std::string::npos);
-  CHECK(bad.out.find("monitor n: table \"" + s.table("missing") + "\" does not exist") !=
+  // At the line of the key concerned, naming the feature
+  CHECK(bad.out.find(bad_path + ":15: monitor m: feature \"x\": column \"nope\" does not exist") !=
         std::string::npos);
+  CHECK(bad.out.find(bad_path + ":25: monitor n: table \"" + s.table("missing") +
+                     "\" does not exist") != std::string::npos);
   std::string syntax = testing::write_temp_file("syntax.toml", "[database\nurl = 1\n");
   auto r = testing::run_driftd({"check", "--config", syntax});
   CHECK(r.exit_code == 1);
@@ -131,6 +134,119 @@ TEST_CASE("check reports each problem on its own line", "[cli]") {
                                   {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
   CHECK(down.exit_code == 1);
   CHECK(down.out.find("database: cannot connect") != std::string::npos);
+}
+
+namespace {
+
+// Lines of `text` (1-based) that contain `needle`.
+int line_of(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string l;
+  for (int n = 1; std::getline(in, l); ++n)
+    if (l.find(needle) != std::string::npos) return n;
+  return 0;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "check: each database problem once, at its FILE:LINE, naming what it is about, with "
+    "every other problem",
+    "[cli]") {
+  TestSchema s("cli");
+  s.sql().exec("CREATE TABLE " + s.table("q") + " (ts timestamptz, x float8, t text, id bigint)");
+  std::string state = s.name() + "_state";
+  std::string text = "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" +
+                     state + "\"\n\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("q") +
+                     "\"\ntimestamp_column = \"tss\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
+                     "reference = { offset = \"1d\" }\n";
+  // five features reading keys of a text column mistaken for a json one
+  for (const char* key : {"a", "b", "c", "d", "e"}) {
+    text += std::string("  [[monitors.features]]\n  name = \"") + key +
+            "\"\n  json = \"t\"\n  key = \"" + key + "\"\n  kind = \"numerical\"\n";
+  }
+  text += "  [[monitors.features]]\n  name = \"ok\"\n  column = \"x\"\n  kind = \"numerical\"\n";
+  const std::string path = testing::write_temp_file("driftd.toml", text);
+
+  auto r = testing::run_driftd({"check", "--config", path});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const int first_json = line_of(text, "json = \"t\"");
+  const std::string json_problem =
+      path + ":" + std::to_string(first_json) + ": monitor m: features \"a\" (line " +
+      std::to_string(first_json) + "), \"b\" (line " + std::to_string(first_json + 5) +
+      "), \"c\" (line " + std::to_string(first_json + 10) + "), \"d\" (line " +
+      std::to_string(first_json + 15) + "), \"e\" (line " + std::to_string(first_json + 20) +
+      "): column \"t\" has type text; a json key needs a json or jsonb column\n";
+  CHECK(r.out.find(json_problem) != std::string::npos);
+  CHECK(count_of(r.out, "a json key needs a json or jsonb column") == 1);
+  const std::string ts_problem =
+      path + ":" + std::to_string(line_of(text, "timestamp_column")) +
+      ": monitor m: timestamp column \"tss\" does not exist in table \"" + s.table("q") + "\"\n";
+  CHECK(r.out.find(ts_problem) != std::string::npos);
+  CHECK(count_of(r.out, "\n") == 2);  // nothing else
+
+  SECTION("problems of the file itself do not hide those of the database") {
+    // a bad duration in the same monitor, and a sink with an unknown type
+    std::string more = text;
+    more.replace(more.find("window = \"1h\""), 13, "window = \"99999999999w\"");
+    more += "\n[[sinks]]\nname = \"s\"\ntype = \"pager\"\nurl = \"http://127.0.0.1:1/\"\n";
+    const std::string more_path = testing::write_temp_file("driftd.toml", more);
+    auto m = testing::run_driftd({"check", "--config", more_path});
+    INFO(m.out << m.err);
+    CHECK(m.exit_code == 1);
+    CHECK(m.out.find(more_path + ":" + std::to_string(line_of(more, "window =")) +
+                     ": monitors[0] (m).window: \"99999999999w\" is too large") !=
+          std::string::npos);
+    CHECK(m.out.find("sinks[0] (s).type") != std::string::npos);
+    CHECK(m.out.find(ts_problem.substr(path.size())) != std::string::npos);
+    CHECK(m.out.find("a json key needs a json or jsonb column") != std::string::npos);
+    // a feature with a problem of its own is not checked against the database (its kind is
+    // unknown), the others are
+    std::string kind = text;
+    kind.replace(kind.find("kind = \"numerical\"\n", kind.find("name = \"ok\"")),
+                 std::strlen("kind = \"numerical\"\n"), "kind = \"numeric\"\n");
+    kind.replace(kind.find("column = \"x\""), 12, "column = \"y\"");
+    const std::string kind_path = testing::write_temp_file("driftd.toml", kind);
+    auto k = testing::run_driftd({"check", "--config", kind_path});
+    INFO(k.out);
+    CHECK(k.out.find("features[5].kind: \"numeric\" is not one of") != std::string::npos);
+    CHECK(k.out.find("column \"y\"") == std::string::npos);
+    CHECK(k.out.find(ts_problem.substr(path.size())) != std::string::npos);
+  }
+  SECTION("a label table that does not exist does not hide the rest") {
+    std::string labels = text +
+                         "  [monitors.labels]\n  task = \"regression\"\n"
+                         "  table = \"" +
+                         s.table("no_labels") +
+                         "\"\n  key = \"id\"\n  prediction_key = \"id\"\n  column = \"y\"\n"
+                         "  [monitors.prediction]\n  column = \"x\"\n  kind = \"numerical\"\n";
+    const std::string labels_path = testing::write_temp_file("driftd.toml", labels);
+    auto l = testing::run_driftd({"check", "--config", labels_path});
+    INFO(l.out << l.err);
+    CHECK(l.exit_code == 1);
+    CHECK(l.out.find(labels_path + ":" + std::to_string(line_of(labels, "[monitors.labels]")) +
+                     ": monitor m: labels: table \"" + s.table("no_labels") +
+                     "\" does not exist") != std::string::npos);
+    CHECK(l.out.find(ts_problem.substr(path.size())) != std::string::npos);
+    CHECK(l.out.find("a json key needs a json or jsonb column") != std::string::npos);
+  }
+  SECTION("libpq's message is on one line") {
+    auto down = testing::run_driftd({"check", "--config", path},
+                                    {"DRIFTD_DATABASE_URL=postgresql://driftd@127.0.0.1:1/x"});
+    CHECK(down.exit_code == 1);
+    CHECK(down.out.rfind("database: cannot connect to the database: connection to server at", 0) ==
+          0);
+    CHECK(down.out.find('\t') == std::string::npos);
+    CHECK(count_of(down.out, "\n") == 1);
+    CHECK(down.out.find("Connection refused Is the server running") != std::string::npos);
+  }
 }
 
 TEST_CASE("backfill evaluates every scheduled instant and stores them", "[cli]") {

@@ -137,3 +137,118 @@ TEST_CASE("the daemon schedules, serves, reloads and stops cleanly", "[daemon]")
   testing::Sql sql;
   sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
 }
+
+namespace {
+
+// The line (1-based) of the first occurrence of `needle` in `text` at or after line `from`.
+int line_in(const std::string& text, const std::string& needle, int from = 1) {
+  int line = 1;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t next = text.find('\n', pos);
+    std::string l = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    if (line >= from && l.find(needle) != std::string::npos) return line;
+    if (next == std::string::npos) return 0;
+    pos = next + 1;
+    ++line;
+  }
+}
+
+std::string metric_line(int port, const std::string& name) {
+  const std::string text = testing::http_get(port, "/metrics").second;
+  const auto p = text.find("\n" + name + " ");
+  if (p == std::string::npos) return "";
+  return text.substr(p + 1, text.find('\n', p + 1) - p - 1);
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP runs the database checks: a config the database cannot serve is rejected",
+          "[daemon]") {
+  TestSchema s("daemon");
+  load_predictions(s);
+  std::string state = s.name() + "_state";
+  const std::string good = config_toml(state, monitor_toml("m1", s.table("p")));
+  std::string path = testing::write_temp_file("driftd.toml", good);
+  DaemonProcess d({"--config", path});
+  REQUIRE(d.wait_for_log("driftd started"));
+  const int port = d.port();
+  REQUIRE(d.wait_for_log("evaluation finished monitor=m1"));
+  CHECK(metric_line(port, "driftd_config_last_reload_successful") ==
+        "driftd_config_last_reload_successful 1");
+
+  // m2 reads a column the table does not have, with a mistyped timestamp column
+  std::string bad = good + "\n" + monitor_toml("m2", s.table("p"));
+  const int m2 = line_in(bad, "name = \"m2\"");
+  bad.replace(bad.find("column = \"x\"", bad.find("name = \"m2\"")), 12, "column = \"nope\"");
+  bad.replace(bad.find("timestamp_column = \"ts\"", bad.find("name = \"m2\"")), 23,
+              "timestamp_column = \"tss\"");
+  write_file(path, bad);
+  std::size_t mark = d.log().size();
+  d.signal(SIGHUP);
+  REQUIRE(d.wait_for_log("new configuration rejected", 15, mark));
+  const std::string log = d.log().substr(mark);
+  INFO(log);
+  const std::string column_problem =
+      path + ":" + std::to_string(line_in(bad, "column = \"nope\"")) +
+      ": monitor m2: feature \"x\": column \"nope\" does not exist in table \"" + s.table("p") +
+      "\"";
+  const std::string ts_problem =
+      path + ":" + std::to_string(line_in(bad, "\"tss\"", m2)) +
+      ": monitor m2: timestamp column \"tss\" does not exist in table \"" + s.table("p") + "\"";
+  // one line each, FILE:LINE first
+  CHECK(log.find("ERROR config problem: " + column_problem + "\n") != std::string::npos);
+  CHECK(log.find("ERROR config problem: " + ts_problem + "\n") != std::string::npos);
+  CHECK(log.find("the database does not have what it reads") != std::string::npos);
+  // still ready, serving the previous config; /readyz and the metric say the reload failed
+  auto [code, body] = testing::http_get(port, "/readyz");
+  CHECK(code == 200);
+  auto ready = json::parse(body);
+  CHECK(ready["status"] == "ready");
+  CHECK(ready["reload"]["status"] == "rejected");
+  CHECK(ready["reload"]["error"] == "2 database problem(s) in " + path);
+  CHECK(ready["reload"]["problems"] == json::array({ts_problem, column_problem}));
+  CHECK(metric_line(port, "driftd_config_last_reload_successful") ==
+        "driftd_config_last_reload_successful 0");
+  CHECK(testing::http_get(port, "/metrics")
+            .second.find("driftd_config_reloads_total{result=\"rejected\"} 1") !=
+        std::string::npos);
+  CHECK(testing::http_get(port, "/api/v1/monitors").second.find("\"m2\"") == std::string::npos);
+  CHECK(d.wait_for_log("evaluation finished monitor=m1", 10, d.log().size()));
+
+  SECTION("once fixed, the reload is applied and /readyz forgets the failure") {
+    write_file(path, good + "\n" + monitor_toml("m2", s.table("p")));
+    mark = d.log().size();
+    d.signal(SIGHUP);
+    REQUIRE(d.wait_for_log("configuration reloaded", 15, mark));
+    REQUIRE(d.wait_for_log("evaluation finished monitor=m2", 15, mark));
+    auto fixed = json::parse(testing::http_get(port, "/readyz").second);
+    CHECK(fixed == json{{"status", "ready"}});
+    CHECK(metric_line(port, "driftd_config_last_reload_successful") ==
+          "driftd_config_last_reload_successful 1");
+  }
+  SECTION("with the database unreachable the file is applied, and checked once it is back") {
+    testing::stop_postgres();
+    mark = d.log().size();
+    const bool down = d.wait_for_log("database unreachable", 15, mark);
+    d.signal(SIGHUP);
+    const bool applied_unchecked =
+        d.wait_for_log("applied without its database checks", 15, mark) &&
+        d.wait_for_log("configuration reloaded", 15, mark);
+    auto monitors = testing::http_get(port, "/api/v1/monitors").second;
+    testing::start_postgres();
+    REQUIRE(down);
+    REQUIRE(applied_unchecked);
+    CHECK(monitors.find("\"m2\"") != std::string::npos);
+    REQUIRE(d.wait_for_log("database reachable again", 30, mark));
+    REQUIRE(d.wait_for_log("reads what the database does not have", 30, mark));
+    const std::string after = d.log().substr(mark);
+    CHECK(after.find("ERROR config problem: " + column_problem + "\n") != std::string::npos);
+    CHECK(after.find("ERROR config problem: " + ts_problem + "\n") != std::string::npos);
+  }
+
+  d.signal(SIGTERM);
+  CHECK(d.wait_exit(30) == 0);
+  testing::Sql sql;
+  sql.exec("DROP SCHEMA IF EXISTS " + state + " CASCADE");
+}

@@ -1,6 +1,8 @@
 // The PostgreSQL window reader against a real server: window bounds, columns vs jsonb, missing
 // values, types, filters, hostile names and values, sampling, connection loss.
 
+#include <libpq-fe.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
@@ -96,6 +98,78 @@ TEST_CASE("window bounds are (at - window, at]", "[storage]") {
     r.table = s.table("naive");
     auto w3 = src.read(r);
     CHECK(w3.rows == 3);
+  }
+}
+
+TEST_CASE("timestamp without time zone is read as UTC, whatever the role's or URL's TimeZone",
+          "[storage]") {
+  TestSchema s;
+  // Wall-clock times, meant as UTC (docs/configuration.md, "timestamp without time zone")
+  s.sql().exec("CREATE TABLE " + s.table("naive") + " (ts timestamp without time zone, x float8)");
+  s.sql().exec("INSERT INTO " + s.table("naive") + " VALUES "
+               "('2026-01-01 00:00:00', 1), ('2026-01-01 00:00:00.000001', 2),"
+               "('2026-01-01 00:30:00', 3), ('2026-01-01 01:00:00', 4), "
+               "('2026-01-01 01:00:00.000001', 5), ('2025-12-31 23:30:00', 6),"
+               "('2026-01-01 05:30:00', 7)");
+  // A role whose sessions default to New York time (UTC-5), and one that reads through an URL
+  // asking for India time (UTC+05:30): each would move a naive time read in the session's zone.
+  const std::string role = testing::unique_name("tz");
+  Sql admin;
+  admin.exec("CREATE ROLE " + role + " LOGIN");
+  admin.exec("GRANT USAGE ON SCHEMA " + s.name() + " TO " + role);
+  admin.exec("GRANT SELECT ON " + s.table("naive") + " TO " + role);
+  admin.exec("ALTER ROLE " + role + " SET timezone = 'America/New_York'");
+  struct DropRole {
+    std::string name;
+    ~DropRole() {
+      Sql sql;
+      sql.ok("DROP OWNED BY " + name + " CASCADE");
+      sql.ok("DROP ROLE " + name);
+    }
+  } drop{role};
+  const std::string url = testing::database_url();  // postgresql://driftd@host:port/db
+  const std::string role_url = "postgresql://" + role + url.substr(url.find('@'));
+  const std::string options_url =
+      url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-c%20TimeZone%3DAsia/Kolkata";
+  // The sessions do start in those zones (the server reports its TimeZone on connecting).
+  auto session_zone = [](const std::string& u) {
+    PGconn* c = PQconnectdb(u.c_str());
+    const char* z = PQstatus(c) == CONNECTION_OK ? PQparameterStatus(c, "TimeZone") : nullptr;
+    std::string out = z != nullptr ? z : "";
+    PQfinish(c);
+    return out;
+  };
+  CHECK(session_zone(role_url) == "America/New_York");
+  CHECK(session_zone(options_url) == "Asia/Kolkata");
+
+  drift::WindowRequest r;
+  r.table = s.table("naive");
+  r.timestamp_column = "ts";
+  r.from = ts("2026-01-01T00:00:00Z");
+  r.to = ts("2026-01-01T01:00:00Z");
+  auto when = num("ts");
+  when.epoch = true;  // as label and prediction times are read
+  r.columns = {num("x"), when};
+  for (const std::string& u : {url, role_url, options_url}) {
+    CAPTURE(u);
+    storage::PgOptions o;
+    o.url = u;
+    storage::PgWindowSource src(o);
+    auto w = src.read(r);
+    REQUIRE(w.rows == 3);
+    auto x = values(w, 0);
+    auto t = values(w, 1);
+    std::sort(x.begin(), x.end());
+    std::sort(t.begin(), t.end());
+    CHECK(x == std::vector<double>{2, 3, 4});
+    CHECK(t == std::vector<double>{to_unix_seconds(ts("2026-01-01T00:00:00.000001Z")),
+                                   to_unix_seconds(ts("2026-01-01T00:30:00Z")),
+                                   to_unix_seconds(ts("2026-01-01T01:00:00Z"))});
+    // the fixed bounds of a reference too
+    drift::WindowRequest late = r;
+    late.from = ts("2026-01-01T05:00:00Z");
+    late.to = ts("2026-01-01T06:00:00Z");
+    CHECK(values(src.read(late), 0) == std::vector<double>{7});
   }
 }
 

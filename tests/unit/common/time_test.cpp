@@ -10,10 +10,11 @@ TEST_CASE("durations parse and format") {
     const char* text;
     Duration expected;
   };
-  auto c = GENERATE(Case{"30s", duration_cast<Duration>(30s)}, Case{"5m", duration_cast<Duration>(5min)},
-                    Case{"1h", duration_cast<Duration>(1h)}, Case{"7d", duration_cast<Duration>(168h)},
-                    Case{"1h30m", duration_cast<Duration>(90min)},
-                    Case{"250ms", duration_cast<Duration>(250ms)}, Case{"2w", duration_cast<Duration>(336h)});
+  auto c = GENERATE(
+      Case{"30s", duration_cast<Duration>(30s)}, Case{"5m", duration_cast<Duration>(5min)},
+      Case{"1h", duration_cast<Duration>(1h)}, Case{"7d", duration_cast<Duration>(168h)},
+      Case{"1h30m", duration_cast<Duration>(90min)}, Case{"250ms", duration_cast<Duration>(250ms)},
+      Case{"2w", duration_cast<Duration>(336h)});
   CAPTURE(c.text);
   auto d = parse_duration(c.text);
   REQUIRE(d.has_value());
@@ -43,7 +44,8 @@ TEST_CASE("RFC 3339 round trip") {
   REQUIRE(u);
   CHECK(format_rfc3339(*u) == "2026-01-01T00:00:00.25Z");
   CHECK(parse_rfc3339("2026-11-27 12:00:00z"));
-  CHECK(format_rfc3339(*parse_rfc3339("1999-12-31T23:59:59.000001Z")) == "1999-12-31T23:59:59.000001Z");
+  CHECK(format_rfc3339(*parse_rfc3339("1999-12-31T23:59:59.000001Z")) ==
+        "1999-12-31T23:59:59.000001Z");
   CHECK(format_rfc3339(*parse_rfc3339("1969-12-31T23:59:59.5Z")) == "1969-12-31T23:59:59.5Z");
 }
 
@@ -61,4 +63,22 @@ TEST_CASE("durations too large to be meant are rejected, without overflow") {
   CHECK_FALSE(parse_duration("101y").has_value());
   CHECK(parse_duration("36500d").has_value());
   CHECK_FALSE(parse_duration("36600d1d").has_value());
+}
+
+TEST_CASE("why a duration is rejected: syntax, zero or too large") {
+  CHECK(duration_fault("1h30m") == DurationFault::none);
+  CHECK(duration_fault("36600d") == DurationFault::none);
+  CHECK(duration_fault("") == DurationFault::syntax);
+  CHECK(duration_fault("5 min") == DurationFault::syntax);
+  CHECK(duration_fault("1.5h") == DurationFault::syntax);
+  CHECK(duration_fault("99999999999x") == DurationFault::syntax);  // not a duration at all
+  CHECK(duration_fault("0s") == DurationFault::not_positive);
+  CHECK(duration_fault("0000h0m") == DurationFault::not_positive);
+  CHECK(duration_fault("99999999999w") == DurationFault::too_large);
+  CHECK(duration_fault("999999999999999999999999s") == DurationFault::too_large);
+  CHECK(duration_fault("36601d") == DurationFault::too_large);
+  CHECK(duration_fault("36600d1ms") == DurationFault::too_large);
+  CHECK(duration_fault("00000000000000001s") == DurationFault::none);  // leading zeros
+  CHECK(parse_duration("00000000000000001s") == std::chrono::seconds(1));
+  CHECK(kMaxDuration == *parse_duration("36600d"));
 }

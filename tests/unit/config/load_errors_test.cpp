@@ -293,13 +293,28 @@ TEST_CASE("monitor key problems") {
       {"reference = { offset = \"7d\" }", monitor_key("min_rows = 500\nmax_rows = 100"), 15,
        "monitors[0] (fraud-v2).max_rows: 100 is less than min_rows (500)"},
       {"reference = { offset = \"7d\" }", monitor_key("max_rows = 50"), 14,
-       "max_rows: 50 is less than min_rows (100)"},
+       "max_rows: 50 is less than min_rows (100, the default)"},
       {"reference = { offset = \"7d\" }", monitor_key("max_rows = 99"), 14,
-       "max_rows: 99 is less than min_rows (100)"},
+       "max_rows: 99 is less than min_rows (100, the default)"},
       {"reference = { offset = \"7d\" }", monitor_key("min_rows = 2000000"), 14,
        "min_rows: 2000000 exceeds max_rows (1000000, the default)"},
+      // The floor of max_rows is min_rows, not 1.
       {"reference = { offset = \"7d\" }", monitor_key("max_rows = 0"), 14,
-       "max_rows: 0 is out of range (expected at least 1)"},
+       "monitors[0] (fraud-v2).max_rows: 0 is less than min_rows (100, the default)"},
+      {"reference = { offset = \"7d\" }", monitor_key("min_rows = 10\nmax_rows = -5"), 15,
+       "monitors[0] (fraud-v2).max_rows: -5 is less than min_rows (10)"},
+      {"reference = { offset = \"7d\" }", monitor_key("min_rows = 0\nmax_rows = 0"), 14,
+       "min_rows: 0 is out of range (expected at least 1)", 2},
+      {"reference = { offset = \"7d\" }", monitor_key("min_rows = 0\nmax_rows = 0"), 15,
+       "max_rows: 0 is out of range (expected at least min_rows)", 2},
+      {"window = \"1h\"", "window = \"99999999999w\"", 12,
+       "monitors[0] (fraud-v2).window: \"99999999999w\" is too large (at most 100 years: "
+       "\"36600d\""},
+      {"window = \"1h\"", "window = \"36601d\"", 12, "window: \"36601d\" is too large"},
+      {"window = \"1h\"", "window = \"1h99999999999999999999s\"", 12,
+       "window: \"1h99999999999999999999s\" is too large"},
+      {"window = \"1h\"", "window = \"99999999999x\"", 12,
+       "window: \"99999999999x\" is not a positive duration"},
       {"reference = { offset = \"7d\" }", monitor_key("bins = 1"), 14,
        "monitors[0] (fraud-v2).bins: 1 is out of range (expected 2 to 1000)"},
       {"reference = { offset = \"7d\" }", monitor_key("bins = 1001"), 14,
@@ -678,5 +693,45 @@ TEST_CASE("the url is required unless DRIFTD_DATABASE_URL is set") {
   {
     ScopedEnv env({{"DRIFTD_DATABASE_URL", "postgresql://db/app"}});
     CHECK(problems_of(no_url).empty());
+  }
+}
+
+TEST_CASE("a file with problems: what is still readable, for check's database checks") {
+  ScopedEnv env({});
+  // kBase with: a bad duration in the monitor (not what the database is asked about), a bad kind
+  // in its second feature, a second monitor whose table is missing, a sink of an unknown type.
+  std::string text = replaced(kBase, "window = \"1h\"", "window = \"99999999999w\"");
+  text = replaced(text, "kind = \"categorical\"", "kind = \"categoric\"");
+  text = replaced(text, "[[sinks]]",
+                  "[[monitors]]\nname = \"churn\"\ntimestamp_column = \"ts\"\nschedule = \"5m\"\n"
+                  "window = \"1h\"\nreference = { offset = \"7d\" }\n"
+                  "features = [{ name = \"x\", column = \"x\", kind = \"numerical\" }]\n\n"
+                  "[[sinks]]");
+  text = replaced(text, "type = \"webhook\"", "type = \"pager\"");
+  try {
+    load(text);
+    FAIL("loaded");
+  } catch (const ConfigError& e) {
+    INFO(dump(e.problems()));
+    CHECK(e.problems().size() == 4);
+    const Config* partial = e.partial();
+    REQUIRE(partial != nullptr);
+    REQUIRE(partial->monitors.size() == 1);
+    const MonitorConfig& m = partial->monitors[0];
+    CHECK(m.name == "fraud-v2");
+    CHECK(m.table == "public.predictions");
+    CHECK(m.table_line == 9);
+    CHECK(m.timestamp_column_line == 10);
+    REQUIRE(m.features.size() == 1);  // "country" had a problem of its own
+    CHECK(m.features[0].name == "amount");
+    CHECK(m.features[0].source.line == 17);
+    CHECK(partial->sinks.empty());
+  }
+  // A problem in [database]: nothing to check the database with.
+  try {
+    load(replaced(text, "url = \"postgresql://driftd@localhost/app\"", "url = 5"));
+    FAIL("loaded");
+  } catch (const ConfigError& e) {
+    CHECK(e.partial() == nullptr);
   }
 }

@@ -117,8 +117,14 @@ class FakeBackend final : public ApiBackend {
     std::unique_lock lock(gate_mutex);
     return gate_cv.wait_for(lock, 10s, [&] { return waiting_runs >= n; });
   }
+  std::string reload_error;
   Readiness readiness() override {
-    return {ready, ready ? "" : "database unreachable: connection refused"};
+    Readiness r;
+    r.ready = ready;
+    r.reason = ready ? "" : "database unreachable: connection refused";
+    r.reload_error = reload_error;
+    if (!reload_error.empty()) r.reload_problems = {"t.toml:8: monitor m: no such column"};
+    return r;
   }
   std::string metrics = "# HELP x y\n# TYPE x gauge\nx 1\n";
   std::string metrics_text() override { return metrics; }
@@ -193,6 +199,17 @@ TEST_CASE("health, readiness and metrics") {
   CHECK(r->status == 200);
   CHECK(body_of(r) == json{{"status", "ok"}});
   CHECK(s.client.Get("/readyz")->status == 200);
+  CHECK(body_of(s.client.Get("/readyz")) == json{{"status", "ready"}});
+  // A rejected reload leaves the daemon ready (it serves the previous config), and says why.
+  s.backend.reload_error = "1 database problem(s) in t.toml";
+  r = s.client.Get("/readyz");
+  CHECK(r->status == 200);
+  CHECK(body_of(r) == json{{"status", "ready"},
+                           {"reload",
+                            {{"status", "rejected"},
+                             {"error", "1 database problem(s) in t.toml"},
+                             {"problems", {"t.toml:8: monitor m: no such column"}}}}});
+  s.backend.reload_error.clear();
   s.backend.ready = false;
   r = s.client.Get("/readyz");
   CHECK(r->status == 503);
@@ -896,15 +913,61 @@ TEST_CASE("a JSON endpoint answers 400 naming the content type it expects, whate
   CHECK(status_line(s.server.port(),
                     "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}") ==
         "HTTP/1.1 201 Created");
-  // Above max_body_bytes it is 413, whatever the type, with a JSON error naming the limit.
-  for (const char* type : {"application/x-www-form-urlencoded", "application/json"}) {
+  // Above max_body_bytes the content type is judged first: curl -d's form type is the mistake
+  // to fix, so it is 400 saying so; a JSON body is 413, with a JSON error naming the limit.
+  r = s.client.Post("/api/v1/silences", std::string((32 << 10) + 1, 'a'),
+                    "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(body_of(r)["error"].get<std::string>().find("expected a JSON body with \"Content-Type: "
+                                                    "application/json\"") == 0);
+  for (const std::string type : {"application/json", ""}) {
     CAPTURE(type);
-    r = s.client.Post("/api/v1/silences", std::string((32 << 10) + 1, 'a'), type);
+    r = s.client.Post("/api/v1/silences", std::string((32 << 10) + 1, 'a'),
+                      type.empty() ? "application/json; charset=utf-8" : type.c_str());
     REQUIRE(r);
     CHECK(r->status == 413);
     CHECK(body_of(r)["error"] ==
           "request body too large: the limit is 32768 bytes ([server] max_body_bytes)");
   }
+  CHECK(s.backend.was_observed("silences", 413, 2000ms));
+  // The same before a byte of the body is sent (curl waits for "100 Continue" on large bodies:
+  // none comes, the answer does), and for a chunked body that grows over the limit.
+  {
+    RawClient c(s.server.port());
+    c.send(
+        "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: "
+        "10000000\r\n\r\n");
+    const std::string got = c.read_until_closed();
+    CHECK(got.rfind("HTTP/1.1 400 ", 0) == 0);
+    CHECK(got.find("expected a JSON body") != std::string::npos);
+  }
+  {
+    RawClient c(s.server.port());
+    c.send(
+        "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n");
+    const std::string got = c.read_until_closed();
+    CHECK(got.rfind("HTTP/1.1 413 ", 0) == 0);
+    CHECK(got.find("100 Continue") == std::string::npos);
+  }
+  for (const std::string type : {"text/plain", "application/json"}) {
+    CAPTURE(type);
+    RawClient c(s.server.port());
+    const std::string chunk(16 << 10, 'a');
+    std::string req = "POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Type: " + type +
+                      "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) req += "4000\r\n" + chunk + "\r\n";
+    c.send(req);
+    const std::string got = c.read_until_closed();
+    CHECK(got.rfind(type == "text/plain" ? "HTTP/1.1 400 " : "HTTP/1.1 413 ", 0) == 0);
+  }
+  // An endpoint that reads no body still refuses one over the limit (and only then)
+  CHECK(s.client
+            .Post("/api/v1/monitors/fraud-v2/run", std::string((32 << 10) + 1, 'a'),
+                  "application/x-www-form-urlencoded")
+            ->status == 413);
   // Exactly at the limit is read (and is not JSON here)
   r = s.client.Post("/api/v1/silences", std::string(32 << 10, 'a'), "application/json");
   CHECK(r->status == 400);

@@ -139,3 +139,17 @@ TEST_CASE("late updates of a removed monitor do not bring its series back") {
   m.count_reevaluation("b");  // a look-back still running
   CHECK_FALSE(has(m.exposition(), "monitor=\"b\""));
 }
+
+TEST_CASE("reloads: the latest one's success and a count by result") {
+  metrics::Metrics m("1.2.3");
+  CHECK(has(m.exposition(), "driftd_config_last_reload_successful 1\n"));
+  m.record_reload(false);
+  std::string t = m.exposition();
+  CHECK(has(t, "driftd_config_last_reload_successful 0\n"));
+  CHECK(has(t, "driftd_config_reloads_total{result=\"rejected\"} 1\n"));
+  m.record_reload(true);
+  t = m.exposition();
+  CHECK(has(t, "driftd_config_last_reload_successful 1\n"));
+  CHECK(has(t, "driftd_config_reloads_total{result=\"applied\"} 1\n"));
+  CHECK(has(t, "driftd_config_reloads_total{result=\"rejected\"} 1\n"));
+}

@@ -31,11 +31,14 @@ ColumnInfo col(std::string name, std::string type, char category, bool readable 
   return {std::move(name), std::move(type), category, readable};
 }
 
-const std::vector<ColumnInfo> kTable = {
-    col("ts", "timestamp with time zone", 'D'), col("amount", "double precision", 'N'),
-    col("country", "text", 'S'),                col("features", "jsonb", 'U'),
-    col("model", "text", 'S'),                  col("flag", "boolean", 'B'),
-    col("id", "bigint", 'N'),                   col("secret", "text", 'S', false)};
+const std::vector<ColumnInfo> kTable = {col("ts", "timestamp with time zone", 'D'),
+                                        col("amount", "double precision", 'N'),
+                                        col("country", "text", 'S'),
+                                        col("features", "jsonb", 'U'),
+                                        col("model", "text", 'S'),
+                                        col("flag", "boolean", 'B'),
+                                        col("id", "bigint", 'N'),
+                                        col("secret", "text", 'S', false)};
 
 drift::ColumnRequest request_column(std::string c, drift::FeatureKind kind, std::string key = "") {
   drift::ColumnRequest r;
@@ -117,7 +120,59 @@ TEST_CASE("every problem of a request at once, and no statement") {
       "filter column \"region\" does not exist in table \"ml.predictions\"",
       "no SELECT privilege on column \"secret\" of table \"ml.predictions\" for this database "
       "user (GRANT SELECT ON ml.predictions TO ...)"};
-  CHECK(w.problems == expected);
+  CHECK(messages(w.problems) == expected);
+  // Each says what of the request it is about, so that `check` can point at the config.
+  using K = RequestPart::Kind;
+  CHECK(w.problems[0].about == std::vector<RequestPart>{{K::column, 1}});
+  CHECK(w.problems[1].about == std::vector<RequestPart>{{K::column, 2}});
+  CHECK(w.problems[2].about == std::vector<RequestPart>{{K::column, 3}});
+  CHECK(w.problems[3].about == std::vector<RequestPart>{{K::timestamp_column, 0}});
+  CHECK(w.problems[4].about == std::vector<RequestPart>{{K::filter, 1}});
+  CHECK(w.problems[5].about == std::vector<RequestPart>{{K::column, 4}});
+}
+
+TEST_CASE("one problem of several parts is said once, about all of them") {
+  RecordingQuoter q;
+  auto r = window();
+  // five features read keys of one column that is not json; a column without privilege that is
+  // read and filtered on; the timestamp column of another type
+  r.timestamp_column = "country";
+  r.columns.clear();
+  for (const char* key : {"a", "b", "c", "d", "e"})
+    r.columns.push_back(request_column("amount", drift::FeatureKind::numerical, key));
+  r.columns.push_back(request_column("secret", drift::FeatureKind::categorical));
+  r.where = {{"secret", "x"}};
+  const WindowQuery w = window_query(r, kTable, {}, q);
+  using K = RequestPart::Kind;
+  REQUIRE(w.problems.size() == 3);
+  CHECK(w.problems[0].message ==
+        "column \"amount\" has type double precision; a json key needs a json or jsonb column");
+  CHECK(w.problems[0].about ==
+        std::vector<RequestPart>{
+            {K::column, 0}, {K::column, 1}, {K::column, 2}, {K::column, 3}, {K::column, 4}});
+  CHECK(w.problems[1].message ==
+        "timestamp column \"country\" has type text; expected timestamptz or timestamp");
+  CHECK(w.problems[2].message.rfind("no SELECT privilege on column \"secret\"", 0) == 0);
+  CHECK(w.problems[2].about == std::vector<RequestPart>{{K::column, 5}, {K::filter, 0}});
+}
+
+TEST_CASE("a label table that could not be described: the rest is still checked") {
+  RecordingQuoter q;
+  drift::WindowRequest r;
+  r.table = "preds";
+  r.timestamp_column = "nope";
+  r.to = *parse_rfc3339("2026-01-01T01:00:00Z");
+  auto label = request_column("label", drift::FeatureKind::categorical);
+  label.joined = true;
+  r.columns = {label, request_column("missing", drift::FeatureKind::numerical)};
+  r.join = drift::JoinRequest{"ml.labels", "prediction_id", "id"};
+  const std::vector<ColumnInfo> preds = {col("at", "timestamp with time zone", 'D'),
+                                         col("id", "bigint", 'N')};
+  const WindowQuery w = window_query(r, preds, {}, q, false);
+  // nothing about the joined table's columns (the caller says why it could not be described)
+  CHECK(messages(w.problems) ==
+        std::vector<std::string>{"column \"missing\" does not exist in table \"preds\"",
+                                 "timestamp column \"nope\" does not exist in table \"preds\""});
 }
 
 TEST_CASE("a joined label table, timestamps without time zone, epoch columns") {

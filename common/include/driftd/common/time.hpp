@@ -13,8 +13,17 @@ using Duration = std::chrono::microseconds;
 using Timestamp = std::chrono::sys_time<Duration>;
 
 // Parses "<number><unit>..." with units ms, s, m, h, d, w (e.g. "90s", "1h30m"). The result must
-// be positive. Returns nullopt on anything else.
+// be positive and at most kMaxDuration. Returns nullopt on anything else.
 std::optional<Duration> parse_duration(std::string_view text);
+
+// The longest duration accepted: 100 years of 366 days ("36600d"). Anything longer is a typo, and
+// stays far from overflowing the microsecond count.
+inline constexpr Duration kMaxDuration = std::chrono::hours(24 * 36600);
+
+// Why parse_duration(text) gives nullopt, for messages: not written as a duration, zero, or
+// longer than kMaxDuration (as written, however many digits). `none` when it parses.
+enum class DurationFault { none, syntax, not_positive, too_large };
+DurationFault duration_fault(std::string_view text);
 
 // Shortest exact form, e.g. 5400s -> "1h30m", 250ms -> "250ms", 0 -> "0s".
 std::string format_duration(Duration d);

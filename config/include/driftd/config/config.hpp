@@ -3,6 +3,7 @@
 // Produced by load_file()/load_string(); every value here has been validated.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,7 @@ struct ValueSource {
   std::string column;  // set for a plain column
   std::string json;    // set (with key) for a jsonb key
   std::string key;
+  int line = 0;  // of `column` or `json`
   bool is_json() const { return !json.empty(); }
 };
 
@@ -80,6 +82,7 @@ struct ReferenceConfig {
   std::string timestamp_column;    // table: defaults to the monitor's timestamp_column
   std::vector<WhereFilter> where;  // table: its own filters (the monitor's do not apply)
   int line = 0;
+  int timestamp_column_line = 0;  // 0: the monitor's timestamp_column applies
 };
 
 // Severities and the threshold rule are drift's (thresholds.hpp): one type from the file to the
@@ -187,6 +190,8 @@ struct MonitorConfig {
   Duration repeat_interval = 4h;            // re-notify a still-firing alert
   int failing_after = 3;                    // consecutive errors before a "monitor failing" alert
   int line = 0;
+  int table_line = 0;
+  int timestamp_column_line = 0;
 };
 
 struct SinkConfig {
@@ -241,11 +246,17 @@ struct Problem {
 // Thrown by the loader with every problem found in the file.
 class ConfigError : public std::runtime_error {
  public:
-  explicit ConfigError(std::vector<Problem> problems);
+  explicit ConfigError(std::vector<Problem> problems, std::shared_ptr<const Config> partial = {});
   const std::vector<Problem>& problems() const { return problems_; }
+  // What of the file could still be read, for checks that go on despite the problems (`driftd
+  // check` checks its monitors against the database): every monitor entry without a problem of
+  // its own (a feature, a section), the monitors whose table, timestamp_column and filters had
+  // none, no sinks. nullptr when [database] itself had a problem. Never to be run.
+  const Config* partial() const { return partial_.get(); }
 
  private:
   std::vector<Problem> problems_;
+  std::shared_ptr<const Config> partial_;
 };
 
 // Loads and validates a config file. `env` looks up environment variables (DRIFTD_DATABASE_URL);

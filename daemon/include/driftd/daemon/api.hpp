@@ -50,6 +50,11 @@ class NotFound : public std::runtime_error {
 struct Readiness {
   bool ready = false;
   std::string reason;  // why not
+  // The latest SIGHUP reload was rejected and the previous configuration keeps running: why, and
+  // each problem as "FILE:LINE: message". Empty when it was applied (or there was none). It does
+  // not make the daemon unready: it serves what it served before.
+  std::string reload_error;
+  std::vector<std::string> reload_problems;
 };
 
 class ApiBackend {

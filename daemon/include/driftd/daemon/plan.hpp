@@ -59,6 +59,23 @@ struct WindowColumns {
   drift::ChallengerColumns challenger(const drift::WindowData& data) const;
 };
 
+// Where a part of a window read was configured, for messages that point into the file (`check`,
+// a reload's database checks): {"feature", "amount", 17}, {"timestamp_column", "", 10}.
+struct ConfigOrigin {
+  std::string what;  // "feature", "prediction", "labels.column", "where", "reference.table"...
+  std::string name;  // the feature's name, the filter's column; empty for the others
+  int line = 0;      // of the key (or the entry) in the file
+};
+
+// The origins of every part of a WindowPlan's request.
+struct RequestOrigins {
+  ConfigOrigin table;
+  ConfigOrigin timestamp_column;
+  std::vector<ConfigOrigin> where;    // one per request.where
+  std::vector<ConfigOrigin> columns;  // one per request.columns
+  ConfigOrigin join;                  // [monitors.labels]: its table and keys
+};
+
 // One window read, compiled: the request whose bounds (and sampling seed) follow the instant.
 struct WindowPlan {
   enum class Bounds {
@@ -71,6 +88,7 @@ struct WindowPlan {
   Bounds bounds = Bounds::trailing;
   Duration length{0};
   Duration offset{0};
+  RequestOrigins origins;
   drift::WindowRequest at(Timestamp instant) const;
 };
 

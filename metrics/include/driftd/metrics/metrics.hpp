@@ -28,7 +28,8 @@ class Metrics {
   void retain_sinks(const std::set<std::string>& sinks);
 
   void set_alerts_firing(const std::string& monitor, std::int64_t n);
-  void count_notification(const std::string& sink, const std::string& result);  // delivered|retried|failed|dropped
+  void count_notification(const std::string& sink,
+                          const std::string& result);  // delivered|retried|failed|dropped
   void set_queue_depth(const std::string& sink, std::int64_t depth);
   void count_skipped_tick(const std::string& monitor);
   // A past instant evaluated again because its labels arrived (driftd_reevaluations_total).
@@ -37,6 +38,9 @@ class Metrics {
   void set_database_up(bool up);
   void count_http_request(const std::string& handler, int status, double seconds);
   void set_frozen_cache_bytes(double bytes);
+  // A SIGHUP reload: applied (driftd_config_last_reload_successful 1) or rejected (0, the previous
+  // configuration keeps running); counted in driftd_config_reloads_total{result}.
+  void record_reload(bool applied);
 
   // The text exposition, process metrics included.
   std::string exposition();

@@ -32,8 +32,9 @@ class PgWindowSource final : public drift::WindowSource {
   // The columns of `table` ("schema.table" or "table"); throws SourceError if it does not exist.
   std::vector<ColumnInfo> describe_table(const std::string& table);
   // Checks that the request could be read (table, timestamp column, columns and types, filters)
-  // without reading rows; returns one message per problem.
-  std::vector<std::string> check(const drift::WindowRequest& request);
+  // without reading rows; returns every problem, each saying what of the request it is about.
+  // Throws SourceError when the database itself fails (cannot connect, connection lost, timeout).
+  std::vector<QueryProblem> check(const drift::WindowRequest& request);
   // Connects and runs `SELECT 1`; throws SourceError with the reason on failure.
   void ping();
 

@@ -37,18 +37,46 @@ struct TableName {
 TableName split_table(const std::string& table);
 std::string quoted_table(const TableName& t, const Quoter& q);
 
+// The part of a request a problem is about, so that the caller can say where it was configured.
+struct RequestPart {
+  enum class Kind {
+    table,             // request.table
+    join_table,        // request.join->table
+    column,            // request.columns[index]
+    timestamp_column,  // request.timestamp_column
+    filter,            // request.where[index]
+    join_key,          // request.join->key
+    prediction_key,    // request.join->prediction_key
+  };
+  Kind kind = Kind::table;
+  std::size_t index = 0;
+  bool operator==(const RequestPart&) const = default;
+};
+
+// One problem of a request: a complete message, and what it is about (several parts when they
+// share it: a column read twice, a column without SELECT privilege used as a filter too).
+struct QueryProblem {
+  std::string message;
+  std::vector<RequestPart> about;  // empty: the request as a whole
+};
+std::vector<std::string> messages(const std::vector<QueryProblem>& problems);
+
 struct WindowQuery {
   std::string copy_sql;  // COPY (SELECT ...) TO STDOUT (FORMAT binary)
   // Set with set_config(name, value, true) in the read's transaction: the window's bounds and
   // the filters' values, which the statement reads back and casts.
   std::vector<std::pair<std::string, std::string>> settings;
   bool timestamp_is_tz = true;
-  std::vector<std::string> problems;  // each one complete; copy_sql is empty when there are any
+  std::vector<QueryProblem> problems;  // copy_sql is empty when there are any
 };
 
 // The COPY of `request` from a table with `columns` (and `joined` for request.join). Collects
-// every problem instead of throwing, so that `check` reports them all.
-WindowQuery window_query(const drift::WindowRequest& request, const std::vector<ColumnInfo>& columns,
-                         const std::vector<ColumnInfo>& joined, const Quoter& q);
+// every problem instead of throwing, so that `check` reports them all. `joined_described` false:
+// the joined table could not be described (the caller reports why); what is read from it is not
+// checked, the rest is.
+WindowQuery window_query(const drift::WindowRequest& request,
+                         const std::vector<ColumnInfo>& columns,
+                         const std::vector<ColumnInfo>& joined, const Quoter& q,
+                         bool joined_described = true);
 
 }  // namespace driftd::storage
