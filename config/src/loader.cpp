@@ -62,7 +62,16 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "labels",
                                                "system",
                                                "segment",
-                                               "challenger"};
+                                               "challenger",
+                                               "freshness",
+                                               "volume",
+                                               "metrics"};
+const std::vector<std::string> kFreshnessKeys = {"max_age", "for", "severity"};
+const std::vector<std::string> kVolumeKeys = {"drop", "rise",     "resolve_drop", "resolve_rise",
+                                              "for",  "severity", "baseline"};
+const std::vector<std::string> kBaselineKeys = {"seasonality", "weeks", "min_weeks"};
+const std::vector<std::string> kSeasonalities = {"hour_of_week"};
+const std::vector<std::string> kBaselineNames = {"reference", "none"};
 const std::vector<std::string> kSegmentKeys = {"column", "max"};
 const std::vector<std::string> kChallengerKeys = {"champion", "challenger", "key",
                                                   "alpha",    "min_rows",   "tolerance"};
@@ -1054,6 +1063,13 @@ class Loader {
                                                 : " (did you mean '" + match + "'?)"));
           continue;
         }
+        if (const auto* info = drift::find_statistic(stat);
+            info != nullptr && info->section == drift::Section::metrics) {
+          add(line_of(*key), ts.at(stat) +
+                                 ": a business metric's thresholds are its own: give drop, rise, "
+                                 "below or above in its [[monitors.metrics]] table");
+          continue;
+        }
         if (auto th = threshold(ts, stat, *node)) {
           if (th->learned && reference.kind == ReferenceConfig::Kind::offset &&
               m.has("reference")) {
@@ -1213,6 +1229,187 @@ class Loader {
     }
     if (!ok) return std::nullopt;
     return out;
+  }
+
+  // `baseline = "reference" | "none" | { seasonality = "hour_of_week", weeks = 4 }` under `key`
+  // of `s` (a metric or volume of `mc`); the default is the monitor's reference window, or none
+  // when the reference is another table.
+  BaselineConfig baseline(const Scope& s, const MonitorConfig& mc) {
+    BaselineConfig out;
+    const bool table_reference = mc.reference.kind == ReferenceConfig::Kind::table;
+    out.kind = table_reference ? drift::BaselineKind::none : drift::BaselineKind::reference;
+    out.line = s.line();
+    const toml::node* n = s.get("baseline");
+    if (!n) return out;
+    out.line = line_of(*n);
+    constexpr std::string_view kExpected =
+        R"("reference", "none" or a table such as { seasonality = "hour_of_week", weeks = 4 })";
+    if (n->is_string()) {
+      const std::string& v = n->as_string()->get();
+      if (v == "none") {
+        out.kind = drift::BaselineKind::none;
+      } else if (v == "reference") {
+        if (table_reference) {
+          add(out.line, s.at("baseline") +
+                            ": the monitor's reference is another table (a training snapshot), "
+                            "not a window of " +
+                            quote(mc.table) +
+                            "; use { seasonality = \"hour_of_week\", weeks = 4 } instead");
+        }
+        out.kind = drift::BaselineKind::reference;
+      } else {
+        add(out.line, s.at("baseline") + ": " + quote(v) + " is not one of " +
+                          join(kBaselineNames, true) + " (or a table such as { seasonality = " +
+                          "\"hour_of_week\", weeks = 4 })" + did_you_mean_value(v, kBaselineNames));
+      }
+      return out;
+    }
+    if (!n->is_table()) {
+      type_error(*n, s.at("baseline"), kExpected);
+      return out;
+    }
+    Scope b{*n->as_table(), s.at("baseline")};
+    check_keys(b, kBaselineKeys);
+    if (get_choice(b, "seasonality", Need::required, kSeasonalities)) {
+      out.kind = drift::BaselineKind::hour_of_week;
+    }
+    if (auto w = get_integer(b, "weeks", Need::optional, 1, 52)) out.weeks = static_cast<int>(*w);
+    out.min_weeks = std::max(1, out.weeks / 2);
+    if (auto w = get_integer(b, "min_weeks", Need::optional, 1, 52)) {
+      if (*w > out.weeks) {
+        add(b.line_of_key("min_weeks"), b.at("min_weeks") + ": " + std::to_string(*w) +
+                                            " exceeds weeks (" + std::to_string(out.weeks) + ")");
+      }
+      out.min_weeks = static_cast<int>(*w);
+    }
+    if (out.kind == drift::BaselineKind::hour_of_week && mc.window > std::chrono::hours(24 * 7)) {
+      add(out.line, b.path + ": the window (" + format_duration(mc.window) +
+                        ") is longer than a week; the same hour of the week needs a window of at "
+                        "most 7d");
+    }
+    return out;
+  }
+
+  // A fraction in (0, 1) (drop) or above 0 (rise, any other) under `key`.
+  std::optional<double> get_fraction(const Scope& s, std::string_view key, bool below_one) {
+    auto v = get_number(s, key, Need::optional);
+    if (!v) return std::nullopt;
+    if (*v <= 0 || (below_one && *v >= 1)) {
+      add(s.line_of_key(key), s.at(key) + ": " + detail::format_double(*v) +
+                                  (below_one ? " is out of range (expected strictly between 0 "
+                                               "and 1: 0.1 is a 10% drop)"
+                                             : " is out of range (expected above 0: 0.5 is 50% "
+                                               "more)"));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // `freshness = "15m"` (or { max_age = "15m", for = 2, severity = "high" }) and
+  // `volume = { drop = 0.5 }`: thresholds on freshness_seconds and volume_ratio.
+  void freshness_and_volume(const Scope& m, MonitorConfig& out) {
+    auto given = [&](std::string_view statistic) {
+      for (const auto& t : out.thresholds) {
+        if (t.statistic == statistic) return &t;
+      }
+      return static_cast<const ThresholdConfig*>(nullptr);
+    };
+    if (const toml::node* n = m.get("freshness")) {
+      ThresholdConfig th;
+      th.statistic = "freshness_seconds";
+      th.line = line_of(*n);
+      std::optional<Duration> age;
+      if (n->is_string()) {
+        age = get_duration(m, "freshness", Need::required);
+      } else if (n->is_table()) {
+        Scope f{*n->as_table(), m.at("freshness")};
+        check_keys(f, kFreshnessKeys);
+        age = get_duration(f, "max_age", Need::required);
+        if (auto v = get_integer(f, "for", Need::optional, 1, 1000000))
+          th.for_count = static_cast<int>(*v);
+        if (auto sev = get_choice(f, "severity", Need::optional, kSeverities))
+          th.severity = parse_severity(*sev);
+      } else {
+        type_error(*n, m.at("freshness"),
+                   R"(a duration such as "15m" or a table such as { max_age = "15m", for = 2 })");
+      }
+      if (const ThresholdConfig* other = given(th.statistic)) {
+        add(th.line, m.at("freshness") + ": freshness_seconds already has a threshold (line " +
+                         std::to_string(other->line) + "); give one of them");
+      } else if (age) {
+        out.freshness = *age;
+        th.level = th.resolve_level = std::chrono::duration<double>(*age).count();
+        out.thresholds.push_back(std::move(th));
+      }
+    }
+    const toml::table* v = get_table(m, "volume", Need::optional,
+                                     "a table such as { drop = 0.5 } (fires on half the rows)");
+    if (!v) return;
+    Scope vs{*v, m.at("volume")};
+    check_keys(vs, kVolumeKeys);
+    VolumeConfig vc;
+    vc.line = vs.line();
+    vc.drop = get_fraction(vs, "drop", true);
+    vc.rise = get_fraction(vs, "rise", false);
+    vc.baseline = baseline(vs, out);
+    ThresholdConfig th;
+    th.statistic = "volume_ratio";
+    th.line = vc.line;
+    bool ok = vc.drop.has_value() != vc.rise.has_value();
+    if (vs.has("drop") && vs.has("rise")) {
+      add(vc.line, vs.path + ": give either 'drop' or 'rise', not both (one alert per monitor)");
+    } else if (!vs.has("drop") && !vs.has("rise")) {
+      add(vc.line,
+          vs.path + ": missing 'drop' (or 'rise'): the change that fires, e.g. drop = 0.5");
+    }
+    if (vc.drop) {
+      th.direction = drift::Threshold::Direction::below;
+      th.level = th.resolve_level = 1 - *vc.drop;
+      if (auto r = get_fraction(vs, "resolve_drop", true)) {
+        if (*r > *vc.drop) {
+          add(vs.line_of_key("resolve_drop"), vs.at("resolve_drop") + ": must not exceed 'drop' (" +
+                                                  detail::format_double(*vc.drop) + ")");
+        }
+        th.resolve_level = 1 - *r;
+      }
+    } else if (vc.rise) {
+      th.direction = drift::Threshold::Direction::above;
+      th.level = th.resolve_level = 1 + *vc.rise;
+      if (auto r = get_fraction(vs, "resolve_rise", false)) {
+        if (*r > *vc.rise) {
+          add(vs.line_of_key("resolve_rise"), vs.at("resolve_rise") + ": must not exceed 'rise' (" +
+                                                  detail::format_double(*vc.rise) + ")");
+        }
+        th.resolve_level = 1 + *r;
+      }
+    }
+    for (std::string_view k : {"resolve_drop", "resolve_rise"}) {
+      const bool matches = (k == "resolve_drop") == vs.has("drop");
+      if (vs.has(k) && !matches) {
+        add(vs.line_of_key(k),
+            vs.at(k) + ": goes with '" + std::string(k == "resolve_drop" ? "drop" : "rise") + "'");
+      }
+    }
+    if (auto c = get_integer(vs, "for", Need::optional, 1, 1000000))
+      th.for_count = static_cast<int>(*c);
+    if (auto sev = get_choice(vs, "severity", Need::optional, kSeverities))
+      th.severity = parse_severity(*sev);
+    if (vc.baseline.kind == drift::BaselineKind::none && !vs.has("baseline")) {
+      add(vc.line, vs.path +
+                       ": the monitor's reference is another table, so volume has no baseline "
+                       "window; give baseline = { seasonality = \"hour_of_week\", weeks = 4 }");
+      ok = false;
+    } else if (vc.baseline.kind == drift::BaselineKind::none) {
+      add(vc.baseline.line, vs.at("baseline") + ": volume needs a baseline to compare with");
+      ok = false;
+    }
+    if (const ThresholdConfig* other = given(th.statistic)) {
+      add(vc.line, vs.path + ": volume_ratio already has a threshold (line " +
+                       std::to_string(other->line) + "); give one of them");
+      ok = false;
+    }
+    if (ok) out.thresholds.push_back(std::move(th));
+    out.volume = std::move(vc);
   }
 
   std::vector<MonitorConfig> monitors(const Scope& doc) {
@@ -1384,6 +1581,7 @@ class Loader {
     out.segment = segment(m);
     out.challenger = challenger(m, out);
     out.thresholds = thresholds(m, out.reference);
+    freshness_and_volume(m, out);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.
       const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"

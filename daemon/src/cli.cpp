@@ -389,6 +389,15 @@ int cmd_check(const Args& a) {
         }
       }
     }
+    // Freshness, volume and business metrics: their columns, filters and SQL expressions.
+    if (plan.business && plan.business->reads()) {
+      for (auto& p : source.check_aggregate(plan.business->at(now, plan.reference.at(now)))) {
+        std::string problem = "metrics: " + p;
+        if (std::find(found.begin(), found.end(), p) == found.end()) {
+          found.push_back(std::move(problem));
+        }
+      }
+    }
     for (const auto& p : found) {
       std::printf("monitor %s: %s\n", m.name.c_str(), p.c_str());
       ++problems;

@@ -80,6 +80,7 @@ class Evaluator {
   void add_system(Run& run, drift::Evaluation& e);
   void add_segments(Run& run, drift::Evaluation& e);
   void add_challenger(Run& run, drift::Evaluation& e);
+  void add_business(Run& run, drift::Evaluation& e);
   std::shared_ptr<const drift::FrozenReference> load_stored(const MonitorPlan& plan);
   void store_frozen(const MonitorPlan& plan, const drift::FrozenReference& frozen);
   std::optional<drift::WindowPerformance> cached_reference_performance(const std::string& key);

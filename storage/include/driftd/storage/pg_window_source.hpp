@@ -28,12 +28,17 @@ class PgWindowSource final : public drift::WindowSource {
   explicit PgWindowSource(PgOptions options);
   ~PgWindowSource() override;
   drift::WindowData read(const drift::WindowRequest& request, std::stop_token stop = {}) override;
+  drift::AggregateResult aggregate(const drift::AggregateRequest& request,
+                                   std::stop_token stop = {}) override;
 
   // The columns of `table` ("schema.table" or "table"); throws SourceError if it does not exist.
   std::vector<ColumnInfo> describe_table(const std::string& table);
   // Checks that the request could be read (table, timestamp column, columns and types, filters)
   // without reading rows; returns one message per problem.
   std::vector<std::string> check(const drift::WindowRequest& request);
+  // As check(), for an aggregate read (business metrics, freshness); `sql` expressions are
+  // prepared by the server, never run.
+  std::vector<std::string> check_aggregate(const drift::AggregateRequest& request);
   // Connects and runs `SELECT 1`; throws SourceError with the reason on failure.
   void ping();
 

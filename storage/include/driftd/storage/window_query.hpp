@@ -48,7 +48,25 @@ struct WindowQuery {
 
 // The COPY of `request` from a table with `columns` (and `joined` for request.join). Collects
 // every problem instead of throwing, so that `check` reports them all.
-WindowQuery window_query(const drift::WindowRequest& request, const std::vector<ColumnInfo>& columns,
+WindowQuery window_query(const drift::WindowRequest& request,
+                         const std::vector<ColumnInfo>& columns,
                          const std::vector<ColumnInfo>& joined, const Quoter& q);
+
+// The statements of an aggregate read (business metrics, freshness), built as window_query is:
+// identifiers through the Quoter, every value a bound parameter ($n, text, cast to the column's
+// type on the server).
+struct AggregateQuery {
+  // One row per window of the request, in its order: the window's number (1...), then one float8
+  // per aggregate. Empty when the request has no window.
+  std::string sql;
+  std::vector<std::string> params;
+  // One row, one int8: the newest timestamp as microseconds since the Unix epoch, or NULL. Empty
+  // without request.newest_until.
+  std::string newest_sql;
+  std::vector<std::string> newest_params;
+  std::vector<std::string> problems;  // each one complete; the statements are empty when any
+};
+AggregateQuery aggregate_query(const drift::AggregateRequest& request,
+                               const std::vector<ColumnInfo>& columns, const Quoter& q);
 
 }  // namespace driftd::storage
