@@ -541,6 +541,9 @@ MonitorPlan compile_monitor(const config::MonitorConfig& m) {
   p.system = system_spec(m);
   p.comparison = challenger_spec(m);
   p.business = business_plan(m);
+  for (const auto& metric : m.metrics) {
+    if (metric.retrain) p.retrain_metrics.push_back(metric.name);
+  }
   if (m.segment)
     p.segment = MonitorPlan::Segment{m.segment->column, static_cast<std::size_t>(m.segment->max)};
   // A monitor with a segment reads its reference window every time: the segments need the

@@ -129,3 +129,150 @@ TEST_CASE("freshness: check names a missing timestamp column of the aggregate re
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("filter column \"model\" does not exist") != std::string::npos);
 }
+
+namespace {
+
+// Events every 2 s of one hour starting at `start` (1800 rows), converting every `every`-th.
+void add_events(TestSchema& s, const std::string& start, int every) {
+  s.sql().exec(
+      "INSERT INTO " + s.table("ev") + " SELECT '" + start +
+      "'::timestamptz + i * interval '2 s',"
+      " CASE WHEN i % 50 = 7 THEN NULL WHEN i % 97 = 3 THEN 'NaN'::float8"
+      "      ELSE ((i * 37) % 100)::float8 END,"
+      " i % " +
+      std::to_string(every) +
+      " = 0,"
+      " CASE i % 3 WHEN 0 THEN 'DE' WHEN 1 THEN 'FR' END,"
+      " CASE i % 10 WHEN 0 THEN 'order' WHEN 1 THEN 'checkout' WHEN 2 THEN 'buy' ELSE 'view' END,"
+      " jsonb_build_object('basket', CASE WHEN i % 31 = 0 THEN to_jsonb('12.5'::text)"
+      "                                   WHEN i % 33 = 0 THEN to_jsonb('n/a'::text)"
+      "                                   ELSE to_jsonb(i % 20 + 1) END,"
+      "                    'revenue', CASE WHEN i % 10 = 0 THEN to_jsonb((i % 7) * 10.5) END),"
+      " 1 + i % 3"
+      " FROM generate_series(1, 1800) i");
+}
+
+}  // namespace
+
+TEST_CASE("business metrics: every kind equals PostgreSQL's own aggregate, a drop alerts",
+          "[business]") {
+  TestSchema s("biz");
+  State state{s.name() + "_state"};
+  s.sql().exec("CREATE TABLE " + s.table("ev") +
+               " (ts timestamptz, amount float8, converted boolean, country text, event text,"
+               " payload jsonb, requests int)");
+  add_events(s, "2026-03-01T09:00:00Z", 25);  // the baseline: 4 % convert
+  add_events(s, "2026-03-02T09:00:00Z", 40);  // now: 2.5 %
+  const std::string metrics = R"toml(reference = { offset = "1d" }
+[[monitors.metrics]]
+name = "conversion"
+kind = "rate"
+column = "converted"
+equals = true
+drop = 0.1
+[[monitors.metrics]]
+name = "checkout"
+kind = "rate"
+column = "event"
+in = ["checkout", "buy"]
+[[monitors.metrics]]
+name = "big"
+kind = "rate"
+column = "amount"
+greater_than = 50
+[[monitors.metrics]]
+name = "basket_de"
+kind = "mean"
+json = "payload"
+key = "basket"
+where = { country = "DE" }
+[[monitors.metrics]]
+name = "revenue"
+kind = "sum"
+json = "payload"
+key = "revenue"
+[[monitors.metrics]]
+name = "revenue_per_request"
+kind = "ratio"
+numerator = { json = "payload", key = "revenue" }
+denominator = "requests"
+[[monitors.metrics]]
+name = "orders"
+kind = "count"
+where = { event = "order" }
+[[monitors.metrics]]
+name = "amount_p90"
+kind = "sql"
+sql = "percentile_cont(0.9) WITHIN GROUP (ORDER BY amount)"
+)toml";
+  std::string path =
+      testing::write_temp_file("driftd.toml", config(state.name, s.table("ev"), metrics));
+  json e = run_once(path, "2026-03-02T10:00:00Z");
+  INFO(e.dump());
+  REQUIRE(e["metrics"].size() == 8);
+  auto expected = [&](const std::string& aggregate, const std::string& day) {
+    return std::stod(s.sql().scalar("SELECT (" + aggregate + ")::float8 FROM " + s.table("ev") +
+                                    " WHERE ts > '2026-03-0" + day +
+                                    "T09:00:00Z' AND ts <= '2026-03-0" + day + "T10:00:00Z'"));
+  };
+  const std::vector<std::pair<std::string, std::string>> sql = {
+      {"conversion", "avg(converted::int)"},
+      {"checkout", "avg((event IN ('checkout', 'buy'))::int)"},
+      {"big", "avg((amount > 50)::int) FILTER (WHERE amount IS NOT NULL AND amount <> 'NaN')"},
+      {"basket_de",
+       "avg((payload->>'basket')::float8) FILTER (WHERE country = 'DE' AND payload->>'basket' <> "
+       "'n/a')"},
+      {"revenue", "sum((payload->>'revenue')::numeric)"},
+      {"revenue_per_request", "sum((payload->>'revenue')::numeric) / sum(requests)"},
+      {"orders", "count(*) FILTER (WHERE event = 'order')"},
+      {"amount_p90", "percentile_cont(0.9) WITHIN GROUP (ORDER BY amount)"}};
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const json& m = e["metrics"][i];
+    INFO(sql[i].first);
+    CHECK(m["name"] == sql[i].first);
+    CHECK(m["value"].get<double>() == Approx(expected(sql[i].second, "2")).epsilon(1e-12));
+    CHECK(m["baseline"].get<double>() == Approx(expected(sql[i].second, "1")).epsilon(1e-12));
+  }
+  const json& conversion = e["metrics"][0];
+  CHECK(conversion["rows"] == 1800);
+  CHECK(conversion["value"] == 0.025);
+  CHECK(conversion["baseline"] == 0.04);
+  CHECK(conversion["test"] == "two_proportion_z");
+  CHECK(conversion["status"] == "breach");
+  CHECK(conversion["message"].get<std::string>().rfind(
+            "conversion 2.5% is 38% below its baseline 4% (p = ", 0) == 0);
+  CHECK(e["status"] == "drift");
+  // The mean's variance: the t-test agrees with PostgreSQL's var_samp.
+  CHECK(e["metrics"][3]["test"] == "welch_t");
+  CHECK(alert_state(s, state.name, "__metrics__", "conversion") == "firing");
+  CHECK(alert_state(s, state.name, "__metrics__", "orders") == "none");  // no threshold
+  CHECK(s.sql().scalar("SELECT value FROM " + state.name +
+                       ".statistics WHERE feature = '__metrics__' AND statistic = "
+                       "'conversion.baseline'") == "0.04");
+  CHECK(s.sql().scalar("SELECT message FROM " + state.name +
+                       ".alerts WHERE feature = '__metrics__' AND statistic = 'conversion'") ==
+        conversion["message"].get<std::string>());
+}
+
+TEST_CASE("business metrics: a failing expression fails the metrics only; check names it",
+          "[business]") {
+  TestSchema s("bizbad");
+  State state{s.name() + "_state"};
+  s.sql().exec("CREATE TABLE " + s.table("ev") + " (ts timestamptz, amount float8)");
+  s.sql().exec("INSERT INTO " + s.table("ev") +
+               " SELECT '2026-03-01T09:00:00Z'::timestamptz + i * interval '1 min', i"
+               " FROM generate_series(1, 1500) i");
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      config(state.name, s.table("ev"),
+             "reference = { offset = \"1d\" }\n[[monitors.metrics]]\nname = \"x\"\nkind = "
+             "\"sql\"\nsql = \"sum(no_such_column)\"\n"));
+  json e = run_once(path, "2026-03-02T10:00:00Z");
+  INFO(e.dump());
+  CHECK(e["features"][0]["statistics"].contains("psi"));  // drift stands
+  CHECK(e["metrics"][0]["status"] == "error");
+  CHECK(e["metrics"][0]["message"].get<std::string>().find("no_such_column") != std::string::npos);
+  auto r = testing::run_driftd({"check", "--config", path});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("no_such_column") != std::string::npos);
+}

@@ -138,3 +138,133 @@ TEST_CASE("an hour-of-week baseline needs a window of at most a week") {
   expect_problem("volume = { drop = 0.5, baseline = { seasonality = \"hour_of_week\" } }\n", 13,
                  "longer than a week", long_window);
 }
+
+TEST_CASE("[[monitors.metrics]] of every kind") {
+  auto m = monitor_with(R"toml([[monitors.metrics]]
+name = "conversion"
+kind = "rate"
+column = "converted"
+equals = true
+drop = 0.1
+resolve_drop = 0.05
+alpha = 0.01
+min_rows = 200
+for = 2
+severity = "high"
+
+[[monitors.metrics]]
+name = "basket"
+kind = "mean"
+json = "payload"
+key = "basket"
+where = { country = "DE" }
+below = 10
+resolve_above = 12
+
+[[monitors.metrics]]
+name = "revenue_per_request"
+kind = "ratio"
+numerator = { json = "payload", key = "revenue" }
+denominator = "requests"
+rise = 0.5
+baseline = { seasonality = "hour_of_week", weeks = 4 }
+retrain = true
+
+[[monitors.metrics]]
+name = "orders"
+kind = "count"
+where = { event = "order" }
+
+[[monitors.metrics]]
+name = "checkout"
+kind = "rate"
+column = "event"
+in = ["checkout", "buy"]
+
+[[monitors.metrics]]
+name = "p90"
+kind = "sql"
+sql = "percentile_cont(0.9) WITHIN GROUP (ORDER BY amount)"
+above = 500
+)toml");
+  REQUIRE(m.metrics.size() == 6);
+  const auto& c = m.metrics[0];
+  CHECK(c.name == "conversion");
+  CHECK(c.kind == drift::MetricKind::rate);
+  REQUIRE(c.value);
+  CHECK(c.value->column == "converted");
+  CHECK(c.equals == std::vector<std::string>{"true"});
+  CHECK(c.drop == 0.1);
+  CHECK(c.resolve_drop == 0.05);
+  CHECK(c.alpha == 0.01);
+  CHECK(c.min_rows == 200);
+  CHECK(c.for_count == 2);
+  CHECK(c.severity == Severity::high);
+  CHECK(c.baseline.kind == drift::BaselineKind::reference);
+  CHECK(c.line == 13);
+  const auto& b = m.metrics[1];
+  CHECK(b.value->json == "payload");
+  CHECK(b.value->key == "basket");
+  REQUIRE(b.where.size() == 1);
+  CHECK(b.where[0].column == "country");
+  CHECK(b.below == 10);
+  CHECK(b.resolve_above == 12);
+  CHECK_FALSE(b.min_rows);  // the monitor's
+  const auto& r = m.metrics[2];
+  CHECK(r.kind == drift::MetricKind::ratio);
+  CHECK(r.numerator->key == "revenue");
+  CHECK(r.denominator->column == "requests");
+  CHECK(r.baseline.kind == drift::BaselineKind::hour_of_week);
+  CHECK(r.retrain);
+  CHECK_FALSE(m.metrics[3].value);
+  CHECK(m.metrics[4].equals == std::vector<std::string>{"checkout", "buy"});
+  CHECK(m.metrics[5].sql == "percentile_cont(0.9) WITHIN GROUP (ORDER BY amount)");
+}
+
+TEST_CASE("bad [[monitors.metrics]] say where") {
+  const std::string head = "[[monitors.metrics]]\nname = \"conversion\"\n";  // lines 13, 14
+  expect_problem(head + "kind = \"rates\"\ncolumn = \"c\"\n", 15,
+                 "\"rates\" is not one of \"rate\", \"mean\", \"sum\", \"ratio\", \"count\", "
+                 "\"sql\" (did you mean \"rate\"?)");
+  expect_problem(head + "kind = \"rate\"\ncolumn = \"c\"\n", 13,
+                 "a rate needs exactly one of 'equals', 'in' or 'greater_than'");
+  expect_problem(head + "kind = \"mean\"\n", 13, "missing required key 'column'");
+  expect_problem(head + "kind = \"ratio\"\nnumerator = \"a\"\n", 13,
+                 "missing required key 'denominator'");
+  expect_problem(head + "kind = \"mean\"\ncolumn = \"a\"\nequals = 1\n", 17,
+                 "not for kind = \"mean\"");
+  expect_problem(head + "kind = \"sql\"\nsql = \"count(*); DROP TABLE x\"\n", 16,
+                 "contains ';': give one expression");
+  expect_problem(head + "kind = \"sql\"\nsql = \"sum(a)) FROM x --\"\n", 16,
+                 "closes a parenthesis it did not open");
+  expect_problem(head + "kind = \"sql\"\nsql = \"sum(a) -- all\"\n", 16, "contains a comment");
+  expect_problem(head + "kind = \"sql\"\nsql = \"sum($1)\"\n", 16, "contains '$'");
+  expect_problem(
+      head + "kind = \"sql\"\nsql = \"count(*) FILTER (WHERE c = ';')\"\n" + "where = { a = 1 }\n",
+      17, "not for kind = \"sql\"");
+  expect_problem(head + "kind = \"mean\"\ncolumn = \"a\"\ndrop = 0.1\nbaseline = \"none\"\n", 17,
+                 "is relative to a baseline, and this metric has none");
+  expect_problem(head + "kind = \"mean\"\ncolumn = \"a\"\nresolve_drop = 0.1\n", 17,
+                 "goes with 'drop'");
+  expect_problem(head + "kind = \"mean\"\ncolumn = \"a\"\ndrop = 0.1\nresolve_drop = 0.2\n", 18,
+                 "must be between 0 and 'drop'");
+  expect_problem(head + "kind = \"mean\"\ncolumn = \"a\"\nbelow = 5\nabove = 3\n", 18,
+                 "must be above 'below'");
+  expect_problem(head + "kind = \"count\"\nalpha = 1.5\n", 16, "strictly between 0 and 1");
+  expect_problem("[[monitors.metrics]]\nname = \"Conversion\"\nkind = \"count\"\n", 14,
+                 "may only contain lowercase letters");
+  expect_problem(head + "kind = \"count\"\n" + head + "kind = \"count\"\n", 17,
+                 "is already used by metrics[0] (line 13)");
+  expect_problem("[monitors.thresholds]\nvalue = 3\n", 14,
+                 "a business metric's thresholds are its own");
+}
+
+TEST_CASE("a drop without a baseline: the reference is another table") {
+  std::string snapshot =
+      replaced(kBase, "reference = { offset = \"1d\" }", "reference = { table = \"ml.training\" }");
+  expect_problem("[[monitors.metrics]]\nname = \"c\"\nkind = \"count\"\ndrop = 0.2\n", 16,
+                 "the monitor's reference is another table", snapshot);
+  auto m =
+      monitor_with("[[monitors.metrics]]\nname = \"c\"\nkind = \"count\"\nbelow = 10\n", snapshot);
+  CHECK(m.metrics.at(0).baseline.kind == drift::BaselineKind::none);
+}

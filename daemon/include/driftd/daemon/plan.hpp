@@ -115,7 +115,8 @@ struct MonitorPlan {
   std::optional<drift::PerformanceSpec> performance;
   std::optional<drift::SystemSpec> system;
   std::optional<drift::ChallengerSpec> comparison;
-  std::optional<BusinessPlan> business;  // freshness, volume, [[monitors.metrics]]
+  std::optional<BusinessPlan> business;      // freshness, volume, [[monitors.metrics]]
+  std::vector<std::string> retrain_metrics;  // business metrics with `retrain = true`
   struct Segment {
     std::string column;
     std::size_t max = 10;  // segments kept by current volume, the rest as kOtherSegment
