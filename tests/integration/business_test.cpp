@@ -276,3 +276,97 @@ TEST_CASE("business metrics: a failing expression fails the metrics only; check 
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("no_such_column") != std::string::npos);
 }
+
+TEST_CASE("seasonal baselines: a usual Monday dip does not fire, a real drop does", "[business]") {
+  TestSchema s("season");
+  State state{s.name() + "_state"};
+  s.sql().exec("CREATE TABLE " + s.table("sessions") +
+               " (ts timestamptz, device text, "
+               "converted boolean)");
+  // Four weeks and a day, 08:00-12:00 each day, a session every 2 s (1800 an hour) converting
+  // 4 %. Mondays 09:00-10:00 are the usual dip: half the sessions, 2 % converting. The Monday two
+  // weeks before the last had no rows at all (a holiday). On the last Monday, 10:00-11:00,
+  // checkout breaks: 1 % convert.
+  s.sql().exec(
+      "INSERT INTO " + s.table("sessions") +
+      " SELECT ts, 'web', CASE"
+      "   WHEN ts > '2026-03-30T10:00:00Z' AND ts <= '2026-03-30T11:00:00Z' THEN e % 100 = 0"
+      "   WHEN dip THEN e % 100 = 0 ELSE e % 25 = 0 END"
+      " FROM (SELECT ts, extract(epoch FROM ts)::bigint / 2 AS e,"
+      "              extract(isodow FROM ts) = 1 AND extract(hour FROM ts) = 9 AS dip"
+      "       FROM generate_series(timestamptz '2026-03-01T00:00:00Z', '2026-03-30T00:00:00Z',"
+      "                            interval '1 day') AS d,"
+      "            generate_series(d + interval '8 hours', d + interval '12 hours' - interval '2 "
+      "s',"
+      "                            interval '2 s') AS ts) g"
+      " WHERE (NOT dip OR e % 2 = 0) AND NOT (ts >= '2026-03-16' AND ts < '2026-03-17')");
+  s.sql().exec("CREATE INDEX ON " + s.table("sessions") + " USING brin (ts)");
+  const std::string weekly = "baseline = { seasonality = \"hour_of_week\", weeks = 4 }";
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state.name +
+          "\"\n\n[[monitors]]\nname = \"shop\"\ntable = \"" + s.table("sessions") +
+          "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\nmin_rows = 50\n"
+          "reference = { offset = \"1d\" }\n"
+          "features = [{ name = \"device\", column = \"device\", kind = \"categorical\" }]\n"
+          "volume = { drop = 0.3, " +
+          weekly +
+          " }\n"
+          "[[monitors.metrics]]\nname = \"conversion\"\nkind = \"rate\"\ncolumn = \"converted\"\n"
+          "equals = true\ndrop = 0.2\n" +
+          weekly +
+          "\n"
+          "[[monitors.metrics]]\nname = \"conversion_vs_yesterday\"\nkind = \"rate\"\n"
+          "column = \"converted\"\nequals = true\ndrop = 0.2\n"
+          "[[monitors.metrics]]\nname = \"sessions\"\nkind = \"count\"\ndrop = 0.3\n" +
+          weekly +
+          "\n[[monitors.metrics]]\nname = \"sessions_vs_yesterday\"\nkind = \"count\"\n"
+          "drop = 0.3\n");
+  auto metric = [](const json& e, const std::string& name) {
+    for (const auto& m : e["metrics"]) {
+      if (m["name"] == name) return m;
+    }
+    FAIL("no metric " << name);
+    return json();
+  };
+
+  // Monday 09:00-10:00, the usual dip.
+  json e = run_once(path, "2026-03-30T10:00:00Z");
+  INFO(e.dump());
+  json conversion = metric(e, "conversion");
+  CHECK(conversion["value"] == 0.02);
+  CHECK(conversion["baseline"] == 0.02);  // the median of the Mondays that had rows
+  CHECK(conversion["baseline_kind"] == "hour_of_week");
+  CHECK(conversion["baseline_windows"] == 3);  // the holiday is left out
+  CHECK(conversion["test"] == "robust_z");
+  CHECK(conversion["status"] == "ok");
+  CHECK(metric(e, "sessions")["status"] == "ok");
+  CHECK(metric(e, "sessions")["baseline"] == 900);
+  CHECK(metric(e, "sessions")["baseline_windows"] == 3);  // a week without rows is no count of 0
+  CHECK(e["freshness"]["statistics"]["volume_ratio"] == 1);
+  CHECK(e["freshness"]["baseline_windows"] == 3);
+  CHECK(e["freshness"]["breaches"].empty());
+  // Against yesterday (a Sunday) the same dip is a drop of half: the seasonal baseline is what
+  // keeps it quiet.
+  CHECK(metric(e, "conversion_vs_yesterday")["status"] == "breach");
+  CHECK(metric(e, "sessions_vs_yesterday")["status"] == "breach");
+  CHECK(alert_state(s, state.name, "__metrics__", "conversion") == "none");
+  CHECK(alert_state(s, state.name, "__metrics__", "sessions") == "none");
+  CHECK(alert_state(s, state.name, "__freshness__", "volume_ratio") == "none");
+  CHECK(alert_state(s, state.name, "__metrics__", "conversion_vs_yesterday") == "firing");
+
+  // Monday 10:00-11:00: no dip usually, and now checkout is broken.
+  e = run_once(path, "2026-03-30T11:00:00Z");
+  INFO(e.dump());
+  conversion = metric(e, "conversion");
+  CHECK(conversion["value"] == 0.01);
+  CHECK(conversion["baseline"] == 0.04);
+  CHECK(conversion["status"] == "breach");
+  CHECK(conversion["p_value"].get<double>() < 1e-6);
+  CHECK(conversion["message"].get<std::string>().rfind(
+            "conversion 1% is 75% below its baseline 4% (the same hour of the week, median of 3 "
+            "weeks, p < 0.001)",
+            0) == 0);
+  CHECK(metric(e, "sessions")["status"] == "ok");
+  CHECK(alert_state(s, state.name, "__metrics__", "conversion") == "firing");
+}
