@@ -109,6 +109,14 @@ std::string alert_sentence(const Alert& a) {
       };
       return "no new rows for " + age(a.value) + " (freshness limit " + age(a.threshold) + ")";
     }
+    if (a.key.statistic == "freshness_excess_seconds") {
+      auto age = [](double seconds) {
+        return format_duration(std::chrono::duration_cast<Duration>(
+            std::chrono::seconds(static_cast<long long>(std::llround(seconds)))));
+      };
+      return "no new rows for " + age(a.value) +
+             " longer than usual at this time of the week (limit " + age(a.threshold) + ")";
+    }
     if (a.key.statistic == "volume_ratio") {
       const auto n = value_and_threshold(a.value, a.threshold);
       return "rows at " + short_number(a.value * 100) + "% of the baseline (volume_ratio " +

@@ -66,7 +66,7 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "freshness",
                                                "volume",
                                                "metrics"};
-const std::vector<std::string> kFreshnessKeys = {"max_age", "for", "severity"};
+const std::vector<std::string> kFreshnessKeys = {"max_age", "for", "severity", "baseline"};
 const std::vector<std::string> kVolumeKeys = {"drop", "rise",     "resolve_drop", "resolve_rise",
                                               "for",  "severity", "baseline"};
 const std::vector<std::string> kBaselineKeys = {"seasonality", "weeks", "min_weeks"};
@@ -1336,12 +1336,23 @@ class Loader {
           th.for_count = static_cast<int>(*v);
         if (auto sev = get_choice(f, "severity", Need::optional, kSeverities))
           th.severity = parse_severity(*sev);
+        if (f.has("baseline")) {
+          BaselineConfig b = baseline(f, out);
+          if (b.kind == drift::BaselineKind::hour_of_week) {
+            out.freshness_baseline = b;
+            th.statistic = "freshness_excess_seconds";
+          } else if (b.kind == drift::BaselineKind::reference) {
+            add(b.line, f.at("baseline") +
+                            ": freshness compares with the same instant of earlier weeks only: "
+                            "{ seasonality = \"hour_of_week\", weeks = 4 } (or leave it out)");
+          }
+        }
       } else {
         type_error(*n, m.at("freshness"),
                    R"(a duration such as "15m" or a table such as { max_age = "15m", for = 2 })");
       }
       if (const ThresholdConfig* other = given(th.statistic)) {
-        add(th.line, m.at("freshness") + ": freshness_seconds already has a threshold (line " +
+        add(th.line, m.at("freshness") + ": " + th.statistic + " already has a threshold (line " +
                          std::to_string(other->line) + "); give one of them");
       } else if (age) {
         out.freshness = *age;

@@ -462,6 +462,7 @@ void Evaluator::add_business(Run& run, drift::Evaluation& e) {
     } else {
       drift::FreshnessInputs in;
       in.newest = got.newest;
+      in.weekly_newest = got.newest_earlier;
       if (b.freshness->baseline == drift::BaselineKind::reference && run.reference_request.from &&
           run.reference_request.to) {
         in.reference_rows = e.reference_window.rows_in_window;

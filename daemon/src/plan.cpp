@@ -63,13 +63,16 @@ drift::WindowRequest WindowPlan::at(Timestamp instant) const {
 drift::AggregateRequest BusinessPlan::at(Timestamp instant,
                                          const drift::WindowRequest& reference) const {
   drift::AggregateRequest r = request;
-  if (freshness_checked()) r.newest_until = instant;
+  constexpr Duration kWeek = std::chrono::hours(24 * 7);
+  if (freshness_checked()) {
+    r.newest_until = instant;
+    for (int w = 1; w <= freshness_weeks; ++w) r.newest_earlier.push_back(instant - w * kWeek);
+  }
   if (r.aggregates.empty()) return r;
   r.windows.push_back({instant - window, instant});
   if (reference_window) {
     r.windows.push_back({reference.from.value_or(Timestamp{}), reference.to.value_or(Timestamp{})});
   }
-  constexpr Duration kWeek = std::chrono::hours(24 * 7);
   for (int w = 1; w <= weeks; ++w) {
     r.windows.push_back({instant - w * kWeek - window, instant - w * kWeek});
   }
@@ -453,6 +456,11 @@ std::optional<BusinessPlan> business_plan(const config::MonitorConfig& m) {
     if (m.freshness) {
       // The newest row is looked for within a few of its own periods first (cheap with any index).
       p.request.newest_lookback = std::max<Duration>(m.window, *m.freshness * 4);
+      if (m.freshness_baseline) {
+        f.freshness_baseline = drift::BaselineKind::hour_of_week;
+        f.freshness_min_weeks = static_cast<std::size_t>(m.freshness_baseline->min_weeks);
+        p.freshness_weeks = m.freshness_baseline->weeks;
+      }
     }
     f.volume = m.volume.has_value();
     if (m.volume) {

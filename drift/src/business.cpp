@@ -98,10 +98,27 @@ void add_freshness(Evaluation& e, const FreshnessSpec& spec, const FreshnessInpu
   r.rows = e.current_window.rows_in_window;
   if (spec.freshness) {
     r.newest_row = in.newest;
-    if (in.newest) {
-      r.statistics.emplace_back(
-          "freshness_seconds",
-          std::max(0.0, std::chrono::duration<double>(e.evaluated_at - *in.newest).count()));
+    auto age = [](Timestamp at, Timestamp newest) {
+      return std::max(0.0, std::chrono::duration<double>(at - newest).count());
+    };
+    if (in.newest) r.statistics.emplace_back("freshness_seconds", age(e.evaluated_at, *in.newest));
+    if (spec.freshness_baseline == BaselineKind::hour_of_week) {
+      constexpr auto kWeek = std::chrono::hours(24 * 7);
+      std::vector<std::optional<double>> ages;
+      for (std::size_t w = 0; w < in.weekly_newest.size(); ++w) {
+        const auto& n = in.weekly_newest[w];
+        const Timestamp then = e.evaluated_at - static_cast<int>(w + 1) * kWeek;
+        ages.push_back(n ? std::optional<double>(age(then, *n)) : std::nullopt);
+      }
+      r.freshness_baseline_windows = 0;
+      if (auto b = seasonal_baseline(ages, std::max<std::size_t>(1, spec.freshness_min_weeks))) {
+        r.freshness_baseline_windows = b->used;
+        r.statistics.emplace_back("usual_age_seconds", b->median);
+        if (in.newest) {
+          r.statistics.emplace_back("freshness_excess_seconds",
+                                    std::max(0.0, age(e.evaluated_at, *in.newest) - b->median));
+        }
+      }
     }
   }
   r.statistics.emplace_back("window_rows", static_cast<double>(r.rows));

@@ -106,6 +106,8 @@ constexpr Entry kEntries[] = {
     {"challenger_worse",      Section::challenger,  _,  _,  _,    _,   _},
     // freshness and volume of the monitor's table (freshness = ..., volume = ...)
     {"freshness_seconds",     Section::freshness,   _,  _,  _,    _,   _},
+    {"usual_age_seconds",     Section::freshness,   _,  _,  _,    _,   _},
+    {"freshness_excess_seconds", Section::freshness, _, _,  _,    _,   _},
     {"window_rows",           Section::freshness,   _,  _,  _,    _,   _},
     {"baseline_rows",         Section::freshness,   _,  _,  _,    _,   _},
     {"volume_ratio",          Section::freshness,   _,  _,  _,    _,   _},

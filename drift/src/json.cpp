@@ -524,6 +524,7 @@ Json freshness_json(const FreshnessResult& r) {
   j["rows"] = r.rows;
   j["baseline"] = r.baseline.empty() ? Json(nullptr) : Json(r.baseline);
   j["baseline_windows"] = r.baseline_windows;
+  if (r.freshness_baseline_windows) j["freshness_baseline_windows"] = *r.freshness_baseline_windows;
   j["statistics"] = statistics_json(r.statistics);
   j["breaches"] = breaches_json(r.breaches);
   return j;
@@ -538,6 +539,9 @@ FreshnessResult freshness_of(const Json& j) {
   r.rows = count(j, "rows");
   if (!member(j, "baseline").is_null()) r.baseline = text(j, "baseline");
   r.baseline_windows = count(j, "baseline_windows");
+  if (j.contains("freshness_baseline_windows")) {
+    r.freshness_baseline_windows = count(j, "freshness_baseline_windows");
+  }
   r.statistics = statistics_of(member(j, "statistics"));
   r.breaches = breaches_of(j);
   return r;

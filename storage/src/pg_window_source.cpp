@@ -236,10 +236,18 @@ drift::AggregateResult PgWindowSource::aggregate(const drift::AggregateRequest& 
     }
     if (!p.newest_sql.empty()) {
       PgResult r = conn->exec_params(p.newest_sql, p.newest_params, stop);
-      if (PQntuples(r.get()) == 1 && !PQgetisnull(r.get(), 0, 0)) {
-        const long long us = std::strtoll(PQgetvalue(r.get(), 0, 0), nullptr, 10);
-        out.newest = Timestamp{std::chrono::duration_cast<Duration>(std::chrono::microseconds(us))};
+      const int fields = PQnfields(r.get());
+      if (PQntuples(r.get()) != 1 ||
+          fields != 1 + static_cast<int>(request.newest_earlier.size())) {
+        throw SourceError("newest row read: unexpected result shape");
       }
+      auto at = [&](int f) -> std::optional<Timestamp> {
+        if (PQgetisnull(r.get(), 0, f)) return std::nullopt;
+        const long long us = std::strtoll(PQgetvalue(r.get(), 0, f), nullptr, 10);
+        return Timestamp{std::chrono::duration_cast<Duration>(std::chrono::microseconds(us))};
+      };
+      out.newest = at(0);
+      for (int f = 1; f < fields; ++f) out.newest_earlier.push_back(at(f));
     }
     conn->exec("COMMIT", stop);
     conn.release_healthy();

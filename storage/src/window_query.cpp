@@ -388,19 +388,23 @@ AggregateQuery aggregate_query(const drift::AggregateRequest& req,
   if (req.newest_until && ts != nullptr) {
     Params p;
     const std::string col = ident(req.timestamp_column);
-    const std::string until = p.add(format_rfc3339(*req.newest_until));
-    const std::string since = p.add(format_rfc3339(*req.newest_until - req.newest_lookback));
     std::vector<std::string> conds;
     filters(req.where, p, conds);
     std::string rest;
     for (const auto& c : conds) rest += " AND " + c;
-    const std::string upper = col + " <= CAST(" + until + " AS " + ts->type + ")";
     // The recent range first: an index range scan whatever the index (BRIN too); the whole
     // table only when nothing is that recent (COALESCE evaluates it only then).
-    out.newest_sql = "SELECT (extract(epoch from COALESCE((SELECT max(" + col + ") FROM " + table +
-                     " WHERE " + col + " > CAST(" + since + " AS " + ts->type + ") AND " + upper +
-                     rest + "), (SELECT max(" + col + ") FROM " + table + " WHERE " + upper + rest +
-                     "))) * 1000000)::int8";
+    auto newest = [&](Timestamp until_at) {
+      const std::string until = p.add(format_rfc3339(until_at));
+      const std::string since = p.add(format_rfc3339(until_at - req.newest_lookback));
+      const std::string upper = col + " <= CAST(" + until + " AS " + ts->type + ")";
+      return "(extract(epoch from COALESCE((SELECT max(" + col + ") FROM " + table + " WHERE " +
+             col + " > CAST(" + since + " AS " + ts->type + ") AND " + upper + rest +
+             "), (SELECT max(" + col + ") FROM " + table + " WHERE " + upper + rest +
+             "))) * 1000000)::int8";
+    };
+    out.newest_sql = "SELECT " + newest(*req.newest_until);
+    for (const Timestamp& t : req.newest_earlier) out.newest_sql += ", " + newest(t);
     out.newest_params = std::move(p.values);
   }
   if (!out.problems.empty()) {

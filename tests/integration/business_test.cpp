@@ -370,3 +370,62 @@ TEST_CASE("seasonal baselines: a usual Monday dip does not fire, a real drop doe
   CHECK(metric(e, "sessions")["status"] == "ok");
   CHECK(alert_state(s, state.name, "__metrics__", "conversion") == "firing");
 }
+
+TEST_CASE(
+    "seasonal freshness: a feed quiet every night does not fire at night, a stall by day does",
+    "[business]") {
+  TestSchema s("nightly");
+  State state{s.name() + "_state"};
+  s.sql().exec("CREATE TABLE " + s.table("feed") + " (ts timestamptz, amount float8)");
+  s.sql().exec("CREATE INDEX ON " + s.table("feed") + " (ts)");
+  // A row a minute from 06:00 to midnight, every day; the last day stops at 12:00.
+  s.sql().exec("INSERT INTO " + s.table("feed") +
+               " SELECT ts, 1 FROM generate_series(timestamptz '2026-03-01T00:00:00Z',"
+               " '2026-03-23T12:00:00Z', interval '1 min') ts WHERE extract(hour FROM ts) >= 6");
+  auto monitor = [&](const std::string& name, const std::string& freshness) {
+    return "\n[[monitors]]\nname = \"" + name + "\"\ntable = \"" + s.table("feed") +
+           "\"\ntimestamp_column = \"ts\"\nschedule = \"5m\"\nwindow = \"1h\"\nmin_rows = 10\n"
+           "reference = { offset = \"1d\" }\n"
+           "features = [{ name = \"amount\", column = \"amount\", kind = \"numerical\" }]\n"
+           "freshness = " +
+           freshness + "\n";
+  };
+  std::string path = testing::write_temp_file(
+      "driftd.toml",
+      "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state.name +
+          "\"\n" +
+          monitor("weekly",
+                  "{ max_age = \"30m\", baseline = { seasonality = \"hour_of_week\", "
+                  "weeks = 3 } }") +
+          monitor("plain", "\"30m\""));
+  auto run = [&](const std::string& name, const std::string& at) {
+    auto r = testing::run_driftd({"run-once", "--config", path, "--monitor", name, "--at", at});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return lines(r.out).at(0);
+  };
+  auto state_of = [&](const std::string& monitor, const std::string& statistic) {
+    return s.sql().scalar("SELECT coalesce((SELECT state FROM " + state.name +
+                          ".alerts WHERE monitor = '" + monitor +
+                          "' AND feature = '__freshness__'"
+                          " AND statistic = '" +
+                          statistic + "'), 'none')");
+  };
+  // 05:00: five hours without a row, as at 05:00 of the three weeks before.
+  json e = run("weekly", "2026-03-23T05:00:00Z");
+  INFO(e.dump());
+  CHECK(e["freshness"]["statistics"]["freshness_seconds"] == 5 * 3600 + 60);
+  CHECK(e["freshness"]["statistics"]["usual_age_seconds"] == 5 * 3600 + 60);
+  CHECK(e["freshness"]["statistics"]["freshness_excess_seconds"] == 0);
+  CHECK(e["freshness"]["freshness_baseline_windows"] == 3);
+  CHECK(state_of("weekly", "freshness_excess_seconds") == "none");
+  run("plain", "2026-03-23T05:00:00Z");
+  CHECK(state_of("plain", "freshness_seconds") == "firing");  // a fixed limit pages every night
+  // 13:00: the feed stopped at noon, where it usually never pauses.
+  e = run("weekly", "2026-03-23T13:00:00Z");
+  INFO(e.dump());
+  CHECK(e["freshness"]["statistics"]["freshness_seconds"] == 3600);
+  CHECK(e["freshness"]["statistics"]["usual_age_seconds"] == 0);
+  CHECK(e["freshness"]["statistics"]["freshness_excess_seconds"] == 3600);
+  CHECK(state_of("weekly", "freshness_excess_seconds") == "firing");
+}

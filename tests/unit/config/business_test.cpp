@@ -268,3 +268,17 @@ TEST_CASE("a drop without a baseline: the reference is another table") {
       monitor_with("[[monitors.metrics]]\nname = \"c\"\nkind = \"count\"\nbelow = 10\n", snapshot);
   CHECK(m.metrics.at(0).baseline.kind == drift::BaselineKind::none);
 }
+
+TEST_CASE("freshness against the same instant of earlier weeks") {
+  auto m = monitor_with(
+      "freshness = { max_age = \"30m\", baseline = { seasonality = \"hour_of_week\", weeks = 3 } "
+      "}\n");
+  REQUIRE(m.freshness_baseline);
+  CHECK(m.freshness_baseline->weeks == 3);
+  CHECK(threshold_on(m, "freshness_seconds") == nullptr);
+  const auto* t = threshold_on(m, "freshness_excess_seconds");
+  REQUIRE(t != nullptr);
+  CHECK(t->level == 1800);
+  expect_problem("freshness = { max_age = \"30m\", baseline = \"reference\" }\n", 13,
+                 "freshness compares with the same instant of earlier weeks only");
+}

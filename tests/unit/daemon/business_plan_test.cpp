@@ -51,6 +51,14 @@ TEST_CASE("freshness alone reads only the newest row") {
   CHECK(r.aggregates.empty());
   CHECK(r.where == std::vector<std::pair<std::string, std::string>>{{"site", "eu"}});
   CHECK(plan.business->window_count() == 0);
+  CHECK(r.newest_earlier.empty());
+  // Against earlier weeks: the same instant 1..weeks weeks ago.
+  const auto weekly = compile_monitor(monitor(
+      "freshness = { max_age = \"10m\", baseline = { seasonality = \"hour_of_week\", weeks = 2 } "
+      "}\n"));
+  const auto w = weekly.business->at(kAt, weekly.reference.at(kAt));
+  CHECK(w.newest_earlier == std::vector<Timestamp>{kAt - 7 * 24h, kAt - 14 * 24h});
+  CHECK(weekly.business->freshness->freshness_baseline == drift::BaselineKind::hour_of_week);
   // Volume against the reference needs nothing more: the window reads count the rows.
   const auto v = compile_monitor(monitor("volume = { drop = 0.5 }\n"));
   CHECK_FALSE(v.business->reads());

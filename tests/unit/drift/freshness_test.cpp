@@ -155,3 +155,41 @@ TEST_CASE("the freshness section round-trips through JSON and is listed with the
   CHECK(listed == std::vector<std::string>{"freshness_seconds", "window_rows", "baseline_rows",
                                            "volume_ratio"});
 }
+
+TEST_CASE("freshness against the same instant of earlier weeks: a nightly pause is usual") {
+  FreshnessSpec spec;
+  spec.freshness = true;
+  spec.freshness_baseline = BaselineKind::hour_of_week;
+  spec.freshness_min_weeks = 2;
+  const std::vector<Threshold> limit = {Threshold::above("freshness_excess_seconds", 1800)};
+  constexpr auto kWeek = std::chrono::hours(24 * 7);
+  FreshnessInputs in;
+  // The feed pauses at 06:00 every night: at 10:00 its newest row is usually 4 hours old; a
+  // week whose feed had broken for a day (28 h) and one with no row at all are outvoted.
+  in.weekly_newest = {kAt - kWeek - 4h, kAt - 2 * kWeek - 4h - 10min, kAt - 3 * kWeek - 28h,
+                      std::nullopt};
+  in.newest = kAt - 4h - 5min;
+  auto usual = evaluation(0, Status::insufficient_data);
+  add_freshness(usual, spec, in, limit);
+  CHECK(usual.freshness->freshness_baseline_windows == 3u);
+  CHECK(value_of(usual.freshness->statistics, "freshness_seconds") == 4 * 3600 + 300);
+  CHECK(value_of(usual.freshness->statistics, "usual_age_seconds") == 4 * 3600 + 600);
+  CHECK(value_of(usual.freshness->statistics, "freshness_excess_seconds") == 0);
+  CHECK(usual.freshness->breaches.empty());
+
+  in.newest = kAt - 6h;  // stopped two hours earlier than usual
+  auto stalled = evaluation(0, Status::insufficient_data);
+  add_freshness(stalled, spec, in, limit);
+  CHECK(value_of(stalled.freshness->statistics, "freshness_excess_seconds") ==
+        6 * 3600 - 4 * 3600 - 600);
+  CHECK(stalled.freshness->breaches == std::vector<std::string>{"freshness_excess_seconds"});
+
+  // Too little history: no usual age, nothing judged.
+  in.weekly_newest = {kAt - kWeek - 4h, std::nullopt, std::nullopt, std::nullopt};
+  auto young = evaluation(0, Status::insufficient_data);
+  add_freshness(young, spec, in, limit);
+  CHECK(young.freshness->freshness_baseline_windows == 0u);
+  CHECK_FALSE(value_of(young.freshness->statistics, "freshness_excess_seconds"));
+  CHECK(young.freshness->breaches.empty());
+  CHECK(evaluation_from_json(to_json(stalled)).freshness->freshness_baseline_windows == 3u);
+}

@@ -57,12 +57,21 @@ TEST_CASE("the newest row: the recent range first, the whole table only then") {
   CHECK(q.sql.empty());  // no window, no aggregate
   CHECK(q.newest_sql ==
         "SELECT (extract(epoch from COALESCE((SELECT max(m.\"ts\") FROM \"public\".\"events\" AS "
-        "m WHERE m.\"ts\" > CAST($2 AS timestamp with time zone) AND m.\"ts\" <= CAST($1 AS "
-        "timestamp with time zone) AND m.\"model\" = CAST($3 AS text)), (SELECT max(m.\"ts\") "
-        "FROM \"public\".\"events\" AS m WHERE m.\"ts\" <= CAST($1 AS timestamp with time zone) "
-        "AND m.\"model\" = CAST($3 AS text)))) * 1000000)::int8");
+        "m WHERE m.\"ts\" > CAST($3 AS timestamp with time zone) AND m.\"ts\" <= CAST($2 AS "
+        "timestamp with time zone) AND m.\"model\" = CAST($1 AS text)), (SELECT max(m.\"ts\") "
+        "FROM \"public\".\"events\" AS m WHERE m.\"ts\" <= CAST($2 AS timestamp with time zone) "
+        "AND m.\"model\" = CAST($1 AS text)))) * 1000000)::int8");
   CHECK(q.newest_params ==
-        std::vector<std::string>{"2026-03-02T10:00:00Z", "2026-03-02T09:00:00Z", "m1"});
+        std::vector<std::string>{"m1", "2026-03-02T10:00:00Z", "2026-03-02T09:00:00Z"});
+  // The same instant of earlier weeks: one column each, its own bounds.
+  r.newest_earlier = {kAt - std::chrono::hours(168)};
+  q = aggregate_query(r, kTable, Quotes());
+  REQUIRE(q.problems.empty());
+  CHECK(q.newest_sql.find("::int8, (extract(epoch from COALESCE((SELECT max(m.\"ts\") FROM "
+                          "\"public\".\"events\" AS m WHERE m.\"ts\" > CAST($5 AS timestamp "
+                          "with time zone) AND m.\"ts\" <= CAST($4 AS") != std::string::npos);
+  CHECK(q.newest_params.size() == 5);
+  CHECK(q.newest_params[3] == "2026-02-23T10:00:00Z");
 }
 
 TEST_CASE("aggregates over several windows: one row per window, values bound") {

@@ -225,6 +225,9 @@ struct MonitorConfig {
   // `freshness = "15m"`: the newest row older than this at evaluation time fires (the loader adds
   // the threshold on freshness_seconds).
   std::optional<Duration> freshness;
+  // `freshness = { max_age = "15m", baseline = { seasonality = "hour_of_week" } }`: the limit is
+  // on the age beyond the usual age at the same instant of earlier weeks (freshness_excess_seconds)
+  std::optional<BaselineConfig> freshness_baseline;
   std::optional<VolumeConfig> volume;
   std::vector<MetricConfig> metrics;
   std::vector<ThresholdConfig> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,

@@ -85,7 +85,8 @@ struct BusinessPlan {
   int weeks = 0;
   Duration window{0};
   std::optional<drift::FreshnessSpec> freshness;  // freshness or volume configured
-  std::optional<std::size_t> volume_rows;         // hour_of_week volume: its rows aggregate
+  int freshness_weeks = 0;  // hour_of_week freshness: the newest row at the instant 1..N weeks ago
+  std::optional<std::size_t> volume_rows;  // hour_of_week volume: its rows aggregate
   std::vector<drift::MetricSpec> metrics;
   std::vector<std::size_t> metric_aggregates;  // each metric's first aggregate
   // The request at `instant`; `reference` is the reference window's read at that instant.

@@ -41,10 +41,16 @@ struct FreshnessSpec {
   bool volume = false;     // the current window's rows are compared with the baseline's
   BaselineKind baseline = BaselineKind::reference;  // volume's
   std::size_t min_weeks = 2;                        // hour_of_week: usable weeks needed
+  // freshness against the same instant of earlier weeks (a feed that is quiet every night):
+  // none or hour_of_week
+  BaselineKind freshness_baseline = BaselineKind::none;
+  std::size_t freshness_min_weeks = 2;
 };
 
 struct FreshnessInputs {
   std::optional<Timestamp> newest;  // the newest row at or before the instant (freshness)
+  // hour_of_week freshness: the newest row at or before the instant 1, 2, ... weeks earlier
+  std::vector<std::optional<Timestamp>> weekly_newest;
   // reference: the reference window's rows and length in seconds
   std::optional<std::uint64_t> reference_rows;
   double reference_seconds = 0;
@@ -52,7 +58,10 @@ struct FreshnessInputs {
 };
 
 // The `freshness` section of `e` (its current_window gives the rows and the length):
-// freshness_seconds = evaluated_at − newest row (absent without any row), window_rows,
+// freshness_seconds = evaluated_at − newest row (absent without any row); with an hour_of_week
+// freshness baseline usual_age_seconds (the median of the same age at the same instant of earlier
+// weeks, weeks without any row by then left out) and freshness_excess_seconds = max(0, age −
+// usual age); window_rows,
 // baseline_rows (reference: its rows scaled to the current window's length; hour_of_week: the
 // median week, weeks without rows left out) and volume_ratio = window_rows / baseline_rows.
 // `thresholds` apply whenever `e` is not an error, an empty window included (a stalled feed is

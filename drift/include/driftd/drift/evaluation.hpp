@@ -148,8 +148,11 @@ struct FreshnessResult {
   std::uint64_t rows = 0;               // rows of the current window (all, before sampling)
   std::string baseline;                 // volume's: "reference", "hour_of_week", "" (no volume)
   std::uint64_t baseline_windows = 0;   // windows the baseline is made of (hour_of_week: weeks)
-  // freshness_seconds, window_rows, baseline_rows (the rows expected over a window as long as
-  // the current one), volume_ratio (window_rows / baseline_rows); each when defined
+  // hour_of_week freshness: the earlier weeks that had a row by the same instant (else absent)
+  std::optional<std::uint64_t> freshness_baseline_windows;
+  // freshness_seconds, usual_age_seconds and freshness_excess_seconds (hour_of_week freshness),
+  // window_rows, baseline_rows (the rows expected over a window as long as the current one),
+  // volume_ratio (window_rows / baseline_rows); each when defined
   NamedValues statistics;
   std::vector<std::string> breaches;
 };

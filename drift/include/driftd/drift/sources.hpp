@@ -90,10 +90,14 @@ struct AggregateRequest {
   // looked for first within `newest_lookback` of it (cheap whatever the index), then further.
   std::optional<Timestamp> newest_until;
   Duration newest_lookback{0};
+  // Also the newest timestamp at or before each of these instants (a seasonal freshness baseline:
+  // the same instant of earlier weeks), looked for the same way.
+  std::vector<Timestamp> newest_earlier;
 };
 
 struct AggregateResult {
   std::optional<Timestamp> newest;  // no row at all at or before newest_until: unset
+  std::vector<std::optional<Timestamp>> newest_earlier;  // one per request.newest_earlier
   // values[w][a]: aggregate a over window w; nullopt where SQL gave NULL (nothing to sum).
   std::vector<std::vector<std::optional<double>>> values;
 };

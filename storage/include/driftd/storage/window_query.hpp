@@ -60,8 +60,8 @@ struct AggregateQuery {
   // per aggregate. Empty when the request has no window.
   std::string sql;
   std::vector<std::string> params;
-  // One row, one int8: the newest timestamp as microseconds since the Unix epoch, or NULL. Empty
-  // without request.newest_until.
+  // One row: the newest timestamp as microseconds since the Unix epoch (int8, or NULL), then one
+  // such column per request.newest_earlier. Empty without request.newest_until.
   std::string newest_sql;
   std::vector<std::string> newest_params;
   std::vector<std::string> problems;  // each one complete; the statements are empty when any
