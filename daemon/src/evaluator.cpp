@@ -421,6 +421,21 @@ void Evaluator::add_challenger(Run& run, drift::Evaluation& e) {
   }
 }
 
+std::optional<std::vector<std::optional<double>>> Evaluator::cached_reference_aggregates(
+    const std::string& key) {
+  std::lock_guard lock(aggregates_mutex_);
+  auto it = reference_aggregates_.find(key);
+  if (it == reference_aggregates_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Evaluator::remember_reference_aggregates(const std::string& key,
+                                              const std::vector<std::optional<double>>& values) {
+  std::lock_guard lock(aggregates_mutex_);
+  if (reference_aggregates_.size() > 1000) reference_aggregates_.clear();
+  reference_aggregates_[key] = values;
+}
+
 void Evaluator::add_business(Run& run, drift::Evaluation& e) {
   const MonitorPlan& plan = run.plan;
   if (!plan.business || !plan.business->reads()) return;
@@ -432,8 +447,25 @@ void Evaluator::add_business(Run& run, drift::Evaluation& e) {
   std::optional<std::string> failure;
   // A failed aggregate read (a metric's column gone, its SQL failing) fails these sections only.
   try {
-    const drift::AggregateRequest request = b.at(run.at, run.reference_request);
+    drift::AggregateRequest request = b.at(run.at, run.reference_request);
+    // A reference window that does not move is aggregated once and kept, like a frozen
+    // reference: the statement then reads only the windows that move.
+    std::optional<std::vector<std::optional<double>>> fixed;
+    if (b.reference_window && b.reference_fixed && request.windows.size() > 1) {
+      const drift::TimeRange reference = request.windows[1];
+      request.windows.erase(request.windows.begin() + 1);
+      fixed = cached_reference_aggregates(b.reference_key);
+      if (!fixed) {
+        drift::AggregateRequest once = b.request;
+        once.windows = {reference};
+        auto r = source_.aggregate(once, run.stop.get_token());
+        if (r.values.size() != 1) throw drift::SourceError("aggregate read: no reference row");
+        fixed = r.values.front();
+        remember_reference_aggregates(b.reference_key, *fixed);
+      }
+    }
     got = source_.aggregate(request, run.stop.get_token());
+    if (fixed && !got.values.empty()) got.values.insert(got.values.begin() + 1, *fixed);
     if (got.values.size() != b.window_count())
       throw drift::SourceError("aggregate read: " + std::to_string(got.values.size()) +
                                " windows instead of " + std::to_string(b.window_count()));

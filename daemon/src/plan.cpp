@@ -440,6 +440,8 @@ drift::MetricQuery metric_query(const config::MetricConfig& c) {
   return q;
 }
 
+std::string format_number(double v);
+
 std::optional<BusinessPlan> business_plan(const config::MonitorConfig& m) {
   if (!m.freshness && !m.volume && m.metrics.empty()) return std::nullopt;
   BusinessPlan p;
@@ -481,6 +483,40 @@ std::optional<BusinessPlan> business_plan(const config::MonitorConfig& m) {
       p.request.aggregates.push_back(std::move(a));
     if (c.baseline.kind == drift::BaselineKind::reference) p.reference_window = true;
     weeks_of(c.baseline);
+  }
+  if (p.reference_window && m.reference.kind == config::ReferenceConfig::Kind::fixed) {
+    p.reference_fixed = true;
+    FieldHash f;
+    f.add("driftd-aggregates-v1");
+    f.add(m.name);
+    f.add(m.table);
+    f.add(m.timestamp_column);
+    for (const auto& [c, v] : p.request.where) {
+      f.add(c);
+      f.add(v);
+    }
+    f.add(m.reference.from ? format_rfc3339(*m.reference.from) : "-");
+    f.add(m.reference.to ? format_rfc3339(*m.reference.to) : "-");
+    for (const auto& a : p.request.aggregates) {
+      f.add(std::to_string(static_cast<int>(a.function)));
+      if (a.value) {
+        f.add(a.value->column);
+        f.add(a.value->json_key);
+        f.add(a.value->kind == drift::FeatureKind::numerical ? "n" : "c");
+      } else {
+        f.add("-");
+      }
+      f.add(std::to_string(a.equals.size()));
+      for (const auto& e : a.equals) f.add(e);
+      f.add(a.greater_than ? format_number(*a.greater_than) : "-");
+      f.add(std::to_string(a.where.size()));
+      for (const auto& [c, v] : a.where) {
+        f.add(c);
+        f.add(v);
+      }
+      f.add(a.sql);
+    }
+    p.reference_key = m.name + "/" + f.hex();
   }
   return p;
 }

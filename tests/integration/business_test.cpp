@@ -6,6 +6,10 @@
 
 #include <sstream>
 
+#include "driftd/config/config.hpp"
+#include "driftd/daemon/evaluator.hpp"
+#include "driftd/daemon/plan.hpp"
+#include "driftd/storage/pg_window_source.hpp"
 #include "support.hpp"
 
 using namespace driftd;
@@ -23,7 +27,8 @@ std::vector<json> lines(const std::string& out) {
   return v;
 }
 
-std::string config(const std::string& state, const std::string& table, const std::string& body) {
+std::string config_text(const std::string& state, const std::string& table,
+                        const std::string& body) {
   return "[database]\nurl = \"" + testing::database_url() + "\"\nstate_schema = \"" + state +
          "\"\n\n[[monitors]]\nname = \"shop\"\ntable = \"" + table +
          "\"\ntimestamp_column = \"ts\"\nschedule = \"5m\"\nwindow = \"1h\"\nmin_rows = 10\n" +
@@ -77,9 +82,9 @@ TEST_CASE("freshness: a table that stops receiving rows fires, rows returning re
   add_rows(s, "2026-03-01T00:00:00Z", "2026-03-02T09:00:00Z");
   add_rows(s, "2026-03-02T09:00:00Z", "2026-03-02T11:00:00Z", "m2");
   std::string path = testing::write_temp_file(
-      "driftd.toml", config(state.name, s.table("events"),
-                            "where = { model = \"m1\" }\nreference = { offset = \"1d\" }\n"
-                            "freshness = \"15m\"\nvolume = { drop = 0.5 }\n"));
+      "driftd.toml", config_text(state.name, s.table("events"),
+                                 "where = { model = \"m1\" }\nreference = { offset = \"1d\" }\n"
+                                 "freshness = \"15m\"\nvolume = { drop = 0.5 }\n"));
   json e = run_once(path, "2026-03-02T09:00:00Z");
   INFO(e.dump());
   REQUIRE(e.contains("freshness"));
@@ -122,9 +127,9 @@ TEST_CASE("freshness: check names a missing timestamp column of the aggregate re
   State state{s.name() + "_state"};
   s.sql().exec("CREATE TABLE " + s.table("events") + " (ts timestamptz, amount float8)");
   std::string path = testing::write_temp_file(
-      "driftd.toml", config(state.name, s.table("events"),
-                            "where = { model = \"m1\" }\nreference = { offset = \"1d\" }\n"
-                            "freshness = \"15m\"\n"));
+      "driftd.toml", config_text(state.name, s.table("events"),
+                                 "where = { model = \"m1\" }\nreference = { offset = \"1d\" }\n"
+                                 "freshness = \"15m\"\n"));
   auto r = testing::run_driftd({"check", "--config", path});
   CHECK(r.exit_code == 1);
   CHECK(r.out.find("filter column \"model\" does not exist") != std::string::npos);
@@ -206,7 +211,7 @@ kind = "sql"
 sql = "percentile_cont(0.9) WITHIN GROUP (ORDER BY amount)"
 )toml";
   std::string path =
-      testing::write_temp_file("driftd.toml", config(state.name, s.table("ev"), metrics));
+      testing::write_temp_file("driftd.toml", config_text(state.name, s.table("ev"), metrics));
   json e = run_once(path, "2026-03-02T10:00:00Z");
   INFO(e.dump());
   REQUIRE(e["metrics"].size() == 8);
@@ -264,9 +269,9 @@ TEST_CASE("business metrics: a failing expression fails the metrics only; check 
                " FROM generate_series(1, 1500) i");
   std::string path = testing::write_temp_file(
       "driftd.toml",
-      config(state.name, s.table("ev"),
-             "reference = { offset = \"1d\" }\n[[monitors.metrics]]\nname = \"x\"\nkind = "
-             "\"sql\"\nsql = \"sum(no_such_column)\"\n"));
+      config_text(state.name, s.table("ev"),
+                  "reference = { offset = \"1d\" }\n[[monitors.metrics]]\nname = \"x\"\nkind = "
+                  "\"sql\"\nsql = \"sum(no_such_column)\"\n"));
   json e = run_once(path, "2026-03-02T10:00:00Z");
   INFO(e.dump());
   CHECK(e["features"][0]["statistics"].contains("psi"));  // drift stands
@@ -428,4 +433,49 @@ TEST_CASE(
   CHECK(e["freshness"]["statistics"]["usual_age_seconds"] == 0);
   CHECK(e["freshness"]["statistics"]["freshness_excess_seconds"] == 3600);
   CHECK(state_of("weekly", "freshness_excess_seconds") == "firing");
+}
+
+TEST_CASE("business metrics: a fixed reference window is aggregated once and kept", "[business]") {
+  TestSchema s("bizfixed");
+  s.sql().exec("CREATE TABLE " + s.table("ev") + " (ts timestamptz, amount float8)");
+  s.sql().exec("INSERT INTO " + s.table("ev") +
+               " SELECT '2026-03-01T00:00:00Z'::timestamptz + i * interval '1 min', i % 10"
+               " FROM generate_series(1, 3000) i");
+  const std::string text = "[database]\nurl = \"" + testing::database_url() +
+                           "\"\n[[monitors]]\nname = \"m\"\ntable = \"" + s.table("ev") +
+                           "\"\ntimestamp_column = \"ts\"\nschedule = \"1h\"\nwindow = \"1h\"\n"
+                           "min_rows = 10\nreference = { from = \"2026-03-01T00:00:00Z\", to = "
+                           "\"2026-03-01T10:00:00Z\" }\n"
+                           "features = [{ name = \"amount\", column = \"amount\", kind = "
+                           "\"numerical\" }]\n"
+                           "[[monitors.metrics]]\nname = \"revenue\"\nkind = \"sum\"\n"
+                           "column = \"amount\"\ndrop = 0.5\n";
+  const auto cfg = config::load_string(text, "t.toml");
+  const auto plan = daemon::compile_monitor(cfg.monitors.at(0));
+  REQUIRE(plan.business);
+  CHECK(plan.business->reference_fixed);
+  storage::PgOptions o;
+  o.url = testing::database_url();
+  storage::PgWindowSource source(o);
+  daemon::Evaluator evaluator(source, nullptr, {});
+  auto baseline_at = [&](daemon::Evaluator& ev, const char* at) {
+    auto e = ev.evaluate(plan, *parse_rfc3339(at));
+    INFO(drift::to_json(e));
+    REQUIRE(e.metrics.size() == 1);
+    return e.metrics[0].statistics;
+  };
+  // The reference's 600 rows sum to 2700 (4.5 each): per hour of the current window, 270.
+  auto first = baseline_at(evaluator, "2026-03-02T12:00:00Z");
+  CHECK(drift::value_of(first, "baseline") == 270);
+  CHECK(drift::value_of(first, "value") == 270);
+  // Rows of the reference removed later: the kept aggregates stand for this evaluator, the
+  // current window is read again; a new evaluator (a restart) reads the reference again.
+  s.sql().exec("DELETE FROM " + s.table("ev") +
+               " WHERE ts <= '2026-03-01T05:00:00Z' OR ts > "
+               "'2026-03-02T12:30:00Z'");
+  auto again = baseline_at(evaluator, "2026-03-02T13:00:00Z");
+  CHECK(drift::value_of(again, "baseline") == 270);
+  CHECK(drift::value_of(again, "value") == 135);
+  daemon::Evaluator fresh(source, nullptr, {});
+  CHECK(drift::value_of(baseline_at(fresh, "2026-03-02T13:00:00Z"), "baseline") == 270 * 0.5);
 }

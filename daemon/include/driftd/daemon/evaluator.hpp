@@ -93,6 +93,13 @@ class Evaluator {
   // reference are not kept, so until then its label columns are read at every evaluation).
   std::mutex performance_mutex_;
   std::map<std::string, drift::WindowPerformance> reference_performance_;
+  // The business metrics' aggregates of fixed reference windows (BusinessPlan::reference_key).
+  std::optional<std::vector<std::optional<double>>> cached_reference_aggregates(
+      const std::string& key);
+  void remember_reference_aggregates(const std::string& key,
+                                     const std::vector<std::optional<double>>& values);
+  std::mutex aggregates_mutex_;
+  std::map<std::string, std::vector<std::optional<double>>> reference_aggregates_;
 };
 
 }  // namespace driftd::daemon

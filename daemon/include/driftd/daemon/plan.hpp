@@ -82,6 +82,10 @@ struct BusinessPlan {
   // The windows: the current one, then the reference window (when a metric's baseline is the
   // reference), then the same window 1..weeks weeks back (hour_of_week baselines).
   bool reference_window = false;
+  // The reference window does not move (fixed from/to): its aggregates are computed once and kept
+  // under reference_key (a digest of the table, filters, bounds and aggregates).
+  bool reference_fixed = false;
+  std::string reference_key;
   int weeks = 0;
   Duration window{0};
   std::optional<drift::FreshnessSpec> freshness;  // freshness or volume configured
