@@ -101,6 +101,13 @@ Subject subject_of(const SubjectRule& rule, const drift::Evaluation& e,
       if (e.system) s.values = &e.system->statistics;
       s.judged_without_enough_rows = true;
       break;
+    case Section::freshness:
+      // A stalled feed leaves the window empty: judged on insufficient_data evaluations too.
+      if (e.freshness) s.values = &e.freshness->statistics;
+      s.judged_without_enough_rows = true;
+      break;
+    case Section::metrics:
+      break;  // judged per metric (MonitorRules::metrics)
   }
   return s;
 }
@@ -168,19 +175,30 @@ void to_inactive(Work& w) {
   w.dirty = true;
 }
 
-void apply_threshold(Work& w, const Threshold& t, double v,
-                     const std::vector<drift::Contributor>& top, Timestamp at) {
+// One subject's value judged against its rule in one evaluation.
+struct Judgement {
+  double value = 0;
+  double level = 0;
+  bool below = false;
+  bool breach = false;  // crossed: advances pending, fires after for_count
+  bool clear = false;   // past the resolve level: a firing alert resolves (hysteresis)
+  int for_count = 1;
+  Severity severity = Severity::medium;
+  std::string message;
+};
+
+void apply_judgement(Work& w, const Judgement& j, const std::vector<drift::Contributor>& top,
+                     Timestamp at) {
   Alert& a = w.alert;
-  const bool breach = t.crossed(v);
-  // Hysteresis: a firing alert stays firing in the band between resolve_level and level.
-  const bool clear = t.resolved(v);
-  const int for_count = std::max(1, t.for_count);
+  const bool breach = j.breach;
+  const bool clear = j.clear;
+  const int for_count = std::max(1, j.for_count);
   const bool active = a.state == AlertState::pending || a.state == AlertState::firing;
   if (!active && !breach) return;  // nothing to record: no incident, no breach
 
-  a.threshold = t.level;
-  a.below = t.below();
-  a.value = v;
+  a.threshold = j.level;
+  a.below = j.below;
+  a.value = j.value;
   a.top_contributors = top;
   a.last_evaluated_at = at;
   w.dirty = true;
@@ -198,7 +216,8 @@ void apply_threshold(Work& w, const Threshold& t, double v,
       ++a.consecutive;
       // Decided while pending and frozen when firing, so fire, repeats and resolve of an
       // incident reach the same sinks.
-      a.severity = severity_of(t, v);
+      a.severity = j.severity;
+      if (!j.message.empty()) a.message = j.message;
       if (a.consecutive >= for_count) {
         a.state = AlertState::firing;
         a.fired_at = at;
@@ -208,9 +227,18 @@ void apply_threshold(Work& w, const Threshold& t, double v,
       return;
     case AlertState::firing:
       a.consecutive = breach ? a.consecutive + 1 : 0;
+      if (!j.message.empty()) a.message = j.message;
       if (clear) resolve(w, at);
       return;
   }
+}
+
+void apply_threshold(Work& w, const Threshold& t, double v,
+                     const std::vector<drift::Contributor>& top, Timestamp at) {
+  // Hysteresis: a firing alert stays firing in the band between resolve_level and level.
+  apply_judgement(
+      w, {v, t.level, t.below(), t.crossed(v), t.resolved(v), t.for_count, severity_of(t, v), ""},
+      top, at);
 }
 
 void apply_failure(Work& w, const MonitorRules& m, const drift::Evaluation& e) {
@@ -327,6 +355,43 @@ EngineResult process(const MonitorRules& monitor, const drift::Evaluation& e,
       }
       apply_threshold(*w, *t, *v, subject.top(), e.evaluated_at);
     }
+  }
+
+  // Business metrics: drift judged each one (thresholds against its baseline, the significance
+  // gate); a metric with too few rows, no baseline or a failed read changes nothing.
+  for (const auto& rule : monitor.metrics) {
+    AlertKey key{monitor.monitor, std::string(drift::kMetricsName), rule.name};
+    Work* w = find(key);
+    const int my_rank = rank++;
+    if (w) {
+      w->ruled = true;
+      w->rank = my_rank;
+    }
+    if (e.status == drift::Status::error) continue;
+    const drift::MetricResult* m = nullptr;
+    for (const auto& r : e.metrics) {
+      if (r.name == rule.name) m = &r;
+    }
+    if (m == nullptr || !m->level || m->status == "insufficient_data") continue;
+    const auto v = drift::value_of(m->statistics, "value");
+    if (!v) continue;
+    Judgement j;
+    j.value = *v;
+    j.level = *m->level;
+    j.below = m->below;
+    j.breach = !m->breaches.empty();
+    j.clear = m->cleared;
+    j.for_count = rule.for_count;
+    j.severity = rule.severity.value_or(Severity::medium);
+    j.message = m->message;
+    if (!w) {
+      if (!j.breach) continue;
+      w = &create(key);
+      w->ruled = true;
+      w->rank = my_rank;
+      w->silenced = is_silenced(key, silences, now);
+    }
+    apply_judgement(*w, j, {}, e.evaluated_at);
   }
 
   // The monitor-failing alert.

@@ -16,6 +16,10 @@ MonitorRules compile_rules(const config::MonitorConfig& m) {
   if (m.labels) section(Section::performance);
   if (m.challenger) section(Section::challenger);
   if (m.system) section(Section::system);
+  if (m.freshness || m.volume) section(Section::freshness);
+  for (const auto& metric : m.metrics) {
+    r.metrics.push_back({metric.name, metric.for_count, metric.severity});
+  }
   r.thresholds.assign(m.thresholds.begin(), m.thresholds.end());
   r.segmented = m.segment.has_value();
   r.schedule = m.schedule;

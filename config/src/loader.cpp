@@ -64,7 +64,23 @@ const std::vector<std::string> kMonitorKeys = {"name",
                                                "labels",
                                                "system",
                                                "segment",
-                                               "challenger"};
+                                               "challenger",
+                                               "freshness",
+                                               "volume",
+                                               "metrics"};
+const std::vector<std::string> kFreshnessKeys = {"max_age", "for", "severity", "baseline"};
+const std::vector<std::string> kVolumeKeys = {"drop", "rise",     "resolve_drop", "resolve_rise",
+                                              "for",  "severity", "baseline"};
+const std::vector<std::string> kBaselineKeys = {"seasonality", "weeks", "min_weeks"};
+const std::vector<std::string> kSeasonalities = {"hour_of_week"};
+const std::vector<std::string> kBaselineNames = {"reference", "none"};
+const std::vector<std::string> kMetricKeys = {
+    "name",          "kind",          "column", "json",         "key",          "numerator",
+    "denominator",   "equals",        "in",     "greater_than", "where",        "sql",
+    "drop",          "rise",          "below",  "above",        "resolve_drop", "resolve_rise",
+    "resolve_below", "resolve_above", "for",    "severity",     "alpha",        "min_rows",
+    "baseline",      "retrain"};
+const std::vector<std::string> kMetricKinds = {"rate", "mean", "sum", "ratio", "count", "sql"};
 const std::vector<std::string> kSegmentKeys = {"column", "max"};
 const std::vector<std::string> kChallengerKeys = {"champion", "challenger", "key",
                                                   "alpha",    "min_rows",   "tolerance"};
@@ -1104,6 +1120,13 @@ class Loader {
                                                 : " (did you mean '" + match + "'?)"));
           continue;
         }
+        if (const auto* info = drift::find_statistic(stat);
+            info != nullptr && info->section == drift::Section::metrics) {
+          add(line_of(*key), ts.at(stat) +
+                                 ": a business metric's thresholds are its own: give drop, rise, "
+                                 "below or above in its [[monitors.metrics]] table");
+          continue;
+        }
         if (auto th = threshold(ts, stat, *node)) {
           if (th->learned && reference.kind == ReferenceConfig::Kind::offset &&
               m.has("reference")) {
@@ -1262,6 +1285,460 @@ class Loader {
       out.severity = parse_severity(*sev);
     }
     if (!ok) return std::nullopt;
+    return out;
+  }
+
+  // `baseline = "reference" | "none" | { seasonality = "hour_of_week", weeks = 4 }` under `key`
+  // of `s` (a metric or volume of `mc`); the default is the monitor's reference window, or none
+  // when the reference is another table.
+  BaselineConfig baseline(const Scope& s, const MonitorConfig& mc) {
+    BaselineConfig out;
+    const bool table_reference = mc.reference.kind == ReferenceConfig::Kind::table;
+    out.kind = table_reference ? drift::BaselineKind::none : drift::BaselineKind::reference;
+    out.line = s.line();
+    const toml::node* n = s.get("baseline");
+    if (!n) return out;
+    out.line = line_of(*n);
+    constexpr std::string_view kExpected =
+        R"("reference", "none" or a table such as { seasonality = "hour_of_week", weeks = 4 })";
+    if (n->is_string()) {
+      const std::string& v = n->as_string()->get();
+      if (v == "none") {
+        out.kind = drift::BaselineKind::none;
+      } else if (v == "reference") {
+        if (table_reference) {
+          add(out.line, s.at("baseline") +
+                            ": the monitor's reference is another table (a training snapshot), "
+                            "not a window of " +
+                            quote(mc.table) +
+                            "; use { seasonality = \"hour_of_week\", weeks = 4 } instead");
+        }
+        out.kind = drift::BaselineKind::reference;
+      } else {
+        add(out.line, s.at("baseline") + ": " + quote(v) + " is not one of " +
+                          join(kBaselineNames, true) + " (or a table such as { seasonality = " +
+                          "\"hour_of_week\", weeks = 4 })" + did_you_mean_value(v, kBaselineNames));
+      }
+      return out;
+    }
+    if (!n->is_table()) {
+      type_error(*n, s.at("baseline"), kExpected);
+      return out;
+    }
+    Scope b{*n->as_table(), s.at("baseline")};
+    check_keys(b, kBaselineKeys);
+    if (get_choice(b, "seasonality", Need::required, kSeasonalities)) {
+      out.kind = drift::BaselineKind::hour_of_week;
+    }
+    if (auto w = get_integer(b, "weeks", Need::optional, 1, 52)) out.weeks = static_cast<int>(*w);
+    out.min_weeks = std::max(1, out.weeks / 2);
+    if (auto w = get_integer(b, "min_weeks", Need::optional, 1, 52)) {
+      if (*w > out.weeks) {
+        add(b.line_of_key("min_weeks"), b.at("min_weeks") + ": " + std::to_string(*w) +
+                                            " exceeds weeks (" + std::to_string(out.weeks) + ")");
+      }
+      out.min_weeks = static_cast<int>(*w);
+    }
+    if (out.kind == drift::BaselineKind::hour_of_week && mc.window > std::chrono::hours(24 * 7)) {
+      add(out.line, b.path + ": the window (" + format_duration(mc.window) +
+                        ") is longer than a week; the same hour of the week needs a window of at "
+                        "most 7d");
+    }
+    return out;
+  }
+
+  // A fraction in (0, 1) (drop) or above 0 (rise, any other) under `key`.
+  std::optional<double> get_fraction(const Scope& s, std::string_view key, bool below_one) {
+    auto v = get_number(s, key, Need::optional);
+    if (!v) return std::nullopt;
+    if (*v <= 0 || (below_one && *v >= 1)) {
+      add(s.line_of_key(key), s.at(key) + ": " + detail::format_double(*v) +
+                                  (below_one ? " is out of range (expected strictly between 0 "
+                                               "and 1: 0.1 is a 10% drop)"
+                                             : " is out of range (expected above 0: 0.5 is 50% "
+                                               "more)"));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // `freshness = "15m"` (or { max_age = "15m", for = 2, severity = "high" }) and
+  // `volume = { drop = 0.5 }`: thresholds on freshness_seconds and volume_ratio.
+  void freshness_and_volume(const Scope& m, MonitorConfig& out) {
+    auto given = [&](std::string_view statistic) {
+      for (const auto& t : out.thresholds) {
+        if (t.statistic == statistic) return &t;
+      }
+      return static_cast<const ThresholdConfig*>(nullptr);
+    };
+    if (const toml::node* n = m.get("freshness")) {
+      ThresholdConfig th;
+      th.statistic = "freshness_seconds";
+      th.line = line_of(*n);
+      std::optional<Duration> age;
+      if (n->is_string()) {
+        age = get_duration(m, "freshness", Need::required);
+      } else if (n->is_table()) {
+        Scope f{*n->as_table(), m.at("freshness")};
+        check_keys(f, kFreshnessKeys);
+        age = get_duration(f, "max_age", Need::required);
+        if (auto v = get_integer(f, "for", Need::optional, 1, 1000000))
+          th.for_count = static_cast<int>(*v);
+        if (auto sev = get_choice(f, "severity", Need::optional, kSeverities))
+          th.severity = parse_severity(*sev);
+        if (f.has("baseline")) {
+          BaselineConfig b = baseline(f, out);
+          if (b.kind == drift::BaselineKind::hour_of_week) {
+            out.freshness_baseline = b;
+            th.statistic = "freshness_excess_seconds";
+          } else if (b.kind == drift::BaselineKind::reference) {
+            add(b.line, f.at("baseline") +
+                            ": freshness compares with the same instant of earlier weeks only: "
+                            "{ seasonality = \"hour_of_week\", weeks = 4 } (or leave it out)");
+          }
+        }
+      } else {
+        type_error(*n, m.at("freshness"),
+                   R"(a duration such as "15m" or a table such as { max_age = "15m", for = 2 })");
+      }
+      if (const ThresholdConfig* other = given(th.statistic)) {
+        add(th.line, m.at("freshness") + ": " + th.statistic + " already has a threshold (line " +
+                         std::to_string(other->line) + "); give one of them");
+      } else if (age) {
+        out.freshness = *age;
+        th.level = th.resolve_level = std::chrono::duration<double>(*age).count();
+        out.thresholds.push_back(std::move(th));
+      }
+    }
+    const toml::table* v = get_table(m, "volume", Need::optional,
+                                     "a table such as { drop = 0.5 } (fires on half the rows)");
+    if (!v) return;
+    Scope vs{*v, m.at("volume")};
+    check_keys(vs, kVolumeKeys);
+    VolumeConfig vc;
+    vc.line = vs.line();
+    vc.drop = get_fraction(vs, "drop", true);
+    vc.rise = get_fraction(vs, "rise", false);
+    vc.baseline = baseline(vs, out);
+    ThresholdConfig th;
+    th.statistic = "volume_ratio";
+    th.line = vc.line;
+    bool ok = vc.drop.has_value() != vc.rise.has_value();
+    if (vs.has("drop") && vs.has("rise")) {
+      add(vc.line, vs.path + ": give either 'drop' or 'rise', not both (one alert per monitor)");
+    } else if (!vs.has("drop") && !vs.has("rise")) {
+      add(vc.line,
+          vs.path + ": missing 'drop' (or 'rise'): the change that fires, e.g. drop = 0.5");
+    }
+    if (vc.drop) {
+      th.direction = drift::Threshold::Direction::below;
+      th.level = th.resolve_level = 1 - *vc.drop;
+      if (auto r = get_fraction(vs, "resolve_drop", true)) {
+        if (*r > *vc.drop) {
+          add(vs.line_of_key("resolve_drop"), vs.at("resolve_drop") + ": must not exceed 'drop' (" +
+                                                  detail::format_double(*vc.drop) + ")");
+        }
+        th.resolve_level = 1 - *r;
+      }
+    } else if (vc.rise) {
+      th.direction = drift::Threshold::Direction::above;
+      th.level = th.resolve_level = 1 + *vc.rise;
+      if (auto r = get_fraction(vs, "resolve_rise", false)) {
+        if (*r > *vc.rise) {
+          add(vs.line_of_key("resolve_rise"), vs.at("resolve_rise") + ": must not exceed 'rise' (" +
+                                                  detail::format_double(*vc.rise) + ")");
+        }
+        th.resolve_level = 1 + *r;
+      }
+    }
+    for (std::string_view k : {"resolve_drop", "resolve_rise"}) {
+      const bool matches = (k == "resolve_drop") == vs.has("drop");
+      if (vs.has(k) && !matches) {
+        add(vs.line_of_key(k),
+            vs.at(k) + ": goes with '" + std::string(k == "resolve_drop" ? "drop" : "rise") + "'");
+      }
+    }
+    if (auto c = get_integer(vs, "for", Need::optional, 1, 1000000))
+      th.for_count = static_cast<int>(*c);
+    if (auto sev = get_choice(vs, "severity", Need::optional, kSeverities))
+      th.severity = parse_severity(*sev);
+    if (vc.baseline.kind == drift::BaselineKind::none && !vs.has("baseline")) {
+      add(vc.line, vs.path +
+                       ": the monitor's reference is another table, so volume has no baseline "
+                       "window; give baseline = { seasonality = \"hour_of_week\", weeks = 4 }");
+      ok = false;
+    } else if (vc.baseline.kind == drift::BaselineKind::none) {
+      add(vc.baseline.line, vs.at("baseline") + ": volume needs a baseline to compare with");
+      ok = false;
+    }
+    if (const ThresholdConfig* other = given(th.statistic)) {
+      add(vc.line, vs.path + ": volume_ratio already has a threshold (line " +
+                       std::to_string(other->line) + "); give one of them");
+      ok = false;
+    }
+    if (ok) out.thresholds.push_back(std::move(th));
+    out.volume = std::move(vc);
+  }
+
+  // A text value for comparing with a column as text: a string, an integer or a boolean.
+  std::optional<std::string> text_value(const toml::node& n, const std::string& path) {
+    if (n.is_string()) return n.as_string()->get();
+    if (n.is_integer()) return std::to_string(n.as_integer()->get());
+    if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
+    type_error(n, path, "a string, integer or boolean (compared with the column as text)");
+    return std::nullopt;
+  }
+
+  // `numerator` / `denominator` of a ratio: a column name, or { column = ... } / { json, key }.
+  std::optional<ValueSource> value_source(const Scope& s, std::string_view key) {
+    const toml::node* n = s.get(key);
+    if (!n) return std::nullopt;
+    if (n->is_string()) {
+      ValueSource v;
+      v.column = n->as_string()->get();
+      check_name(s, key, v.column, false);
+      return v;
+    }
+    if (!n->is_table()) {
+      type_error(*n, s.at(key),
+                 R"(a column name or a table such as { json = "payload", key = "revenue" })");
+      return std::nullopt;
+    }
+    Scope vs{*n->as_table(), s.at(key)};
+    check_keys(vs, kScoreKeys);
+    return source(vs);
+  }
+
+  // Why `sql` is not one aggregate expression, or "": statements, comments and parameters are
+  // refused, and parentheses must balance outside quotes (so the expression cannot close the
+  // one driftd wraps it in).
+  static std::string sql_problem(std::string_view sql) {
+    if (sql.find_first_not_of(" \t\r\n") == std::string_view::npos) return "is empty";
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      const char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;  // a doubled quote reopens at once: the same rule holds
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == ';') {
+        return "contains ';': give one expression, not statements";
+      } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+        return "contains a comment ('--'): give one expression";
+      } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+        return "contains a comment ('/*'): give one expression";
+      } else if (c == '$') {
+        return "contains '$' (parameters and dollar quoting are not allowed)";
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth < 0) {
+        return "closes a parenthesis it did not open";
+      }
+    }
+    if (quote != 0) return "has an unterminated quote";
+    if (depth != 0) return "leaves a parenthesis open";
+    return "";
+  }
+
+  MetricConfig metric(const Scope& s, const MonitorConfig& mc) {
+    MetricConfig out;
+    out.line = s.line();
+    check_keys(s, kMetricKeys);
+    if (auto name =
+            get_string(s, "name", Need::required, "[a-z0-9_]+, used in alerts and metrics")) {
+      const bool ok = !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!ok) {
+        add(s.line_of_key("name"), s.at("name") + ": " + quote(*name) +
+                                       " may only contain lowercase letters, digits and '_'");
+      }
+      out.name = *name;
+    }
+    std::optional<drift::MetricKind> kind;
+    if (auto k = get_choice(s, "kind", Need::required, kMetricKinds)) {
+      kind = drift::parse_metric_kind(*k);
+      out.kind = *kind;
+    }
+    using K = drift::MetricKind;
+    const std::string kind_name = kind ? std::string(drift::to_string(*kind)) : "";
+    auto not_for_kind = [&](std::string_view key, std::string_view why) {
+      if (kind && s.has(key)) {
+        add(s.line_of_key(key),
+            s.at(key) + ": not for kind = " + quote(kind_name) + " (" + std::string(why) + ")");
+        return true;
+      }
+      return false;
+    };
+    const bool has_value = s.has("column") || s.has("json") || s.has("key");
+    // The value: rate, mean, sum, count (optional there).
+    if (kind && (*kind == K::ratio || *kind == K::sql)) {
+      for (std::string_view k : {"column", "json", "key"}) {
+        not_for_kind(k, *kind == K::ratio ? "a ratio takes 'numerator' and 'denominator'"
+                                          : "the expression names its columns");
+      }
+    } else if (kind && (has_value || *kind != K::count)) {
+      out.value = source(s);
+    }
+    if (kind && *kind == K::ratio) {
+      out.numerator = value_source(s, "numerator");
+      out.denominator = value_source(s, "denominator");
+      for (std::string_view k : {"numerator", "denominator"}) {
+        if (!s.has(k)) {
+          add(s.line(), s.path + ": missing required key '" + std::string(k) +
+                            "' (kind = \"ratio\" is sum(numerator) / sum(denominator))");
+        }
+      }
+    } else {
+      not_for_kind("numerator", "only a ratio has one");
+      not_for_kind("denominator", "only a ratio has one");
+    }
+    // What counts for a rate.
+    const int selectors =
+        (s.has("equals") ? 1 : 0) + (s.has("in") ? 1 : 0) + (s.has("greater_than") ? 1 : 0);
+    if (kind && *kind == K::rate) {
+      if (selectors != 1) {
+        add(s.line(), s.path +
+                          ": a rate needs exactly one of 'equals', 'in' or 'greater_than' (what "
+                          "counts, e.g. equals = true for a converted flag)");
+      }
+      if (const toml::node* n = s.get("equals")) {
+        if (auto v = text_value(*n, s.at("equals"))) out.equals.push_back(*v);
+      }
+      if (const toml::array* values =
+              get_array(s, "in", Need::optional, "an array of values, e.g. [\"click\", \"buy\"]")) {
+        if (values->empty()) add(s.line_of_key("in"), s.at("in") + ": is empty");
+        for (std::size_t i = 0; i < values->size(); ++i) {
+          if (auto v = text_value(*values->get(i), s.at("in") + "[" + std::to_string(i) + "]"))
+            out.equals.push_back(*v);
+        }
+      }
+      out.greater_than = get_number(s, "greater_than", Need::optional);
+    } else {
+      for (std::string_view k : {"equals", "in", "greater_than"})
+        not_for_kind(k, "only a rate counts values");
+    }
+    out.where = where(s);
+    if (kind && *kind == K::sql) {
+      if (auto sql = get_string(s, "sql", Need::required,
+                                "an aggregate expression, e.g. \"percentile_cont(0.9) WITHIN GROUP "
+                                "(ORDER BY amount)\"")) {
+        if (std::string why = sql_problem(*sql); !why.empty()) {
+          add(s.line_of_key("sql"), s.at("sql") + ": " + why);
+        }
+        out.sql = *sql;
+      }
+      if (s.has("where")) {
+        add(s.line_of_key("where"), s.at("where") +
+                                        ": not for kind = \"sql\" (filter inside the expression: "
+                                        "count(*) FILTER (WHERE ...))");
+      }
+    } else {
+      not_for_kind("sql", "an expression is kind = \"sql\"");
+    }
+    // Thresholds.
+    out.drop = get_fraction(s, "drop", true);
+    out.rise = get_fraction(s, "rise", false);
+    out.below = get_number(s, "below", Need::optional);
+    out.above = get_number(s, "above", Need::optional);
+    if (out.below && out.above && !(*out.below < *out.above)) {
+      add(s.line_of_key("above"), s.at("above") + ": " + detail::format_double(*out.above) +
+                                      " must be above 'below' (" +
+                                      detail::format_double(*out.below) + ")");
+    }
+    struct Resolve {
+      std::string_view key, with;
+      std::optional<double>* into;
+    };
+    for (const Resolve& r : {Resolve{"resolve_drop", "drop", &out.resolve_drop},
+                             Resolve{"resolve_rise", "rise", &out.resolve_rise},
+                             Resolve{"resolve_above", "below", &out.resolve_above},
+                             Resolve{"resolve_below", "above", &out.resolve_below}}) {
+      if (!s.has(r.key)) continue;
+      if (!s.has(r.with)) {
+        add(s.line_of_key(r.key), s.at(r.key) + ": goes with '" + std::string(r.with) + "'");
+        continue;
+      }
+      auto v = get_number(s, r.key, Need::optional);
+      if (!v) continue;
+      bool ok = true;
+      if (r.key == "resolve_drop") ok = out.drop && *v >= 0 && *v <= *out.drop;
+      if (r.key == "resolve_rise") ok = out.rise && *v >= 0 && *v <= *out.rise;
+      if (r.key == "resolve_above") ok = out.below && *v >= *out.below;
+      if (r.key == "resolve_below") ok = out.above && *v <= *out.above;
+      if (!ok) {
+        add(s.line_of_key(r.key), s.at(r.key) + ": " + detail::format_double(*v) +
+                                      (r.key == "resolve_drop" || r.key == "resolve_rise"
+                                           ? " must be between 0 and '" + std::string(r.with) + "'"
+                                       : r.key == "resolve_above" ? " must be at least 'below'"
+                                                                  : " must not exceed 'above'"));
+        continue;
+      }
+      *r.into = v;
+    }
+    if (auto v = get_integer(s, "for", Need::optional, 1, 1000000))
+      out.for_count = static_cast<int>(*v);
+    if (auto sev = get_choice(s, "severity", Need::optional, kSeverities))
+      out.severity = parse_severity(*sev);
+    if (auto a = get_number(s, "alpha", Need::optional)) {
+      if (*a <= 0 || *a >= 1) {
+        add(s.line_of_key("alpha"), s.at("alpha") + ": " + detail::format_double(*a) +
+                                        " is out of range (expected strictly between 0 and 1)");
+      }
+      out.alpha = *a;
+    }
+    if (auto v = get_integer(s, "min_rows", Need::optional, 1, kNoLimit)) out.min_rows = *v;
+    out.baseline = baseline(s, mc);
+    if (out.baseline.kind == drift::BaselineKind::none) {
+      for (std::string_view k : {"drop", "rise"}) {
+        if (!s.has(k)) continue;
+        add(s.line_of_key(k),
+            s.at(k) + ": is relative to a baseline, and this metric has none (" +
+                (s.has("baseline") ? std::string("baseline = \"none\"")
+                                   : "the monitor's reference is another table") +
+                "); give baseline = { seasonality = \"hour_of_week\", weeks = 4 } or use "
+                "'below' / 'above'");
+      }
+    }
+    if (const toml::node* n = s.get("retrain")) {
+      if (n->is_boolean()) {
+        out.retrain = n->as_boolean()->get();
+      } else {
+        type_error(*n, s.at("retrain"), "true or false");
+      }
+    }
+    return out;
+  }
+
+  std::vector<MetricConfig> metrics(const Scope& m, const MonitorConfig& mc) {
+    std::vector<MetricConfig> out;
+    const toml::array* arr =
+        get_array(m, "metrics", Need::optional, "an array of tables ([[monitors.metrics]])");
+    if (!arr) return out;
+    std::map<std::string, std::pair<std::size_t, int>> seen;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& n = *arr->get(i);
+      std::string path = m.at("metrics") + "[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        type_error(n, path, "a table");
+        continue;
+      }
+      Scope s{*n.as_table(), path};
+      MetricConfig c = metric(s, mc);
+      if (!c.name.empty()) {
+        auto [it, inserted] = seen.emplace(c.name, std::make_pair(i, c.line));
+        if (!inserted) {
+          add(s.line_of_key("name"), s.at("name") + ": " + quote(c.name) +
+                                         " is already used by metrics[" +
+                                         std::to_string(it->second.first) + "] (line " +
+                                         std::to_string(it->second.second) + ")");
+        }
+      }
+      out.push_back(std::move(c));
+    }
     return out;
   }
 
@@ -1460,6 +1937,8 @@ class Loader {
     flawed.challenger = since(mark);
     flawed_.push_back(std::move(flawed));
     out.thresholds = thresholds(m, out.reference);
+    freshness_and_volume(m, out);
+    out.metrics = metrics(m, out);
     if (out.labels) {
       // Realised performance alerts by default on a fall of the headline metric.
       const char* headline = out.labels->task == LabelsConfig::Task::binary       ? "roc_auc_drop"

@@ -431,6 +431,132 @@ void Evaluator::add_challenger(Run& run, drift::Evaluation& e) {
   }
 }
 
+std::optional<std::vector<std::optional<double>>> Evaluator::cached_reference_aggregates(
+    const std::string& key) {
+  std::lock_guard lock(aggregates_mutex_);
+  auto it = reference_aggregates_.find(key);
+  if (it == reference_aggregates_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Evaluator::remember_reference_aggregates(const std::string& key,
+                                              const std::vector<std::optional<double>>& values) {
+  std::lock_guard lock(aggregates_mutex_);
+  if (reference_aggregates_.size() > 1000) reference_aggregates_.clear();
+  reference_aggregates_[key] = values;
+}
+
+void Evaluator::add_business(Run& run, drift::Evaluation& e) {
+  const MonitorPlan& plan = run.plan;
+  if (!plan.business || !plan.business->reads()) return;
+  const BusinessPlan& b = *plan.business;
+  auto seconds = [](Timestamp from, Timestamp to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
+  drift::AggregateResult got;
+  std::optional<std::string> failure;
+  // A failed aggregate read (a metric's column gone, its SQL failing) fails these sections only.
+  try {
+    drift::AggregateRequest request = b.at(run.at, run.reference_request);
+    // A reference window that does not move is aggregated once and kept, like a frozen
+    // reference: the statement then reads only the windows that move.
+    std::optional<std::vector<std::optional<double>>> fixed;
+    if (b.reference_window && b.reference_fixed && request.windows.size() > 1) {
+      const drift::TimeRange reference = request.windows[1];
+      request.windows.erase(request.windows.begin() + 1);
+      fixed = cached_reference_aggregates(b.reference_key);
+      if (!fixed) {
+        drift::AggregateRequest once = b.request;
+        once.windows = {reference};
+        auto r = source_.aggregate(once, run.stop.get_token());
+        if (r.values.size() != 1) throw drift::SourceError("aggregate read: no reference row");
+        fixed = r.values.front();
+        remember_reference_aggregates(b.reference_key, *fixed);
+      }
+    }
+    got = source_.aggregate(request, run.stop.get_token());
+    if (fixed && !got.values.empty()) got.values.insert(got.values.begin() + 1, *fixed);
+    if (got.values.size() != b.window_count())
+      throw drift::SourceError("aggregate read: " + std::to_string(got.values.size()) +
+                               " windows instead of " + std::to_string(b.window_count()));
+  } catch (const std::exception& ex) {
+    if (run.outer.stop_requested()) throw;
+    failure = ex.what();
+    log::warn("freshness / business metrics read failed",
+              {{"monitor", plan.name}, {"at", format_rfc3339(run.at)}, {"error", ex.what()}});
+  }
+  const drift::AggregateRequest windows = b.at(run.at, run.reference_request);
+  // windows[0] current, [1] the reference (if read), then the weeks, newest first.
+  const std::size_t first_week = b.reference_window ? 2 : 1;
+  auto aggregates_of = [&](std::size_t window, std::size_t first,
+                           std::size_t n) -> std::vector<std::optional<double>> {
+    std::vector<std::optional<double>> out;
+    if (failure || window >= got.values.size()) return out;
+    for (std::size_t k = 0; k < n; ++k) {
+      out.push_back(first + k < got.values[window].size() ? got.values[window][first + k]
+                                                          : std::nullopt);
+    }
+    return out;
+  };
+  if (b.freshness) {
+    if (failure && b.freshness_checked()) {
+      // Without the newest row, freshness cannot be judged: left out (its alert keeps its state).
+    } else {
+      drift::FreshnessInputs in;
+      in.newest = got.newest;
+      in.weekly_newest = got.newest_earlier;
+      if (b.freshness->baseline == drift::BaselineKind::reference && run.reference_request.from &&
+          run.reference_request.to) {
+        in.reference_rows = e.reference_window.rows_in_window;
+        in.reference_seconds = seconds(*run.reference_request.from, *run.reference_request.to);
+      }
+      if (b.volume_rows) {
+        for (int w = 0; w < b.weeks; ++w) {
+          auto v = aggregates_of(first_week + static_cast<std::size_t>(w), *b.volume_rows, 1);
+          in.weekly_rows.push_back(v.empty() ? std::nullopt : v.front());
+        }
+      }
+      drift::add_freshness(e, *b.freshness, in, plan.spec.thresholds);
+    }
+  }
+  if (b.metrics.empty()) return;
+  std::vector<drift::MetricResult> results;
+  for (std::size_t i = 0; i < b.metrics.size(); ++i) {
+    const drift::MetricSpec& spec = b.metrics[i];
+    if (failure) {
+      drift::MetricResult r;
+      r.name = spec.name;
+      r.kind = std::string(drift::to_string(spec.kind));
+      r.status = "error";
+      r.baseline_kind = std::string(drift::to_string(spec.baseline));
+      r.message = "not computed: " + *failure;
+      results.push_back(std::move(r));
+      continue;
+    }
+    const std::size_t first = b.metric_aggregates[i];
+    const std::size_t n = (i + 1 < b.metric_aggregates.size() ? b.metric_aggregates[i + 1]
+                                                              : b.request.aggregates.size()) -
+                          first;
+    auto window_of = [&](std::size_t w) {
+      const auto& range = windows.windows[w];
+      return drift::metric_window(spec.kind, aggregates_of(w, first, n),
+                                  seconds(range.from, range.to));
+    };
+    const drift::MetricWindow current = window_of(0);
+    std::vector<drift::MetricWindow> baseline;
+    if (spec.baseline == drift::BaselineKind::reference && b.reference_window) {
+      baseline.push_back(window_of(1));
+    } else if (spec.baseline == drift::BaselineKind::hour_of_week) {
+      // This metric's own number of weeks: the first ones of the weeks read.
+      const std::size_t weeks = std::min<std::size_t>(static_cast<std::size_t>(b.weeks),
+                                                      plan.config->metrics[i].baseline.weeks);
+      for (std::size_t w = 0; w < weeks; ++w) baseline.push_back(window_of(first_week + w));
+    }
+    results.push_back(drift::evaluate_metric(spec, current, baseline));
+  }
+  drift::add_metrics(e, std::move(results));
+}
+
 drift::Evaluation Evaluator::evaluate(const MonitorPlan& plan, Timestamp at, std::stop_token stop,
                                       EvaluationTimings* timings) {
   Run run(plan, at, stop, options_.compute_threads);
@@ -438,7 +564,8 @@ drift::Evaluation Evaluator::evaluate(const MonitorPlan& plan, Timestamp at, std
   // The sections beyond feature drift, in the order they are added.
   using Section = void (Evaluator::*)(Run&, drift::Evaluation&);
   static constexpr Section kSections[] = {&Evaluator::add_performance, &Evaluator::add_system,
-                                          &Evaluator::add_segments, &Evaluator::add_challenger};
+                                          &Evaluator::add_segments, &Evaluator::add_challenger,
+                                          &Evaluator::add_business};
   auto finish = [&](drift::Evaluation e) {
     if (timings != nullptr) {
       timings->read_seconds = run.read_seconds;

@@ -60,6 +60,25 @@ drift::WindowRequest WindowPlan::at(Timestamp instant) const {
   return r;
 }
 
+drift::AggregateRequest BusinessPlan::at(Timestamp instant,
+                                         const drift::WindowRequest& reference) const {
+  drift::AggregateRequest r = request;
+  constexpr Duration kWeek = std::chrono::hours(24 * 7);
+  if (freshness_checked()) {
+    r.newest_until = instant;
+    for (int w = 1; w <= freshness_weeks; ++w) r.newest_earlier.push_back(instant - w * kWeek);
+  }
+  if (r.aggregates.empty()) return r;
+  r.windows.push_back({instant - window, instant});
+  if (reference_window) {
+    r.windows.push_back({reference.from.value_or(Timestamp{}), reference.to.value_or(Timestamp{})});
+  }
+  for (int w = 1; w <= weeks; ++w) {
+    r.windows.push_back({instant - w * kWeek - window, instant - w * kWeek});
+  }
+  return r;
+}
+
 namespace {
 
 drift::FeatureKind kind_of(config::FeatureKind k) {
@@ -428,6 +447,137 @@ std::optional<drift::ChallengerSpec> challenger_spec(const config::MonitorConfig
   return s;
 }
 
+drift::ColumnRequest source_column(const config::ValueSource& s, drift::FeatureKind kind) {
+  drift::ColumnRequest c;
+  c.kind = kind;
+  if (s.is_json()) {
+    c.column = s.json;
+    c.json_key = s.key;
+  } else {
+    c.column = s.column;
+  }
+  return c;
+}
+
+drift::MetricSpec metric_spec(const config::MonitorConfig& m, const config::MetricConfig& c) {
+  drift::MetricSpec s;
+  s.name = c.name;
+  s.kind = c.kind;
+  s.drop = c.drop;
+  s.rise = c.rise;
+  s.below = c.below;
+  s.above = c.above;
+  s.resolve_drop = c.resolve_drop;
+  s.resolve_rise = c.resolve_rise;
+  s.resolve_below = c.resolve_below;
+  s.resolve_above = c.resolve_above;
+  s.alpha = c.alpha;
+  s.min_rows = static_cast<std::uint64_t>(c.min_rows.value_or(m.min_rows));
+  s.baseline = c.baseline.kind;
+  s.min_weeks = static_cast<std::size_t>(c.baseline.min_weeks);
+  return s;
+}
+
+drift::MetricQuery metric_query(const config::MetricConfig& c) {
+  drift::MetricQuery q;
+  using K = drift::MetricKind;
+  if (c.kind == K::ratio) {
+    if (c.numerator) q.value = source_column(*c.numerator, drift::FeatureKind::numerical);
+    if (c.denominator) q.denominator = source_column(*c.denominator, drift::FeatureKind::numerical);
+  } else if (c.value) {
+    // A rate over text values compares text; every other value is a number.
+    const bool text = c.kind == K::rate && !c.greater_than;
+    q.value = source_column(*c.value,
+                            text ? drift::FeatureKind::categorical : drift::FeatureKind::numerical);
+  }
+  q.equals = c.equals;
+  q.greater_than = c.greater_than;
+  q.where = where_of(c.where);
+  q.sql = c.sql;
+  return q;
+}
+
+std::string format_number(double v);
+
+std::optional<BusinessPlan> business_plan(const config::MonitorConfig& m) {
+  if (!m.freshness && !m.volume && m.metrics.empty()) return std::nullopt;
+  BusinessPlan p;
+  p.request.table = m.table;
+  p.request.timestamp_column = m.timestamp_column;
+  p.request.where = where_of(m.where);
+  p.window = m.window;
+  auto weeks_of = [&](const config::BaselineConfig& b) {
+    if (b.kind == drift::BaselineKind::hour_of_week) p.weeks = std::max(p.weeks, b.weeks);
+  };
+  if (m.freshness || m.volume) {
+    drift::FreshnessSpec f;
+    f.freshness = m.freshness.has_value();
+    if (m.freshness) {
+      // The newest row is looked for within a few of its own periods first (cheap with any index).
+      p.request.newest_lookback = std::max<Duration>(m.window, *m.freshness * 4);
+      if (m.freshness_baseline) {
+        f.freshness_baseline = drift::BaselineKind::hour_of_week;
+        f.freshness_min_weeks = static_cast<std::size_t>(m.freshness_baseline->min_weeks);
+        p.freshness_weeks = m.freshness_baseline->weeks;
+      }
+    }
+    f.volume = m.volume.has_value();
+    if (m.volume) {
+      f.baseline = m.volume->baseline.kind;
+      f.min_weeks = static_cast<std::size_t>(m.volume->baseline.min_weeks);
+      weeks_of(m.volume->baseline);
+      if (f.baseline == drift::BaselineKind::hour_of_week) {
+        p.volume_rows = p.request.aggregates.size();
+        p.request.aggregates.push_back(drift::Aggregate{});  // rows
+      }
+    }
+    p.freshness = f;
+  }
+  for (const auto& c : m.metrics) {
+    p.metrics.push_back(metric_spec(m, c));
+    p.metric_aggregates.push_back(p.request.aggregates.size());
+    for (auto& a : drift::metric_aggregates(c.kind, metric_query(c)))
+      p.request.aggregates.push_back(std::move(a));
+    if (c.baseline.kind == drift::BaselineKind::reference) p.reference_window = true;
+    weeks_of(c.baseline);
+  }
+  if (p.reference_window && m.reference.kind == config::ReferenceConfig::Kind::fixed) {
+    p.reference_fixed = true;
+    FieldHash f;
+    f.add("driftd-aggregates-v1");
+    f.add(m.name);
+    f.add(m.table);
+    f.add(m.timestamp_column);
+    for (const auto& [c, v] : p.request.where) {
+      f.add(c);
+      f.add(v);
+    }
+    f.add(m.reference.from ? format_rfc3339(*m.reference.from) : "-");
+    f.add(m.reference.to ? format_rfc3339(*m.reference.to) : "-");
+    for (const auto& a : p.request.aggregates) {
+      f.add(std::to_string(static_cast<int>(a.function)));
+      if (a.value) {
+        f.add(a.value->column);
+        f.add(a.value->json_key);
+        f.add(a.value->kind == drift::FeatureKind::numerical ? "n" : "c");
+      } else {
+        f.add("-");
+      }
+      f.add(std::to_string(a.equals.size()));
+      for (const auto& e : a.equals) f.add(e);
+      f.add(a.greater_than ? format_number(*a.greater_than) : "-");
+      f.add(std::to_string(a.where.size()));
+      for (const auto& [c, v] : a.where) {
+        f.add(c);
+        f.add(v);
+      }
+      f.add(a.sql);
+    }
+    p.reference_key = m.name + "/" + f.hex();
+  }
+  return p;
+}
+
 std::string format_number(double v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -492,6 +642,10 @@ MonitorPlan compile_monitor(const config::MonitorConfig& m) {
   p.performance = performance_spec(m);
   p.system = system_spec(m);
   p.comparison = challenger_spec(m);
+  p.business = business_plan(m);
+  for (const auto& metric : m.metrics) {
+    if (metric.retrain) p.retrain_metrics.push_back(metric.name);
+  }
   if (m.segment)
     p.segment = MonitorPlan::Segment{m.segment->column, static_cast<std::size_t>(m.segment->max)};
   // A monitor with a segment reads its reference window every time: the segments need the

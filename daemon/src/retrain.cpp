@@ -1,5 +1,7 @@
 #include "driftd/daemon/retrain.hpp"
 
+#include <algorithm>
+
 #include "driftd/drift/catalog.hpp"
 
 namespace driftd::daemon {
@@ -8,7 +10,8 @@ RetrainDecision decide_retrain(const std::string& monitor,
                                const std::optional<drift::Evaluation>& e,
                                const std::vector<drift::Threshold>& thresholds,
                                const std::vector<std::string>& statistics,
-                               const std::optional<drift::Evaluation>& performance) {
+                               const std::optional<drift::Evaluation>& performance,
+                               const std::vector<std::string>& metrics) {
   RetrainDecision d;
   d.monitor = monitor;
   d.status = "pending";
@@ -49,6 +52,14 @@ RetrainDecision decide_retrain(const std::string& monitor,
         d.reasons.push_back({std::string(drift::kPerformanceName), t->statistic, *v, t->level,
                              performance->evaluated_at});
       }
+    }
+  }
+  if (e->status != drift::Status::error) {
+    for (const auto& m : e->metrics) {
+      if (m.breaches.empty() || !m.level) continue;
+      if (std::find(metrics.begin(), metrics.end(), m.name) == metrics.end()) continue;
+      const auto v = drift::value_of(m.statistics, "value");
+      if (v) d.reasons.push_back({std::string(drift::kMetricsName), m.name, *v, *m.level, {}});
     }
   }
   d.should_retrain = !d.reasons.empty();

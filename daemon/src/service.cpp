@@ -605,7 +605,8 @@ RetrainDecision Service::retrain(const std::string& name) {
       performance = std::move(p);
     }
   }
-  return decide_retrain(name, e, plan->spec.thresholds, {"psi"}, performance);
+  return decide_retrain(name, e, plan->spec.thresholds, {"psi"}, performance,
+                        plan->retrain_metrics);
 }
 
 drift::Evaluation Service::run_now(const std::string& name) {

@@ -104,6 +104,18 @@ constexpr Entry kEntries[] = {
     {"challenger_labelled_rows", Section::challenger, _, _, _,    _,   _},
     {"challenger_better",     Section::challenger,  _,  _,  _,    _,   _},
     {"challenger_worse",      Section::challenger,  _,  _,  _,    _,   _},
+    // freshness and volume of the monitor's table (freshness = ..., volume = ...)
+    {"freshness_seconds",     Section::freshness,   _,  _,  _,    _,   _},
+    {"usual_age_seconds",     Section::freshness,   _,  _,  _,    _,   _},
+    {"freshness_excess_seconds", Section::freshness, _, _,  _,    _,   _},
+    {"window_rows",           Section::freshness,   _,  _,  _,    _,   _},
+    {"baseline_rows",         Section::freshness,   _,  _,  _,    _,   _},
+    {"volume_ratio",          Section::freshness,   _,  _,  _,    _,   _},
+    // [[monitors.metrics]]: each business metric's value against its baseline
+    {"value",                 Section::metrics,     _,  _,  _,    _,   _},
+    {"baseline",              Section::metrics,     _,  _,  _,    _,   _},
+    {"change",                Section::metrics,     _,  _,  _,    _,   _},
+    {"p_value",               Section::metrics,     _,  _,  _,    _,   _},
 };
 // clang-format on
 
@@ -166,6 +178,10 @@ std::string_view to_string(Section s) {
       return "system";
     case Section::challenger:
       return "challenger";
+    case Section::freshness:
+      return "freshness";
+    case Section::metrics:
+      return "metrics";
   }
   return "feature";
 }
@@ -184,6 +200,10 @@ std::string_view subject_name(Section s) {
       return kSystemName;
     case Section::challenger:
       return kChallengerName;
+    case Section::freshness:
+      return kFreshnessName;
+    case Section::metrics:
+      return kMetricsName;
   }
   return "";
 }

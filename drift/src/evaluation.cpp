@@ -63,7 +63,7 @@ void for_each_statistic(const Evaluation& e,
   auto each = [&](Section section, std::string_view subject, std::string_view segment,
                   const NamedValues& values, bool reference = false) {
     for (const auto& [name, value] : values) {
-      visit(StatisticRow{section, subject, segment, name, value, reference});
+      visit(StatisticRow{section, subject, segment, name, value, reference, ""});
     }
   };
   auto drift_of = [&](std::string_view segment, const std::vector<FeatureResult>& features,
@@ -86,6 +86,12 @@ void for_each_statistic(const Evaluation& e,
   }
   if (e.system) each(Section::system, kSystemName, "", e.system->statistics);
   if (e.challenger) each(Section::challenger, kChallengerName, "", e.challenger->statistics);
+  if (e.freshness) each(Section::freshness, kFreshnessName, "", e.freshness->statistics);
+  for (const auto& m : e.metrics) {
+    for (const auto& [name, value] : m.statistics) {
+      visit(StatisticRow{Section::metrics, kMetricsName, "", name, value, false, m.name});
+    }
+  }
   for (const auto& sg : e.segments) drift_of(sg.segment, sg.features, sg.prediction, sg.confidence);
 }
 

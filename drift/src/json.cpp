@@ -518,6 +518,115 @@ ChallengerResult challenger_of(const Json& j) {
   return r;
 }
 
+Json names_json(const std::vector<std::string>& names) { return breaches_json(names); }
+
+std::vector<std::string> names_of(const Json& j, const char* key) {
+  const Json& b = member(j, key);
+  if (!b.is_array()) bad(std::string("\"") + key + "\" is not an array");
+  std::vector<std::string> out;
+  for (const auto& x : b) {
+    if (!x.is_string()) bad(std::string("an entry of \"") + key + "\" is not a string");
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+Json freshness_json(const FreshnessResult& r) {
+  Json j = Json::object();
+  j["checked"] = r.checked;
+  j["newest_row"] = r.newest_row ? Json(format_rfc3339(*r.newest_row)) : Json(nullptr);
+  j["rows"] = r.rows;
+  j["baseline"] = r.baseline.empty() ? Json(nullptr) : Json(r.baseline);
+  j["baseline_windows"] = r.baseline_windows;
+  if (r.freshness_baseline_windows) j["freshness_baseline_windows"] = *r.freshness_baseline_windows;
+  j["statistics"] = statistics_json(r.statistics);
+  j["breaches"] = breaches_json(r.breaches);
+  return j;
+}
+
+FreshnessResult freshness_of(const Json& j) {
+  FreshnessResult r;
+  const Json& checked = member(j, "checked");
+  if (!checked.is_boolean()) bad("\"checked\" is not a boolean");
+  r.checked = checked.get<bool>();
+  if (!member(j, "newest_row").is_null()) r.newest_row = time_of(j, "newest_row");
+  r.rows = count(j, "rows");
+  if (!member(j, "baseline").is_null()) r.baseline = text(j, "baseline");
+  r.baseline_windows = count(j, "baseline_windows");
+  if (j.contains("freshness_baseline_windows")) {
+    r.freshness_baseline_windows = count(j, "freshness_baseline_windows");
+  }
+  r.statistics = statistics_of(member(j, "statistics"));
+  r.breaches = breaches_of(j);
+  return r;
+}
+
+Json optional_number(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json(*v) : Json(nullptr);
+}
+
+std::optional<double> optional_number_of(const Json& j, const char* key) {
+  const Json& v = member(j, key);
+  if (v.is_null()) return std::nullopt;
+  return number(v, key);
+}
+
+Json metric_json(const MetricResult& m) {
+  Json j = Json::object();
+  j["name"] = m.name;
+  j["kind"] = m.kind;
+  j["status"] = m.status;
+  j["value"] = optional_number(value_of(m.statistics, "value"));
+  j["baseline"] = optional_number(value_of(m.statistics, "baseline"));
+  j["change"] = optional_number(value_of(m.statistics, "change"));
+  j["p_value"] = optional_number(value_of(m.statistics, "p_value"));
+  j["rows"] = m.rows;
+  j["baseline_rows"] = m.baseline_rows;
+  j["baseline_kind"] = m.baseline_kind;
+  j["baseline_windows"] = m.baseline_windows;
+  j["test"] = m.test.empty() ? Json(nullptr) : Json(m.test);
+  j["test_statistic"] = optional_number(m.test_statistic);
+  j["breaches"] = breaches_json(m.breaches);
+  j["not_significant"] = names_json(m.not_significant);
+  j["level"] = optional_number(m.level);
+  j["below"] = m.below;
+  j["cleared"] = m.cleared;
+  j["message"] = m.message;
+  return j;
+}
+
+MetricResult metric_of(const Json& j) {
+  if (!j.is_object()) bad("a metric is not an object");
+  MetricResult m;
+  m.name = text(j, "name");
+  m.kind = text(j, "kind");
+  m.status = text(j, "status");
+  if (m.status != "ok" && m.status != "breach" && m.status != "not_significant" &&
+      m.status != "insufficient_data" && m.status != "error") {
+    bad("unknown metric status");
+  }
+  for (const char* key : {"value", "baseline", "change", "p_value"}) {
+    if (auto v = optional_number_of(j, key)) m.statistics.emplace_back(key, *v);
+  }
+  m.rows = count(j, "rows");
+  m.baseline_rows = count(j, "baseline_rows");
+  m.baseline_kind = text(j, "baseline_kind");
+  m.baseline_windows = count(j, "baseline_windows");
+  if (!member(j, "test").is_null()) m.test = text(j, "test");
+  m.test_statistic = optional_number_of(j, "test_statistic");
+  m.breaches = breaches_of(j);
+  m.not_significant = names_of(j, "not_significant");
+  m.level = optional_number_of(j, "level");
+  const Json& below = member(j, "below");
+  const Json& cleared = member(j, "cleared");
+  if (!below.is_boolean() || !cleared.is_boolean())
+    bad("\"below\" or \"cleared\" is not a boolean");
+  m.below = below.get<bool>();
+  m.cleared = cleared.get<bool>();
+  m.message = text(j, "message");
+  return m;
+}
+
 }  // namespace
 
 std::string to_json(const Evaluation& e) {
@@ -543,6 +652,12 @@ std::string to_json(const Evaluation& e) {
     j["segments"] = std::move(segments);
   }
   if (e.challenger) j["challenger"] = challenger_json(*e.challenger);
+  if (e.freshness) j["freshness"] = freshness_json(*e.freshness);
+  if (!e.metrics.empty()) {
+    Json metrics = Json::array();
+    for (const auto& m : e.metrics) metrics.push_back(metric_json(m));
+    j["metrics"] = std::move(metrics);
+  }
   j["error"] = e.error ? Json(*e.error) : Json(nullptr);
   // Invalid UTF-8 in a name or category is replaced rather than thrown on: the result must be
   // written out whatever the data held.
@@ -576,6 +691,12 @@ Evaluation evaluation_from_json(std::string_view json) {
       for (const auto& s : segments) e.segments.push_back(segment_of(s));
     }
     if (j.contains("challenger")) e.challenger = challenger_of(member(j, "challenger"));
+    if (j.contains("freshness")) e.freshness = freshness_of(member(j, "freshness"));
+    if (j.contains("metrics")) {
+      const Json& metrics = member(j, "metrics");
+      if (!metrics.is_array()) bad("\"metrics\" is not an array");
+      for (const auto& m : metrics) e.metrics.push_back(metric_of(m));
+    }
     const Json& error = member(j, "error");
     if (error.is_string()) {
       e.error = error.get<std::string>();

@@ -236,15 +236,28 @@ std::optional<MeanComparison> welch_t_test(std::span<const double> champion,
     return detail::pairwise_sum(0, x.size(), [&](std::size_t i) { return x[i]; }) /
            static_cast<double>(x.size());
   };
+  const double ma = mean_of(a), mb = mean_of(b);
+  return welch_t_test(SampleMoments{a.size(), ma, sample_variance(a, ma)},
+                      SampleMoments{b.size(), mb, sample_variance(b, mb)});
+}
+
+std::optional<MeanComparison> welch_t_test(const SampleMoments& champion,
+                                           const SampleMoments& challenger) {
+  if (champion.count < 2 || challenger.count < 2) return std::nullopt;
+  if (!std::isfinite(champion.mean) || !std::isfinite(challenger.mean) ||
+      !(champion.variance >= 0) || !(challenger.variance >= 0)) {
+    return std::nullopt;
+  }
   MeanComparison c;
-  c.champion_rows = a.size();
-  c.challenger_rows = b.size();
-  c.champion_mean = mean_of(a);
-  c.challenger_mean = mean_of(b);
+  c.champion_rows = champion.count;
+  c.challenger_rows = challenger.count;
+  c.champion_mean = champion.mean;
+  c.challenger_mean = challenger.mean;
   c.difference = c.challenger_mean - c.champion_mean;
-  const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
-  const double va = sample_variance(a, c.champion_mean) / na;
-  const double vb = sample_variance(b, c.challenger_mean) / nb;
+  const double na = static_cast<double>(champion.count);
+  const double nb = static_cast<double>(challenger.count);
+  const double va = champion.variance / na;
+  const double vb = challenger.variance / nb;
   c.standard_error = std::sqrt(va + vb);
   if (c.standard_error > 0 && std::isfinite(c.standard_error)) {
     const double t = c.difference / c.standard_error;

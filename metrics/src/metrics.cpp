@@ -121,8 +121,8 @@ struct Metrics::Impl {
   bool statistics_dirty = true;
   Series<Gauge> segment_stat, segment_rows;  // bounded by the monitors' segment.max
   Series<Gauge> feature_stat, confidence, dataset_stat, performance_stat, system_stat,
-      challenger_stat, status, window_rows, last_eval, alerts_firing, queue_depth, next_run,
-      build_info, database_up, frozen_cache, reload_ok;
+      challenger_stat, freshness_stat, business_metric, status, window_rows, last_eval,
+      alerts_firing, queue_depth, next_run, build_info, database_up, frozen_cache, reload_ok;
   Series<Counter> evaluations, notifications, skipped, reevaluations, http_requests, reloads;
   Series<Histogram> duration, http_duration;
   Series<Gauge> process;  // process_* gauges (label-less)
@@ -191,6 +191,20 @@ Metrics::Metrics(const std::string& version) : impl_(std::make_unique<Impl>()) {
                "Latest champion / challenger comparison of a monitor's two model versions "
                "(prediction_* divergence, agreement_rate, confidence_difference, "
                "performance_difference, performance_pvalue, challenger_better, challenger_worse).")
+           .Register(*m.statistics_registry);
+  m.freshness_stat.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_freshness_statistic")
+           .Help(
+               "Latest freshness and volume of a monitor's table: freshness_seconds (age of the "
+               "newest row at evaluation time), window_rows, baseline_rows, volume_ratio.")
+           .Register(*m.statistics_registry);
+  m.business_metric.family =
+      &prometheus::BuildGauge()
+           .Name("driftd_business_metric")
+           .Help(
+               "Latest business metric of a monitor ([[monitors.metrics]]): its value, baseline, "
+               "change ((value - baseline) / |baseline|) and p_value.")
            .Register(*m.statistics_registry);
   m.status.family = &prometheus::BuildGauge()
                          .Name("driftd_monitor_status")
@@ -314,9 +328,9 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
   // The monitor's statistic series become exactly those of this evaluation: every family of
   // statistics keeps this monitor's series that the evaluation has, and loses the others (a
   // section gone, a segment no longer among the largest: the families stay bounded).
-  Series<Gauge>* const families[] = {&m.feature_stat,     &m.confidence,  &m.dataset_stat,
-                                     &m.performance_stat, &m.system_stat, &m.challenger_stat,
-                                     &m.segment_stat};
+  Series<Gauge>* const families[] = {&m.feature_stat,     &m.confidence,      &m.dataset_stat,
+                                     &m.performance_stat, &m.system_stat,     &m.challenger_stat,
+                                     &m.freshness_stat,   &m.business_metric, &m.segment_stat};
   std::map<Series<Gauge>*, std::set<std::vector<std::string>>> present;
   auto set = [&](Series<Gauge>& series, const std::vector<std::string>& names,
                  std::vector<std::string> key, double value) {
@@ -350,6 +364,13 @@ void Metrics::record_evaluation(const drift::Evaluation& e, double duration_seco
         return;
       case drift::Section::challenger:
         set(m.challenger_stat, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
+      case drift::Section::freshness:
+        set(m.freshness_stat, {"monitor", "statistic"}, {mon, statistic}, r.value);
+        return;
+      case drift::Section::metrics:
+        set(m.business_metric, {"monitor", "metric", "statistic"},
+            {mon, std::string(r.metric), statistic}, r.value);
         return;
     }
   });
@@ -385,6 +406,8 @@ void Metrics::retain_monitors(const std::set<std::string>& monitors) {
   m.segment_stat.remove_if_not(keep);
   m.segment_rows.remove_if_not(keep);
   m.challenger_stat.remove_if_not(keep);
+  m.freshness_stat.remove_if_not(keep);
+  m.business_metric.remove_if_not(keep);
   m.status.remove_if_not(keep);
   m.window_rows.remove_if_not(keep);
   m.last_eval.remove_if_not(keep);

@@ -7,7 +7,8 @@
 -- outcome) are known for the predictions older than 10 minutes; the model's fraud_score separates
 -- frauds less well in the drifted traffic, which the realised AUC shows. Since a day ago a challenger,
 -- v2.2.0, scores every request in shadow (same request_id): its score separates frauds better, and
--- it predicts another class for about 5% of the requests.
+-- it predicts another class for about 5% of the requests. Two more tables follow: a web shop's
+-- sessions (business metrics with a weekly dip and a real conversion drop) and a stalled feed.
 \set ON_ERROR_STOP on
 DROP TABLE IF EXISTS public.predictions;
 CREATE TABLE public.predictions (
@@ -90,3 +91,45 @@ WHERE model_version = 'v2.1.0' AND ts > now() - interval '1 day';
 CREATE INDEX predictions_ts ON public.predictions USING brin (ts);
 ANALYZE public.predictions;
 SELECT count(*) AS demo_rows, min(ts) AS first, max(ts) AS last FROM public.predictions;
+
+-- A web shop's sessions for the business metrics: one every 6 s from 29 days ago to 6 hours
+-- ahead. Every week at this time of the week (from 4 hours ago to 6 hours ahead, the same hours of
+-- the last four weeks too) is the usual dip: 60 % of the traffic, 3.5 % instead of 4.5 % of the
+-- sessions convert. A day-over-day comparison sees that dip as a 40 % drop; the same hour of the
+-- week does not. On top of it, since 3 hours ago checkout is broken for most: 1.5 % convert.
+DROP TABLE IF EXISTS public.shop_sessions;
+CREATE TABLE public.shop_sessions (
+  ts        timestamptz NOT NULL,
+  device    text,
+  converted boolean,
+  revenue   double precision  -- the order's value, NULL without an order
+);
+INSERT INTO public.shop_sessions (ts, device, converted, revenue)
+SELECT ts, CASE WHEN u2 < 0.5 THEN 'ios' WHEN u2 < 0.9 THEN 'android' ELSE 'web' END,
+       u1 < rate, CASE WHEN u1 < rate THEN round((20 + 60 * u3)::numeric, 2) END
+FROM (
+  SELECT ts, random() AS u1, random() AS u2, random() AS u3, random() AS keep,
+         CASE WHEN ts > t0 - interval '3 hours' THEN 0.015 WHEN dip THEN 0.035 ELSE 0.045 END AS rate,
+         dip
+  FROM (
+    SELECT ts, t0,
+           mod(mod(extract(epoch FROM ts - t0)::bigint, 604800) + 604800, 604800)
+             NOT BETWEEN 6 * 3600 AND 604800 - 4 * 3600 AS dip
+    FROM (SELECT date_trunc('minute', now()) AS t0) n,
+         generate_series(date_trunc('minute', now()) - interval '29 days',
+                         date_trunc('minute', now()) + interval '6 hours', interval '6 seconds') AS ts
+  ) w
+) g
+WHERE keep < CASE WHEN dip THEN 0.6 ELSE 1.0 END;
+CREATE INDEX shop_sessions_ts ON public.shop_sessions USING brin (ts);
+ANALYZE public.shop_sessions;
+
+-- A payments feed that stalled 40 minutes ago: one row every 10 s until then, none since.
+DROP TABLE IF EXISTS public.payments;
+CREATE TABLE public.payments (ts timestamptz NOT NULL, amount double precision);
+INSERT INTO public.payments (ts, amount)
+SELECT ts, round((10 + 90 * random())::numeric, 2)
+FROM generate_series(date_trunc('minute', now()) - interval '2 days',
+                     date_trunc('minute', now()) - interval '40 minutes', interval '10 seconds') AS ts;
+CREATE INDEX payments_ts ON public.payments (ts);
+ANALYZE public.payments;

@@ -27,7 +27,14 @@ std::string statistic_rows(const drift::Evaluation& e) {
   nlohmann::json rows = nlohmann::json::array();
   drift::for_each_statistic(e, [&](const drift::StatisticRow& r) {
     if (!r.segment.empty() || r.reference || !std::isfinite(r.value)) return;
-    rows.push_back({{"feature", r.subject}, {"statistic", r.statistic}, {"value", r.value}});
+    // A business metric's value is stored as (__metrics__, <metric>), the rest as
+    // (__metrics__, <metric>.<statistic>): the alert on it names the same series.
+    std::string statistic(r.statistic);
+    if (!r.metric.empty()) {
+      statistic =
+          statistic == "value" ? std::string(r.metric) : std::string(r.metric) + "." + statistic;
+    }
+    rows.push_back({{"feature", r.subject}, {"statistic", statistic}, {"value", r.value}});
   });
   return rows.dump();
 }

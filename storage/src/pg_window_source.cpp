@@ -202,6 +202,89 @@ drift::WindowData PgWindowSource::read(const drift::WindowRequest& request, std:
   return data;
 }
 
+drift::AggregateResult PgWindowSource::aggregate(const drift::AggregateRequest& request,
+                                                 std::stop_token stop) {
+  PooledConnection conn = impl_->pool.acquire(stop);
+  try {
+    if (conn.reused()) {
+      try {
+        conn->exec("SELECT 1", stop);
+      } catch (const SourceError&) {
+        if (stop.stop_requested() || conn->timed_out()) throw;
+        conn = impl_->pool.fresh(stop);
+      }
+    }
+    AggregateQuery p = aggregate_query(request, impl_->describe(*conn, request.table, stop),
+                                       ConnectionQuoter(*conn));
+    if (!p.problems.empty()) {
+      std::string msg = p.problems.front();
+      for (std::size_t k = 1; k < p.problems.size(); ++k) msg += "; " + p.problems[k];
+      throw SourceError(msg);
+    }
+    drift::AggregateResult out;
+    // One snapshot for every statement; READ ONLY whatever the SQL of an expression says.
+    conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", stop);
+    if (!p.sql.empty()) {
+      PgResult r = conn->exec_params(p.sql, p.params, stop);
+      const int rows = PQntuples(r.get());
+      const int fields = PQnfields(r.get());
+      if (rows != static_cast<int>(request.windows.size()) || fields < 1)
+        throw SourceError("aggregate read: unexpected result shape");
+      for (int i = 0; i < rows; ++i) {
+        std::vector<std::optional<double>> values;
+        for (int f = 1; f < fields; ++f) {
+          if (PQgetisnull(r.get(), i, f)) {
+            values.emplace_back(std::nullopt);
+          } else {
+            values.emplace_back(std::strtod(PQgetvalue(r.get(), i, f), nullptr));
+          }
+        }
+        out.values.push_back(std::move(values));
+      }
+    }
+    if (!p.newest_sql.empty()) {
+      PgResult r = conn->exec_params(p.newest_sql, p.newest_params, stop);
+      const int fields = PQnfields(r.get());
+      if (PQntuples(r.get()) != 1 ||
+          fields != 1 + static_cast<int>(request.newest_earlier.size())) {
+        throw SourceError("newest row read: unexpected result shape");
+      }
+      auto at = [&](int f) -> std::optional<Timestamp> {
+        if (PQgetisnull(r.get(), 0, f)) return std::nullopt;
+        const long long us = std::strtoll(PQgetvalue(r.get(), 0, f), nullptr, 10);
+        return Timestamp{std::chrono::duration_cast<Duration>(std::chrono::microseconds(us))};
+      };
+      out.newest = at(0);
+      for (int f = 1; f < fields; ++f) out.newest_earlier.push_back(at(f));
+    }
+    conn->exec("COMMIT", stop);
+    conn.release_healthy();
+    return out;
+  } catch (const SourceError&) {
+    if (conn.has_connection() && conn->timed_out()) impl_->pool.drop_idle();
+    throw;
+  }
+}
+
+std::vector<std::string> PgWindowSource::check_aggregate(const drift::AggregateRequest& request) {
+  PooledConnection conn = impl_->pool.acquire({});
+  AggregateQuery p;
+  try {
+    p = aggregate_query(request, impl_->describe(*conn, request.table, {}),
+                        ConnectionQuoter(*conn));
+    // The expressions of `sql` metrics are the operator's: only the server can say whether they
+    // parse, so they are prepared (never run) here.
+    if (p.problems.empty() && !p.sql.empty()) {
+      conn->exec_params("PREPARE driftd_check_aggregate AS " + p.sql, {}, {});
+      conn->exec("DEALLOCATE driftd_check_aggregate", {});
+    }
+  } catch (const SourceError& e) {
+    return {e.what()};
+  }
+  conn.release_healthy();
+  return p.problems;
+}
+
 std::vector<ColumnInfo> PgWindowSource::describe_table(const std::string& table) {
   PooledConnection conn = impl_->pool.acquire({});
   auto cols = impl_->describe(*conn, table, {});

@@ -1,6 +1,7 @@
 #include "driftd/storage/window_query.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace driftd::storage {
 
@@ -214,6 +215,240 @@ WindowQuery window_query(const drift::WindowRequest& req, const std::vector<Colu
   sql += ") TO STDOUT (FORMAT binary)";
   p.copy_sql = std::move(sql);
   return p;
+}
+
+}  // namespace driftd::storage
+
+namespace driftd::storage {
+
+namespace {
+
+bool is_timestamp_type(const ColumnInfo& c) {
+  return c.type == "timestamp with time zone" || c.type == "timestamp without time zone";
+}
+
+// The bound parameters of one statement: each value once, named $1, $2, ...
+struct Params {
+  std::vector<std::string> values;
+  std::string add(std::string value) {
+    values.push_back(std::move(value));
+    return "$" + std::to_string(values.size());
+  }
+};
+
+// A JSON value or text that reads as a number, as the window read parses json keys
+// (copy_decoder's parse_number_text); at most a three-digit exponent so that numeric holds it.
+constexpr const char* kNumberPattern =
+    "'^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,3})?[[:space:]]*$'";
+constexpr const char* kMaxDouble = "'1.7976931348623157e308'";
+
+// Shortest text that reads back as the same double.
+std::string number_text(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;
+  return std::string(buf, end);
+}
+
+std::string finite(const std::string& x) {
+  return "(" + x + ") BETWEEN -" + std::string(kMaxDouble) + "::float8 AND " + kMaxDouble +
+         "::float8";
+}
+
+}  // namespace
+
+AggregateQuery aggregate_query(const drift::AggregateRequest& req,
+                               const std::vector<ColumnInfo>& cols, const Quoter& q) {
+  using F = drift::Aggregate::Function;
+  AggregateQuery out;
+  auto missing = [&](const std::string& what, const std::string& col) {
+    out.problems.push_back(what + " \"" + col + "\" does not exist in table \"" + req.table + "\"");
+  };
+  auto ident = [&](const std::string& col) { return "m." + q.identifier(col); };
+  const ColumnInfo* ts = find(cols, req.timestamp_column);
+  if (req.timestamp_column.empty()) {
+    out.problems.push_back("no timestamp column given");
+  } else if (ts == nullptr) {
+    missing("timestamp column", req.timestamp_column);
+  } else if (!is_timestamp_type(*ts)) {
+    out.problems.push_back("timestamp column \"" + req.timestamp_column + "\" has type " +
+                           ts->type + "; expected timestamptz or timestamp");
+    ts = nullptr;
+  }
+  // Equality filters: `m.col = CAST($n AS <type>)`.
+  auto filters = [&](const std::vector<std::pair<std::string, std::string>>& where, Params& p,
+                     std::vector<std::string>& conds) {
+    for (const auto& [col, value] : where) {
+      const ColumnInfo* info = find(cols, col);
+      if (info == nullptr) {
+        missing("filter column", col);
+        continue;
+      }
+      conds.push_back(ident(col) + " = CAST(" + p.add(value) + " AS " + info->type + ")");
+    }
+  };
+  // The value of an aggregate as SQL: float8 (numerical) or text (categorical); "" on a problem.
+  auto value_of = [&](const drift::ColumnRequest& c, Params& p) -> std::string {
+    const ColumnInfo* info = find(cols, c.column);
+    if (info == nullptr) {
+      missing(c.is_json() ? "json column" : "column", c.column);
+      return "";
+    }
+    if (c.is_json()) {
+      if (info->type != "jsonb" && info->type != "json") {
+        out.problems.push_back("column \"" + c.column + "\" has type " + info->type +
+                               "; a json key needs a json or jsonb column");
+        return "";
+      }
+      const std::string text = "(" + ident(c.column) + "->>" + p.add(c.json_key) + ")";
+      if (c.kind == drift::FeatureKind::categorical) return text;
+      // CASE keeps the casts from ever seeing text that is not a number.
+      return "CASE WHEN " + text + " ~ " + kNumberPattern + " THEN CASE WHEN " + text +
+             "::numeric BETWEEN -" + kMaxDouble + "::numeric AND " + kMaxDouble +
+             "::numeric THEN " + text + "::numeric::float8 END END";
+    }
+    const std::string x = ident(c.column);
+    if (c.kind == drift::FeatureKind::categorical) {
+      if (info->category == 'A' || info->category == 'C' || info->type == "json" ||
+          info->type == "jsonb") {
+        out.problems.push_back("column \"" + c.column + "\" has type " + info->type +
+                               "; compared as text it needs a text, boolean, enum or integer "
+                               "type (for a json key use json + key)");
+        return "";
+      }
+      return x + "::text";
+    }
+    if (info->type == "boolean") return x + "::int::float8";
+    if (info->type == "money") return x + "::numeric::float8";
+    if (info->category == 'N') return x + "::float8";
+    out.problems.push_back("column \"" + c.column + "\" has type " + info->type +
+                           "; a number is needed here (a numeric or boolean column)");
+    return "";
+  };
+  auto filtered = [](const std::string& aggregate, const std::vector<std::string>& conds) {
+    if (conds.empty()) return aggregate;
+    std::string sql = aggregate + " FILTER (WHERE ";
+    for (std::size_t k = 0; k < conds.size(); ++k) sql += (k ? " AND " : "") + conds[k];
+    return sql + ")";
+  };
+
+  const TableName t = split_table(req.table);
+  const std::string table = quoted_table(t, q) + " AS m";
+  if (!req.windows.empty() && ts != nullptr) {
+    Params p;
+    std::string values;
+    for (std::size_t w = 0; w < req.windows.size(); ++w) {
+      const std::string from = p.add(format_rfc3339(req.windows[w].from));
+      const std::string to = p.add(format_rfc3339(req.windows[w].to));
+      values +=
+          (w ? ", (" : "(") + std::to_string(w + 1) + ", " + from + "::text, " + to + "::text)";
+    }
+    std::vector<std::string> exprs;
+    for (const auto& a : req.aggregates) {
+      std::vector<std::string> conds;
+      filters(a.where, p, conds);
+      std::string x;
+      const bool numerical = a.value && a.value->kind == drift::FeatureKind::numerical;
+      if (a.value) {
+        x = value_of(*a.value, p);
+        if (x.empty()) continue;
+        conds.push_back(numerical ? finite(x) : "(" + x + ") IS NOT NULL");
+      } else if (a.function != F::rows && a.function != F::expression) {
+        out.problems.push_back("an aggregate needs a value to compute");
+        continue;
+      }
+      switch (a.function) {
+        case F::rows:
+          exprs.push_back(filtered("count(*)", conds) + "::float8");
+          break;
+        case F::matches:
+          if (numerical) {
+            if (!a.greater_than) {
+              out.problems.push_back("a numerical match needs a level");
+              continue;
+            }
+            conds.push_back("(" + x + ") > " + p.add(number_text(*a.greater_than)) + "::float8");
+          } else {
+            if (a.equals.empty()) {
+              out.problems.push_back("a match needs the values that count");
+              continue;
+            }
+            std::string in = "(" + x + ") IN (";
+            for (std::size_t k = 0; k < a.equals.size(); ++k)
+              in += (k ? ", " : "") + p.add(a.equals[k]) + "::text";
+            conds.push_back(in + ")");
+          }
+          exprs.push_back(filtered("count(*)", conds) + "::float8");
+          break;
+        case F::sum:
+        case F::mean:
+        case F::variance: {
+          if (!numerical) {
+            out.problems.push_back("sum, mean and variance need a numerical value");
+            continue;
+          }
+          const char* fn = a.function == F::sum    ? "sum"
+                           : a.function == F::mean ? "avg"
+                                                   : "var_samp";
+          exprs.push_back(filtered(std::string(fn) + "(" + x + ")", conds) + "::float8");
+          break;
+        }
+        case F::expression:
+          if (a.sql.empty()) {
+            out.problems.push_back("an expression aggregate needs its SQL");
+            continue;
+          }
+          // The operator's own expression, checked by the config loader to be one expression;
+          // it runs in a read-only transaction under statement_timeout.
+          exprs.push_back("(" + a.sql + ")::float8");
+          break;
+      }
+    }
+    if (exprs.empty() && out.problems.empty()) out.problems.push_back("no aggregate to compute");
+    std::vector<std::string> conds;
+    conds.push_back(ident(req.timestamp_column) + " > CAST(w.f AS " + ts->type + ")");
+    conds.push_back(ident(req.timestamp_column) + " <= CAST(w.t AS " + ts->type + ")");
+    filters(req.where, p, conds);
+    std::string sql = "SELECT w.i";
+    for (std::size_t k = 0; k < exprs.size(); ++k) sql += ", a.v" + std::to_string(k);
+    sql += " FROM (VALUES " + values + ") AS w(i, f, t) CROSS JOIN LATERAL (SELECT ";
+    for (std::size_t k = 0; k < exprs.size(); ++k)
+      sql += (k ? ", " : "") + exprs[k] + " AS v" + std::to_string(k);
+    sql += " FROM " + table;
+    for (std::size_t k = 0; k < conds.size(); ++k) sql += (k ? " AND " : " WHERE ") + conds[k];
+    sql += ") AS a ORDER BY w.i";
+    out.sql = std::move(sql);
+    out.params = std::move(p.values);
+  }
+  if (req.newest_until && ts != nullptr) {
+    Params p;
+    const std::string col = ident(req.timestamp_column);
+    std::vector<std::string> conds;
+    filters(req.where, p, conds);
+    std::string rest;
+    for (const auto& c : conds) rest += " AND " + c;
+    // The recent range first: an index range scan whatever the index (BRIN too); the whole
+    // table only when nothing is that recent (COALESCE evaluates it only then).
+    auto newest = [&](Timestamp until_at) {
+      const std::string until = p.add(format_rfc3339(until_at));
+      const std::string since = p.add(format_rfc3339(until_at - req.newest_lookback));
+      const std::string upper = col + " <= CAST(" + until + " AS " + ts->type + ")";
+      return "(extract(epoch from COALESCE((SELECT max(" + col + ") FROM " + table + " WHERE " +
+             col + " > CAST(" + since + " AS " + ts->type + ") AND " + upper + rest +
+             "), (SELECT max(" + col + ") FROM " + table + " WHERE " + upper + rest +
+             "))) * 1000000)::int8";
+    };
+    out.newest_sql = "SELECT " + newest(*req.newest_until);
+    for (const Timestamp& t : req.newest_earlier) out.newest_sql += ", " + newest(t);
+    out.newest_params = std::move(p.values);
+  }
+  if (!out.problems.empty()) {
+    out.sql.clear();
+    out.params.clear();
+    out.newest_sql.clear();
+    out.newest_params.clear();
+  }
+  return out;
 }
 
 }  // namespace driftd::storage

@@ -163,6 +163,20 @@ std::optional<double> statistic_value(const drift::Evaluation& e, std::string_vi
   if (feature == drift::kChallengerName) {
     return e.challenger ? drift::value_of(e.challenger->statistics, statistic) : std::nullopt;
   }
+  if (feature == drift::kFreshnessName) {
+    return e.freshness ? drift::value_of(e.freshness->statistics, statistic) : std::nullopt;
+  }
+  if (feature == drift::kMetricsName) {
+    // The statistics table's names: "<metric>" is its value, "<metric>.<statistic>" the others.
+    const auto dot = statistic.find('.');
+    const std::string_view metric = statistic.substr(0, dot);
+    const std::string_view which =
+        dot == std::string_view::npos ? "value" : statistic.substr(dot + 1);
+    for (const auto& m : e.metrics) {
+      if (m.name == metric) return drift::value_of(m.statistics, which);
+    }
+    return std::nullopt;
+  }
   for (const auto& f : e.features) {
     if (f.name == feature) return f.statistics.get(statistic);
   }
@@ -220,6 +234,24 @@ std::optional<WorstStatistic> worst_statistic(const drift::Evaluation& e,
   if (e.challenger) {
     consider(std::string(drift::kChallengerName), e.challenger->statistics, e.challenger->breaches,
              nullptr);
+  }
+  if (e.freshness) {
+    consider(std::string(drift::kFreshnessName), e.freshness->statistics, e.freshness->breaches,
+             nullptr);
+  }
+  // A business metric against the level it was held to (its own thresholds, not these).
+  for (const auto& m : e.metrics) {
+    const auto v = drift::value_of(m.statistics, "value");
+    if (!v || !m.level || m.status == "insufficient_data" || m.status == "error") continue;
+    Candidate c;
+    c.w.feature = std::string(drift::kMetricsName);
+    c.w.statistic = m.name;
+    c.w.value = *v;
+    c.w.threshold = m.level;
+    c.w.below = m.below;
+    c.w.breached = !m.breaches.empty();
+    c.w.ratio = ratio_of(*v, *m.level, m.below);
+    offer(std::move(c));
   }
   if (best) return best->w;
   // No threshold applies to anything: the largest PSI says most.
@@ -363,6 +395,13 @@ std::vector<drift::StatisticKey> history_keys(const drift::Evaluation& e,
   if (e.challenger) {
     section(std::string(drift::kChallengerName), e.challenger->statistics,
             {"performance_difference", "prediction_psi", "agreement_rate"});
+  }
+  if (e.freshness) {
+    section(std::string(drift::kFreshnessName), e.freshness->statistics,
+            {"freshness_seconds", "volume_ratio"});
+  }
+  for (const auto& m : e.metrics) {
+    if (drift::value_of(m.statistics, "value")) add(std::string(drift::kMetricsName), m.name);
   }
   return keys;
 }

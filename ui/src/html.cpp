@@ -181,6 +181,8 @@ std::string subject_label(std::string_view feature) {
   if (feature == drift::kPerformanceName) return "performance";
   if (feature == drift::kSystemName) return "system";
   if (feature == drift::kChallengerName) return "challenger";
+  if (feature == drift::kFreshnessName) return "freshness";
+  if (feature == drift::kMetricsName) return "business metrics";
   if (feature == "__monitor__" || feature.empty()) return "monitor";
   return std::string(feature);
 }

@@ -82,6 +82,8 @@ class MonitorRenderer {
     if (e.system) system(*e.system);
     if (!e.segment_column.empty()) segments(e);
     if (e.challenger) challenger(*e.challenger);
+    if (e.freshness) freshness(*e.freshness);
+    if (!e.metrics.empty()) metrics(e.metrics);
     detail::close_page(h_, ctx_);
     return std::move(h_).str();
   }
@@ -432,6 +434,61 @@ class MonitorRenderer {
     h_.integer(s.latencies).raw(" latencies (ms).</p>");
     statistics_table(s.statistics, s.breaches, nullptr);
     section_history(drift::kSystemName, "system health");
+    h_.raw("</section>");
+  }
+
+  void freshness(const drift::FreshnessResult& f) {
+    open_section("freshness", "Freshness and volume", std::nullopt);
+    h_.raw("<p>");
+    if (f.checked) {
+      h_.raw("Newest row ");
+      if (f.newest_row) {
+        h_.time(*f.newest_row, ctx_);
+      } else {
+        h_.raw("none");
+      }
+      h_.raw(". ");
+    }
+    h_.integer(f.rows).raw(" rows in the current window");
+    if (!f.baseline.empty()) h_.raw(", volume against ").text(f.baseline);
+    h_.raw(".</p>");
+    statistics_table(f.statistics, f.breaches, nullptr);
+    section_history(drift::kFreshnessName, "freshness");
+    h_.raw("</section>");
+  }
+
+  void metrics(const std::vector<drift::MetricResult>& metrics) {
+    open_section("metrics", "Business metrics", std::nullopt);
+    h_.raw(
+        "<div class=\"table-wrap\"><table class=\"stats\"><thead><tr><th scope=\"col\">metric</th>"
+        "<th scope=\"col\" class=\"num\">value</th><th scope=\"col\" class=\"num\">baseline</th>"
+        "<th scope=\"col\" class=\"num\">change</th><th scope=\"col\" class=\"num\">p-value</th>"
+        "<th scope=\"col\">status</th></tr></thead><tbody>");
+    auto cell = [&](const std::optional<double>& v, bool percent) {
+      h_.raw("<td class=\"num\">");
+      if (v) percent ? h_.percent(*v) : h_.number(*v);
+      h_.raw("</td>");
+    };
+    for (const auto& m : metrics) {
+      const bool breach = !m.breaches.empty();
+      h_.raw("<tr").attr("data-metric", m.name);
+      if (breach) h_.raw(" class=\"breach\" data-breach=\"true\"");
+      h_.raw("><th scope=\"row\" class=\"name\">").text(m.name).raw("</th>");
+      const bool rate = m.kind == "rate";
+      cell(drift::value_of(m.statistics, "value"), rate);
+      cell(drift::value_of(m.statistics, "baseline"), rate);
+      cell(drift::value_of(m.statistics, "change"), true);
+      cell(drift::value_of(m.statistics, "p_value"), false);
+      h_.raw("<td>").status_badge(m.status);
+      if (breach) h_.raw(" <span class=\"mark\">▲ breach</span>");
+      h_.raw("</td></tr>");
+    }
+    h_.raw("</tbody></table></div><ul class=\"muted\">");
+    for (const auto& m : metrics) {
+      if (!m.message.empty()) h_.raw("<li>").text(m.message).raw("</li>");
+    }
+    h_.raw("</ul>");
+    section_history(drift::kMetricsName, "business metrics");
     h_.raw("</section>");
   }
 

@@ -213,6 +213,48 @@ TEST_CASE("monitor page: sections where configured, none where not") {
   CHECK(has("__challenger__", "performance_difference"));
 }
 
+TEST_CASE("monitor page: freshness and business metrics") {
+  auto p = monitor_page();
+  auto& e = *p.latest;
+  std::string html = render_monitor(p, context());
+  CHECK(html.find("id=\"freshness\"") == std::string::npos);
+  CHECK(html.find("id=\"metrics\"") == std::string::npos);
+  e.freshness = drift::FreshnessResult{};
+  e.freshness->checked = true;
+  e.freshness->statistics = {{"freshness_seconds", 3900}, {"window_rows", 0}};
+  e.freshness->breaches = {"freshness_seconds"};
+  drift::MetricResult m;
+  m.name = "conversion";
+  m.kind = "rate";
+  m.status = "breach";
+  m.statistics = {{"value", 0.031}, {"baseline", 0.038}, {"change", -0.18}, {"p_value", 0.002}};
+  m.breaches = {"drop"};
+  m.level = 0.0342;
+  m.below = true;
+  m.message = "conversion 3.1% is 18% below its baseline 3.8% (p = 0.002)";
+  e.metrics = {m};
+  p.thresholds.push_back(drift::Threshold::above("freshness_seconds", 900));
+  html = render_monitor(p, context());
+  const std::string fresh = between(html, "id=\"freshness\"", "</section>");
+  CHECK(fresh.find("Newest row none") != std::string::npos);
+  CHECK(between(fresh, "<tr data-statistic=\"freshness_seconds\"", "</tr>").find("data-breach") !=
+        std::string::npos);
+  const std::string metrics = between(html, "id=\"metrics\"", "</section>");
+  CHECK(between(metrics, "<tr data-metric=\"conversion\"", "</tr>").find("data-breach") !=
+        std::string::npos);
+  CHECK(metrics.find(m.message) != std::string::npos);
+  const auto keys = history_keys(e, HistoryChoice{}, p.thresholds);
+  auto has = [&](const char* f, const char* s) {
+    return std::any_of(keys.begin(), keys.end(),
+                       [&](const auto& k) { return k.feature == f && k.statistic == s; });
+  };
+  CHECK(has("__freshness__", "freshness_seconds"));
+  CHECK(has("__metrics__", "conversion"));
+  CHECK(statistic_value(e, "__metrics__", "conversion") == 0.031);
+  CHECK(statistic_value(e, "__metrics__", "conversion.baseline") == 0.038);
+  CHECK(statistic_value(e, "__freshness__", "freshness_seconds") == 3900);
+}
+
 TEST_CASE("hostile names are escaped on every page") {
   std::vector<std::string> ref(100, kHostileCategory), cur(100, "&lt;b&gt;");
   cur.push_back("</textarea><script>");

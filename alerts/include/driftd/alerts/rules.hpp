@@ -3,6 +3,7 @@
 // thresholds apply to, the thresholds, and what to do with a firing alert. The engine reads only
 // these, never the monitor's configuration.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,21 @@ struct SubjectRule {
   drift::Section section = drift::Section::feature;
 };
 
+// A business metric ([[monitors.metrics]]): drift judges it (thresholds, baseline, significance
+// gate: MetricResult), alerting keeps its state under (__metrics__, name).
+struct MetricRule {
+  std::string name;
+  int for_count = 1;
+  std::optional<drift::Severity> severity;  // default medium
+};
+
 struct MonitorRules {
   std::string monitor;
   // In the order notifications list their alerts: the features, the prediction, the confidence,
-  // then the monitor's sections (dataset, performance, challenger, system).
+  // then the monitor's sections (dataset, performance, challenger, system, freshness).
   std::vector<SubjectRule> subjects;
   std::vector<drift::Threshold> thresholds;  // every threshold applies to every subject
+  std::vector<MetricRule> metrics;           // after the subjects, in config order
   bool segmented = false;  // the features, prediction and confidence are judged per segment too
   Duration schedule{0};
   Duration repeat_interval{0};  // re-notify a still-firing alert

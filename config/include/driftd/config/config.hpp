@@ -12,6 +12,7 @@
 
 #include "driftd/common/redact.hpp"
 #include "driftd/common/time.hpp"
+#include "driftd/drift/business_kinds.hpp"
 #include "driftd/drift/catalog.hpp"
 #include "driftd/drift/thresholds.hpp"
 
@@ -165,6 +166,48 @@ struct ChallengerConfig {
   int line = 0;
 };
 
+// `baseline = ...` of a business metric or of volume: what "normal" is.
+struct BaselineConfig {
+  // none: absolute thresholds only; reference: the monitor's reference window (offset or fixed);
+  // hour_of_week: the same window 1..weeks whole weeks ago, combined robustly (median, MAD)
+  drift::BaselineKind kind = drift::BaselineKind::reference;
+  int weeks = 4;      // hour_of_week
+  int min_weeks = 2;  // hour_of_week: weeks with rows needed (default: half of weeks, at least 1)
+  int line = 0;
+};
+
+// `volume = { drop = 0.5 }`: the current window's rows against the baseline's (as
+// volume_ratio). The loader turns drop / rise into a threshold on volume_ratio.
+struct VolumeConfig {
+  std::optional<double> drop;
+  std::optional<double> rise;
+  BaselineConfig baseline;
+  int line = 0;
+};
+
+// `[[monitors.metrics]]`: a business metric over the monitor's windows.
+struct MetricConfig {
+  std::string
+      name;  // [a-z0-9_]+, unique in the monitor; alerts: feature __metrics__, statistic name
+  drift::MetricKind kind = drift::MetricKind::rate;
+  std::optional<ValueSource> value;        // column / json + key: rate, mean, sum, count
+  std::optional<ValueSource> numerator;    // ratio
+  std::optional<ValueSource> denominator;  // ratio
+  std::vector<std::string> equals;         // rate: `equals = v` or `in = [...]` (as text)
+  std::optional<double> greater_than;      // rate over a number
+  std::vector<WhereFilter> where;          // the metric's own equality filters
+  std::string sql;                         // kind sql: one aggregate expression
+  std::optional<double> drop, rise, below, above;
+  std::optional<double> resolve_drop, resolve_rise, resolve_below, resolve_above;
+  int for_count = 1;
+  std::optional<Severity> severity;
+  double alpha = 0.05;
+  std::optional<std::int64_t> min_rows;  // default: the monitor's min_rows
+  BaselineConfig baseline;
+  bool retrain = false;  // a breach is a reason to retrain (GET .../retrain)
+  int line = 0;
+};
+
 struct MonitorConfig {
   std::string name;
   std::string table;
@@ -185,6 +228,14 @@ struct MonitorConfig {
   std::optional<SystemConfig> system;
   std::optional<SegmentConfig> segment;
   std::optional<ChallengerConfig> challenger;
+  // `freshness = "15m"`: the newest row older than this at evaluation time fires (the loader adds
+  // the threshold on freshness_seconds).
+  std::optional<Duration> freshness;
+  // `freshness = { max_age = "15m", baseline = { seasonality = "hour_of_week" } }`: the limit is
+  // on the age beyond the usual age at the same instant of earlier weeks (freshness_excess_seconds)
+  std::optional<BaselineConfig> freshness_baseline;
+  std::optional<VolumeConfig> volume;
+  std::vector<MetricConfig> metrics;
   std::vector<ThresholdConfig> thresholds;  // defaults merged in: psi 0.2, missing_rate 0.05,
                                             // low_confidence_rate 0.2
   Duration repeat_interval = 4h;            // re-notify a still-firing alert

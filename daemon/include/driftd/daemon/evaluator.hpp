@@ -80,6 +80,7 @@ class Evaluator {
   void add_system(Run& run, drift::Evaluation& e);
   void add_segments(Run& run, drift::Evaluation& e);
   void add_challenger(Run& run, drift::Evaluation& e);
+  void add_business(Run& run, drift::Evaluation& e);
   std::shared_ptr<const drift::FrozenReference> load_stored(const MonitorPlan& plan);
   void store_frozen(const MonitorPlan& plan, const drift::FrozenReference& frozen);
   std::optional<drift::WindowPerformance> cached_reference_performance(const std::string& key);
@@ -92,6 +93,13 @@ class Evaluator {
   // reference are not kept, so until then its label columns are read at every evaluation).
   std::mutex performance_mutex_;
   std::map<std::string, drift::WindowPerformance> reference_performance_;
+  // The business metrics' aggregates of fixed reference windows (BusinessPlan::reference_key).
+  std::optional<std::vector<std::optional<double>>> cached_reference_aggregates(
+      const std::string& key);
+  void remember_reference_aggregates(const std::string& key,
+                                     const std::vector<std::optional<double>>& values);
+  std::mutex aggregates_mutex_;
+  std::map<std::string, std::vector<std::optional<double>>> reference_aggregates_;
 };
 
 }  // namespace driftd::daemon

@@ -13,6 +13,7 @@
 
 #include "driftd/alerts/rules.hpp"
 #include "driftd/config/config.hpp"
+#include "driftd/drift/business.hpp"
 #include "driftd/drift/challenger.hpp"
 #include "driftd/drift/evaluation.hpp"
 #include "driftd/drift/monitoring.hpp"
@@ -92,6 +93,35 @@ struct WindowPlan {
   drift::WindowRequest at(Timestamp instant) const;
 };
 
+// Freshness, volume and business metrics: one aggregate read per evaluation, computed by the
+// database over the current window, the baseline windows, and the newest row.
+struct BusinessPlan {
+  drift::AggregateRequest request;  // table, filters, aggregates; windows and newest set by at()
+  // The windows: the current one, then the reference window (when a metric's baseline is the
+  // reference), then the same window 1..weeks weeks back (hour_of_week baselines).
+  bool reference_window = false;
+  // The reference window does not move (fixed from/to): its aggregates are computed once and kept
+  // under reference_key (a digest of the table, filters, bounds and aggregates).
+  bool reference_fixed = false;
+  std::string reference_key;
+  int weeks = 0;
+  Duration window{0};
+  std::optional<drift::FreshnessSpec> freshness;  // freshness or volume configured
+  int freshness_weeks = 0;  // hour_of_week freshness: the newest row at the instant 1..N weeks ago
+  std::optional<std::size_t> volume_rows;  // hour_of_week volume: its rows aggregate
+  std::vector<drift::MetricSpec> metrics;
+  std::vector<std::size_t> metric_aggregates;  // each metric's first aggregate
+  // The request at `instant`; `reference` is the reference window's read at that instant.
+  drift::AggregateRequest at(Timestamp instant, const drift::WindowRequest& reference) const;
+  bool reads() const { return !request.aggregates.empty() || freshness_checked(); }
+  bool freshness_checked() const { return freshness && freshness->freshness; }
+  std::size_t window_count() const {
+    return request.aggregates.empty()
+               ? 0
+               : 1 + (reference_window ? 1 : 0) + static_cast<std::size_t>(weeks);
+  }
+};
+
 struct MonitorPlan {
   const config::MonitorConfig* config = nullptr;  // owned by the CompiledConfig
   std::string name;
@@ -112,6 +142,8 @@ struct MonitorPlan {
   std::optional<drift::PerformanceSpec> performance;
   std::optional<drift::SystemSpec> system;
   std::optional<drift::ChallengerSpec> comparison;
+  std::optional<BusinessPlan> business;      // freshness, volume, [[monitors.metrics]]
+  std::vector<std::string> retrain_metrics;  // business metrics with `retrain = true`
   struct Segment {
     std::string column;
     std::size_t max = 10;  // segments kept by current volume, the rest as kOtherSegment

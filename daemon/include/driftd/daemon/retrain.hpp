@@ -12,7 +12,7 @@
 namespace driftd::daemon {
 
 struct RetrainReason {
-  std::string feature;  // a feature, "__prediction__", or "__performance__"
+  std::string feature;  // a feature, "__prediction__", "__performance__" or "__metrics__"
   std::string statistic;
   double value = 0;
   double threshold = 0;
@@ -32,11 +32,14 @@ struct RetrainDecision {
 // The retrain decision from a monitor's latest usable evaluation (`ok` or `drift`): retrain when
 // any feature's or the prediction's statistic in `statistics` breaches its threshold, or when
 // `performance` (the newest evaluation whose labels sufficed, see Service::retrain) has a
-// quality metric or its change beyond its threshold (e.g. roc_auc_drop > 0.02).
+// quality metric or its change beyond its threshold (e.g. roc_auc_drop > 0.02). Business metrics,
+// freshness and volume are news about the product or the pipeline, not the model: they count only
+// for the metrics named in `metrics` (`retrain = true`), when one of their thresholds breaches.
 RetrainDecision decide_retrain(const std::string& monitor,
                                const std::optional<drift::Evaluation>& e,
                                const std::vector<drift::Threshold>& thresholds,
                                const std::vector<std::string>& statistics = {"psi"},
-                               const std::optional<drift::Evaluation>& performance = std::nullopt);
+                               const std::optional<drift::Evaluation>& performance = std::nullopt,
+                               const std::vector<std::string>& metrics = {});
 
 }  // namespace driftd::daemon

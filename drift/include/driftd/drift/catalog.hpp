@@ -23,6 +23,9 @@ inline constexpr std::string_view kDatasetName = "__dataset__";
 inline constexpr std::string_view kPerformanceName = "__performance__";
 inline constexpr std::string_view kSystemName = "__system__";
 inline constexpr std::string_view kChallengerName = "__challenger__";
+inline constexpr std::string_view kFreshnessName = "__freshness__";
+// Business metrics: alerts carry the metric's name as their statistic.
+inline constexpr std::string_view kMetricsName = "__metrics__";
 // The segment that gathers every value beyond a monitor's `segment.max`.
 inline constexpr std::string_view kOtherSegment = "__other__";
 
@@ -34,13 +37,16 @@ enum class Section {
   performance,  // [monitors.labels]: realised performance and its change
   system,       // [monitors.system]
   challenger,   // [monitors.challenger]
+  freshness,    // freshness and volume of the monitor's table
+  metrics,      // [[monitors.metrics]]: value, baseline, change, p_value of each business metric
 };
-inline constexpr Section kSections[] = {Section::feature, Section::confidence,
-                                        Section::dataset, Section::performance,
-                                        Section::system,  Section::challenger};
+inline constexpr Section kSections[] = {
+    Section::feature, Section::confidence, Section::dataset,   Section::performance,
+    Section::system,  Section::challenger, Section::freshness, Section::metrics};
 std::string_view to_string(Section s);
 // The subject name of a section's statistics: kConfidenceName, kDatasetName, kPerformanceName,
-// kSystemName, kChallengerName; "" for Section::feature (each feature is its own subject).
+// kSystemName, kChallengerName, kFreshnessName, kMetricsName; "" for Section::feature (each feature
+// is its own subject).
 std::string_view subject_name(Section s);
 
 struct StatisticInfo {

@@ -149,6 +149,50 @@ struct ChallengerResult {
   std::optional<std::string> error;
 };
 
+// Freshness and volume of the monitor's table (business.hpp): how old its newest row is at the
+// evaluation's instant, and how many rows the current window has against its baseline.
+struct FreshnessResult {
+  bool checked = false;                 // the newest row was looked up (freshness configured)
+  std::optional<Timestamp> newest_row;  // at or before evaluated_at; unset: no row at all
+  std::uint64_t rows = 0;               // rows of the current window (all, before sampling)
+  std::string baseline;                 // volume's: "reference", "hour_of_week", "" (no volume)
+  std::uint64_t baseline_windows = 0;   // windows the baseline is made of (hour_of_week: weeks)
+  // hour_of_week freshness: the earlier weeks that had a row by the same instant (else absent)
+  std::optional<std::uint64_t> freshness_baseline_windows;
+  // freshness_seconds, usual_age_seconds and freshness_excess_seconds (hour_of_week freshness),
+  // window_rows, baseline_rows (the rows expected over a window as long as the current one),
+  // volume_ratio (window_rows / baseline_rows); each when defined
+  NamedValues statistics;
+  std::vector<std::string> breaches;
+};
+
+// One business metric ([[monitors.metrics]], business.hpp) over the current window, against its
+// baseline.
+struct MetricResult {
+  std::string name;
+  std::string kind;  // rate, mean, sum, ratio, count, sql
+  // ok | breach (a threshold crossed, significant where tested) | not_significant (crossed, but
+  // the test does not tell it from noise) | insufficient_data (too few rows, or no baseline for
+  // the thresholds that need one) | error (its read failed; `message` says why)
+  std::string status = "ok";
+  std::uint64_t rows = 0;                // current window: the rows the metric is computed on
+  std::uint64_t baseline_rows = 0;       // baseline: the same (hour_of_week: the median week's)
+  std::string baseline_kind;             // "reference", "hour_of_week" or "none"
+  std::uint64_t baseline_windows = 0;    // windows that gave a value (hour_of_week: weeks)
+  std::string test;                      // two_proportion_z, welch_t, robust_z, or "" (not tested)
+  std::optional<double> test_statistic;  // z or t
+  NamedValues statistics;                // value, baseline, change, p_value: each when defined
+  std::vector<std::string> breaches;     // drop, rise, below, above
+  std::vector<std::string> not_significant;  // crossed, but not significant at alpha
+  // What alerts judge (set when any threshold applied): the level the value was held to (the
+  // first breach's, else the first threshold's), its direction, and whether every threshold is
+  // back past its resolve level (hysteresis).
+  std::optional<double> level;
+  bool below = false;
+  bool cleared = true;
+  std::string message;  // e.g. "conversion 3.1% is 18% below its baseline 3.8% (p = 0.002)"
+};
+
 struct Evaluation {
   std::string monitor;
   Timestamp evaluated_at{};
@@ -164,6 +208,8 @@ struct Evaluation {
   std::string segment_column;                    // monitors with a segment only
   std::vector<SegmentResult> segments;           // largest first, then "__other__"
   std::optional<ChallengerResult> challenger;    // monitors with [monitors.challenger] only
+  std::optional<FreshnessResult> freshness;      // monitors with freshness or volume only
+  std::vector<MetricResult> metrics;             // [[monitors.metrics]], in config order
   std::optional<std::string> error;
 };
 
@@ -174,10 +220,12 @@ struct StatisticRow {
   std::string_view segment;    // "" for the whole window
   std::string_view statistic;  // a catalog name
   double value = 0;
-  bool reference = false;  // performance: the reference window's value, not the current one's
+  bool reference = false;   // performance: the reference window's value, not the current one's
+  std::string_view metric;  // Section::metrics: the business metric's name ("" otherwise)
 };
 // Every statistic of `e`: the features, the prediction, the confidence, dataset, performance
-// (statistics, changes, then the reference's), system, challenger, then each segment's
+// (statistics, changes, then the reference's), system, challenger, freshness, the business
+// metrics (value, baseline, change, p_value of each, `metric` naming it), then each segment's
 // features, prediction and confidence. Values may be non-finite; consumers decide.
 void for_each_statistic(const Evaluation& e, const std::function<void(const StatisticRow&)>& visit);
 

@@ -109,6 +109,17 @@ struct MeanComparison {
 std::optional<MeanComparison> welch_t_test(std::span<const double> champion,
                                            std::span<const double> challenger);
 
+// The same test from each sample's size, mean and sample variance (n − 1), e.g. as a database
+// aggregates them (avg, var_samp). nullopt unless each sample has at least two values and the
+// moments are finite (variances not negative).
+struct SampleMoments {
+  std::uint64_t count = 0;
+  double mean = 0;
+  double variance = 0;
+};
+std::optional<MeanComparison> welch_t_test(const SampleMoments& champion,
+                                           const SampleMoments& challenger);
+
 enum class Verdict {
   challenger_better,  // significantly better at the chosen alpha
   challenger_worse,   // significantly worse

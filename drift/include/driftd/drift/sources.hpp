@@ -51,6 +51,57 @@ struct WindowRequest {
   int parallelism = 1;               // connections to split the time range over
 };
 
+// A half-open range of time (from, to], as windows are.
+struct TimeRange {
+  Timestamp from{};
+  Timestamp to{};
+};
+
+// One number the database computes over the rows of a window (business metrics): exact whatever
+// the window's size, since the rows never leave the database. Missing values are as for features:
+// SQL NULL, NaN, ±Infinity, an absent JSON key or a JSON value that is not a number.
+struct Aggregate {
+  enum class Function {
+    rows,        // rows that pass `where` (with `value` set: rows whose value is not missing)
+    matches,     // rows whose value is in `equals` (text), or above `greater_than` (a number)
+    sum,         // sum of the value's non-missing numbers (NULL without any)
+    mean,        // their mean
+    variance,    // their sample variance (n − 1; NULL below two values)
+    expression,  // `sql`, an aggregate expression over the rows (the operator's own SQL)
+  };
+  Function function = Function::rows;
+  std::optional<ColumnRequest> value;  // numerical or categorical (text), plain column or json key
+  std::vector<std::string> equals;     // matches: text values that count
+  std::optional<double> greater_than;  // matches: a numerical value counts above this
+  // Equality filters of this aggregate beside the window's own (values bound, cast to the type).
+  std::vector<std::pair<std::string, std::string>> where;
+  std::string sql;  // expression only; one expression, checked by the config loader
+};
+
+// Aggregates over several windows of one table, in one statement (one row per window), and the
+// newest timestamp of the table (freshness). Filters and bounds are bound parameters.
+struct AggregateRequest {
+  std::string table;
+  std::string timestamp_column;
+  std::vector<std::pair<std::string, std::string>> where;  // the monitor's filters
+  std::vector<TimeRange> windows;
+  std::vector<Aggregate> aggregates;  // computed over every window
+  // Set: also the newest timestamp at or before this instant (among the rows passing `where`),
+  // looked for first within `newest_lookback` of it (cheap whatever the index), then further.
+  std::optional<Timestamp> newest_until;
+  Duration newest_lookback{0};
+  // Also the newest timestamp at or before each of these instants (a seasonal freshness baseline:
+  // the same instant of earlier weeks), looked for the same way.
+  std::vector<Timestamp> newest_earlier;
+};
+
+struct AggregateResult {
+  std::optional<Timestamp> newest;  // no row at all at or before newest_until: unset
+  std::vector<std::optional<Timestamp>> newest_earlier;  // one per request.newest_earlier
+  // values[w][a]: aggregate a over window w; nullopt where SQL gave NULL (nothing to sum).
+  std::vector<std::vector<std::optional<double>>> values;
+};
+
 // A failure to read a window (database down, table missing, timeout...). `what()` is safe to
 // show and log: it never contains credentials.
 class SourceError : public std::runtime_error {
@@ -64,6 +115,9 @@ class WindowSource {
   // Reads the rows of the window; throws SourceError. Thread-safe: concurrent reads are fine.
   // A stop request abandons the read promptly (SourceError "cancelled").
   virtual WindowData read(const WindowRequest& request, std::stop_token stop = {}) = 0;
+  // Computes the aggregates of `request` in one read-only transaction (statement_timeout
+  // applies); throws SourceError. Thread-safe.
+  virtual AggregateResult aggregate(const AggregateRequest& request, std::stop_token stop = {}) = 0;
 };
 
 struct HistoryQuery {

@@ -28,6 +28,8 @@ class PgWindowSource final : public drift::WindowSource {
   explicit PgWindowSource(PgOptions options);
   ~PgWindowSource() override;
   drift::WindowData read(const drift::WindowRequest& request, std::stop_token stop = {}) override;
+  drift::AggregateResult aggregate(const drift::AggregateRequest& request,
+                                   std::stop_token stop = {}) override;
 
   // The columns of `table` ("schema.table" or "table"); throws SourceError if it does not exist.
   std::vector<ColumnInfo> describe_table(const std::string& table);
@@ -35,6 +37,9 @@ class PgWindowSource final : public drift::WindowSource {
   // without reading rows; returns every problem, each saying what of the request it is about.
   // Throws SourceError when the database itself fails (cannot connect, connection lost, timeout).
   std::vector<QueryProblem> check(const drift::WindowRequest& request);
+  // Checks an aggregate read (business metrics, freshness) as check() does a window; `sql`
+  // expressions are prepared by the server, never run. Returns one message per problem.
+  std::vector<std::string> check_aggregate(const drift::AggregateRequest& request);
   // Connects and runs `SELECT 1`; throws SourceError with the reason on failure.
   void ping();
 

@@ -79,4 +79,21 @@ WindowQuery window_query(const drift::WindowRequest& request,
                          const std::vector<ColumnInfo>& joined, const Quoter& q,
                          bool joined_described = true);
 
+// The statements of an aggregate read (business metrics, freshness), built as window_query is:
+// identifiers through the Quoter, every value a bound parameter ($n, text, cast to the column's
+// type on the server).
+struct AggregateQuery {
+  // One row per window of the request, in its order: the window's number (1...), then one float8
+  // per aggregate. Empty when the request has no window.
+  std::string sql;
+  std::vector<std::string> params;
+  // One row: the newest timestamp as microseconds since the Unix epoch (int8, or NULL), then one
+  // such column per request.newest_earlier. Empty without request.newest_until.
+  std::string newest_sql;
+  std::vector<std::string> newest_params;
+  std::vector<std::string> problems;  // each one complete; the statements are empty when any
+};
+AggregateQuery aggregate_query(const drift::AggregateRequest& request,
+                               const std::vector<ColumnInfo>& columns, const Quoter& q);
+
 }  // namespace driftd::storage
