@@ -368,8 +368,7 @@ std::optional<WindowPlan> plan_reference_performance(const config::MonitorConfig
 // shifted back by the delay.
 std::optional<WindowPlan> plan_delayed_performance(const config::MonitorConfig& m) {
   if (!delayed_labels(m)) return std::nullopt;
-  WindowPlan p;
-  p.request = window_of(m);
+  WindowPlan p = window_of(m);
   p.bounds = WindowPlan::Bounds::offset;
   p.length = m.window;
   p.offset = m.labels->delay;
