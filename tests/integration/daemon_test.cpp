@@ -21,9 +21,10 @@ namespace {
 // A prediction log with a week-old reference hour and a drifted recent hour, relative to now.
 void load_predictions(TestSchema& s) {
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8, c text)");
-  s.sql().exec("INSERT INTO " + s.table("p") +
-               " SELECT now() - interval '7 days' - i * interval '1 s', (i % 100)::float8, (i % 3)::text"
-               " FROM generate_series(1, 1000) i");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " SELECT now() - interval '7 days' - i * interval '1 s', (i % 100)::float8, (i % 3)::text"
+      " FROM generate_series(1, 1000) i");
   s.sql().exec("INSERT INTO " + s.table("p") +
                " SELECT now() - i * interval '1 s', (i % 100)::float8 + 60, (i % 4)::text"
                " FROM generate_series(1, 1000) i");
@@ -31,23 +32,29 @@ void load_predictions(TestSchema& s) {
 
 std::string monitor_toml(const std::string& name, const std::string& table) {
   return "[[monitors]]\nname = \"" + name + "\"\ntable = \"" + table +
-         "\"\ntimestamp_column = \"ts\"\nschedule = \"1s\"\nwindow = \"1h\"\nreference = { offset = \"7d\" }\n"
+         "\"\ntimestamp_column = \"ts\"\nschedule = \"1s\"\nwindow = \"1h\"\nreference = { offset "
+         "= \"7d\" }\n"
          "  [[monitors.features]]\n  name = \"x\"\n  column = \"x\"\n  kind = \"numerical\"\n"
          "  [[monitors.features]]\n  name = \"c\"\n  column = \"c\"\n  kind = \"categorical\"\n";
 }
 
 std::string config_toml(const std::string& state_schema, const std::string& monitors) {
   return "[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\nurl = \"" + testing::database_url() +
-         "\"\nstate_schema = \"" + state_schema + "\"\nstatement_timeout = \"5s\"\nconnect_timeout = \"2s\"\n\n"
-         "[scheduler]\nshutdown_grace = \"5s\"\n\n" + monitors;
+         "\"\nstate_schema = \"" + state_schema +
+         "\"\nstatement_timeout = \"5s\"\nconnect_timeout = \"2s\"\n\n"
+         "[scheduler]\nshutdown_grace = \"5s\"\n\n" +
+         monitors;
 }
 
-void write_file(const std::string& path, const std::string& content) { std::ofstream(path) << content; }
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream(path) << content;
+}
 
 }  // namespace
 
 TEST_CASE("a config with problems never starts a daemon", "[daemon]") {
-  std::string path = testing::write_temp_file("bad.toml", "[server]\nlisten = \"nowhere\"\n\n[[monitors]]\nname = \"BAD NAME\"\n");
+  std::string path = testing::write_temp_file(
+      "bad.toml", "[server]\nlisten = \"nowhere\"\n\n[[monitors]]\nname = \"BAD NAME\"\n");
   auto r = testing::run_driftd({"--config", path});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(path + ":2:") != std::string::npos);
@@ -59,7 +66,8 @@ TEST_CASE("the daemon schedules, serves, reloads and stops cleanly", "[daemon]")
   TestSchema s("daemon");
   load_predictions(s);
   std::string state = s.name() + "_state";
-  std::string path = testing::write_temp_file("driftd.toml", config_toml(state, monitor_toml("m1", s.table("p"))));
+  std::string path =
+      testing::write_temp_file("driftd.toml", config_toml(state, monitor_toml("m1", s.table("p"))));
   DaemonProcess d({"--config", path});
   REQUIRE(d.wait_for_log("driftd started"));
   int port = d.port();
@@ -73,10 +81,12 @@ TEST_CASE("the daemon schedules, serves, reloads and stops cleanly", "[daemon]")
   CHECK(e["current_window"]["rows"] == 1000);
   CHECK(testing::http_get(port, "/readyz").first == 200);
   auto metrics = testing::http_get(port, "/metrics").second;
-  CHECK(metrics.find("driftd_feature_statistic{feature=\"x\",monitor=\"m1\",statistic=\"psi\"}") != std::string::npos);
+  CHECK(metrics.find("driftd_feature_statistic{feature=\"x\",monitor=\"m1\",statistic=\"psi\"}") !=
+        std::string::npos);
 
   SECTION("SIGHUP with a broken config keeps the old one running") {
-    write_file(path, config_toml(state, monitor_toml("m1", s.table("p"))) + "\n[[monitors]]\nname = \"m2\"\ntabel = \"x\"\n");
+    write_file(path, config_toml(state, monitor_toml("m1", s.table("p"))) +
+                         "\n[[monitors]]\nname = \"m2\"\ntabel = \"x\"\n");
     std::size_t mark = d.log().size();
     d.signal(SIGHUP);
     REQUIRE(d.wait_for_log("new configuration rejected", 10, mark));
@@ -120,13 +130,15 @@ TEST_CASE("the daemon schedules, serves, reloads and stops cleanly", "[daemon]")
     for (auto p = outage.find("ERROR evaluation failed monitor=m1"); p != std::string::npos;
          p = outage.find("ERROR evaluation failed monitor=m1", p + 1))
       ++errors;
-    CHECK(errors <= 2);  // a connection failure, then possibly the refused reconnect: not one per tick
+    CHECK(errors <=
+          2);  // a connection failure, then possibly the refused reconnect: not one per tick
     CHECK(d.running());
     REQUIRE(d.wait_for_log("database reachable again", 30, mark));
     REQUIRE(d.wait_for_log("evaluations recovered monitor=m1", 30, mark));
     CHECK(testing::http_get(port, "/readyz").first == 200);
     auto metrics2 = testing::http_get(port, "/metrics").second;
-    CHECK(metrics2.find("driftd_evaluations_total{monitor=\"m1\",result=\"error\"}") != std::string::npos);
+    CHECK(metrics2.find("driftd_evaluations_total{monitor=\"m1\",result=\"error\"}") !=
+          std::string::npos);
   }
 
   auto t0 = std::chrono::steady_clock::now();

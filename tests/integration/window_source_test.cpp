@@ -27,8 +27,12 @@ storage::PgWindowSource make_source() {
 
 Timestamp ts(const char* s) { return *parse_rfc3339(s); }
 
-drift::ColumnRequest num(const std::string& col) { return {col, "", drift::FeatureKind::numerical}; }
-drift::ColumnRequest cat(const std::string& col) { return {col, "", drift::FeatureKind::categorical}; }
+drift::ColumnRequest num(const std::string& col) {
+  return {col, "", drift::FeatureKind::numerical};
+}
+drift::ColumnRequest cat(const std::string& col) {
+  return {col, "", drift::FeatureKind::categorical};
+}
 drift::ColumnRequest json_num(const std::string& col, const std::string& key) {
   return {col, key, drift::FeatureKind::numerical};
 }
@@ -47,7 +51,8 @@ std::vector<std::string> categories(const drift::WindowData& w, std::size_t col)
   const auto& c = std::get<drift::CategoricalColumn>(w.columns.at(col));
   std::vector<std::string> out;
   for (std::size_t i = 0; i < c.ids.size(); ++i)
-    out.push_back(c.ids[i] == drift::CategoricalColumn::kMissingCategory ? "<missing>" : c.dictionary[c.ids[i]]);
+    out.push_back(c.ids[i] == drift::CategoricalColumn::kMissingCategory ? "<missing>"
+                                                                         : c.dictionary[c.ids[i]]);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -56,9 +61,12 @@ std::vector<std::string> categories(const drift::WindowData& w, std::size_t col)
 std::vector<std::string> describe(std::vector<double> v) {
   std::vector<std::string> out;
   for (double x : v) {
-    if (drift::is_invalid_value(x)) out.push_back("invalid");
-    else if (std::isnan(x)) out.push_back("missing");
-    else out.push_back(std::to_string(x));
+    if (drift::is_invalid_value(x))
+      out.push_back("invalid");
+    else if (std::isnan(x))
+      out.push_back("missing");
+    else
+      out.push_back(std::to_string(x));
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -69,9 +77,11 @@ std::vector<std::string> describe(std::vector<double> v) {
 TEST_CASE("window bounds are (at - window, at]", "[storage]") {
   TestSchema s;
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8)");
-  s.sql().exec("INSERT INTO " + s.table("p") + " VALUES "
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " VALUES "
                "('2026-01-01T00:00:00Z', 1), ('2026-01-01T00:00:00.000001Z', 2),"
-               "('2026-01-01T00:30:00Z', 3), ('2026-01-01T01:00:00Z', 4), ('2026-01-01T01:00:00.000001Z', 5)");
+               "('2026-01-01T00:30:00Z', 3), ('2026-01-01T01:00:00Z', 4), "
+               "('2026-01-01T01:00:00.000001Z', 5)");
   auto src = make_source();
   drift::WindowRequest r;
   r.table = s.table("p");
@@ -94,7 +104,8 @@ TEST_CASE("window bounds are (at - window, at]", "[storage]") {
     CHECK(v2 == v);
   }
   SECTION("timestamp without time zone is read as UTC") {
-    s.sql().exec("CREATE TABLE " + s.table("naive") + " AS SELECT ts::timestamp AS ts, x FROM " + s.table("p"));
+    s.sql().exec("CREATE TABLE " + s.table("naive") + " AS SELECT ts::timestamp AS ts, x FROM " +
+                 s.table("p"));
     r.table = s.table("naive");
     auto w3 = src.read(r);
     CHECK(w3.rows == 3);
@@ -106,7 +117,8 @@ TEST_CASE("timestamp without time zone is read as UTC, whatever the role's or UR
   TestSchema s;
   // Wall-clock times, meant as UTC (docs/configuration.md, "timestamp without time zone")
   s.sql().exec("CREATE TABLE " + s.table("naive") + " (ts timestamp without time zone, x float8)");
-  s.sql().exec("INSERT INTO " + s.table("naive") + " VALUES "
+  s.sql().exec("INSERT INTO " + s.table("naive") +
+               " VALUES "
                "('2026-01-01 00:00:00', 1), ('2026-01-01 00:00:00.000001', 2),"
                "('2026-01-01 00:30:00', 3), ('2026-01-01 01:00:00', 4), "
                "('2026-01-01 01:00:00.000001', 5), ('2025-12-31 23:30:00', 6),"
@@ -129,8 +141,8 @@ TEST_CASE("timestamp without time zone is read as UTC, whatever the role's or UR
   } drop{role};
   const std::string url = testing::database_url();  // postgresql://driftd@host:port/db
   const std::string role_url = "postgresql://" + role + url.substr(url.find('@'));
-  const std::string options_url =
-      url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-c%20TimeZone%3DAsia/Kolkata";
+  const std::string options_url = url + (url.find('?') == std::string::npos ? "?" : "&") +
+                                  "options=-c%20TimeZone%3DAsia/Kolkata";
   // The sessions do start in those zones (the server reports its TimeZone on connecting).
   auto session_zone = [](const std::string& u) {
     PGconn* c = PQconnectdb(u.c_str());
@@ -178,12 +190,14 @@ TEST_CASE("columns and jsonb keys give identical values, missing kinds included"
   s.sql().exec("CREATE TABLE " + s.table("p") +
                " (ts timestamptz, x float8, c text, features jsonb)");
   // x / c as columns, and the same under features->x / features->c
-  s.sql().exec("INSERT INTO " + s.table("p") + " VALUES "
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " VALUES "
                "('2026-01-01T00:10:00Z', 1.5, 'a', '{\"x\": 1.5, \"c\": \"a\"}'),"
                "('2026-01-01T00:11:00Z', NULL, NULL, '{\"x\": null, \"c\": null}'),"
                "('2026-01-01T00:12:00Z', 'NaN', 'b', '{\"x\": \"NaN\", \"c\": \"b\"}'),"
                "('2026-01-01T00:13:00Z', 'Infinity', 'b', '{\"x\": \"Infinity\", \"c\": \"b\"}'),"
-               "('2026-01-01T00:14:00Z', '-Infinity', E'é\"q\\n', '{\"x\": \"-Infinity\", \"c\": \"é\\\"q\\n\"}'),"
+               "('2026-01-01T00:14:00Z', '-Infinity', E'é\"q\\n', '{\"x\": \"-Infinity\", \"c\": "
+               "\"é\\\"q\\n\"}'),"
                "('2026-01-01T00:15:00Z', NULL, NULL, '{}'),"
                "('2026-01-01T00:16:00Z', -2e300, 'a', '{\"x\": -2e300, \"c\": \"a\"}'),"
                "('2026-01-01T00:17:00Z', 4.9e-324, 'a', '{\"x\": 4.9e-324, \"c\": \"a\"}')");
@@ -207,7 +221,8 @@ TEST_CASE("columns and jsonb keys give identical values, missing kinds included"
 TEST_CASE("non-numeric text under a numerical json key is invalid, not a number", "[storage]") {
   TestSchema s;
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, f jsonb)");
-  s.sql().exec("INSERT INTO " + s.table("p") + " VALUES "
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " VALUES "
                "('2026-01-01T00:10:00Z', '{\"x\": \"12.5\"}'),"
                "('2026-01-01T00:11:00Z', '{\"x\": \"twelve\"}'),"
                "('2026-01-01T00:12:00Z', '{\"x\": true}'),"
@@ -222,26 +237,29 @@ TEST_CASE("non-numeric text under a numerical json key is invalid, not a number"
   r.to = ts("2026-01-01T01:00:00Z");
   r.columns = {json_num("f", "x")};
   auto w = src.read(r);
-  CHECK(describe(values(w, 0)) ==
-        std::vector<std::string>{"100.000000", "12.500000", "invalid", "invalid", "invalid", "missing"});
+  CHECK(describe(values(w, 0)) == std::vector<std::string>{"100.000000", "12.500000", "invalid",
+                                                           "invalid", "invalid", "missing"});
 }
 
 TEST_CASE("numeric and other column types", "[storage]") {
   TestSchema s;
   s.sql().exec("CREATE TYPE " + s.name() + ".color AS ENUM ('red', 'green')");
-  s.sql().exec("CREATE TABLE " + s.table("p") +
-               " (ts timestamptz, i2 smallint, i4 int, i8 bigint, n numeric(12,3), r real, b boolean,"
-               "  col " + s.name() + ".color, v varchar(10), label int)");
-  s.sql().exec("INSERT INTO " + s.table("p") +
-               " VALUES ('2026-01-01T00:10:00Z', 1, 2, 9007199254740993, 1.125, 0.5, true, 'red', 'x', 7)");
+  s.sql().exec(
+      "CREATE TABLE " + s.table("p") +
+      " (ts timestamptz, i2 smallint, i4 int, i8 bigint, n numeric(12,3), r real, b boolean,"
+      "  col " +
+      s.name() + ".color, v varchar(10), label int)");
+  s.sql().exec(
+      "INSERT INTO " + s.table("p") +
+      " VALUES ('2026-01-01T00:10:00Z', 1, 2, 9007199254740993, 1.125, 0.5, true, 'red', 'x', 7)");
   auto src = make_source();
   drift::WindowRequest r;
   r.table = s.table("p");
   r.timestamp_column = "ts";
   r.from = ts("2026-01-01T00:00:00Z");
   r.to = ts("2026-01-01T01:00:00Z");
-  r.columns = {num("i2"), num("i4"), num("i8"), num("n"), num("r"), num("b"),
-               cat("b"), cat("col"), cat("v"), cat("label")};
+  r.columns = {num("i2"), num("i4"), num("i8"),  num("n"), num("r"),
+               num("b"),  cat("b"),  cat("col"), cat("v"), cat("label")};
   auto w = src.read(r);
   REQUIRE(w.rows == 1);
   CHECK(values(w, 0)[0] == 1);
@@ -270,10 +288,13 @@ TEST_CASE("numeric and other column types", "[storage]") {
 
 TEST_CASE("where filters are bound values of the column's type", "[storage]") {
   TestSchema s;
-  s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, model text, version int, x float8)");
-  s.sql().exec("INSERT INTO " + s.table("p") + " VALUES "
+  s.sql().exec("CREATE TABLE " + s.table("p") +
+               " (ts timestamptz, model text, version int, x float8)");
+  s.sql().exec("INSERT INTO " + s.table("p") +
+               " VALUES "
                "('2026-01-01T00:10:00Z', 'fraud', 2, 1), ('2026-01-01T00:11:00Z', 'fraud', 3, 2),"
-               "('2026-01-01T00:12:00Z', 'churn', 2, 3), ('2026-01-01T00:13:00Z', 'x'' OR ''1''=''1', 2, 4)");
+               "('2026-01-01T00:12:00Z', 'churn', 2, 3), ('2026-01-01T00:13:00Z', 'x'' OR "
+               "''1''=''1', 2, 4)");
   auto src = make_source();
   drift::WindowRequest r;
   r.table = s.table("p");
@@ -302,7 +323,8 @@ TEST_CASE("hostile identifiers fail cleanly and harm nothing", "[storage][securi
   for (std::string table : {std::string("x\"; DROP TABLE ") + s.table("y") + "; --",
                             s.name() + ".y\"; DROP TABLE " + s.table("y") + "; --"}) {
     r.table = table;
-    CHECK_THROWS_WITH(src.read(r), Catch::Contains("does not exist") || Catch::Contains("must be written as schema.table"));
+    CHECK_THROWS_WITH(src.read(r), Catch::Contains("does not exist") ||
+                                       Catch::Contains("must be written as schema.table"));
   }
   r.table = s.table("y");
   r.columns = {{"x\"; DROP TABLE " + s.table("y") + "; --", "", drift::FeatureKind::numerical}};
@@ -312,7 +334,9 @@ TEST_CASE("hostile identifiers fail cleanly and harm nothing", "[storage][securi
   CHECK_THROWS_WITH(src.read(r), Catch::Contains("does not exist"));
   // json keys are quoted literals
   s.sql().exec("CREATE TABLE " + s.table("j") + " (ts timestamptz, f jsonb)");
-  s.sql().exec("INSERT INTO " + s.table("j") + " VALUES ('2026-01-01T00:10:00Z', '{\"a''); DROP TABLE " + s.table("y") + "; --\": 5}')");
+  s.sql().exec("INSERT INTO " + s.table("j") +
+               " VALUES ('2026-01-01T00:10:00Z', '{\"a''); DROP TABLE " + s.table("y") +
+               "; --\": 5}')");
   r.table = s.table("j");
   r.timestamp_column = "ts";
   r.columns = {json_num("f", "a'); DROP TABLE " + s.table("y") + "; --")};
@@ -350,7 +374,8 @@ TEST_CASE("large windows are sampled uniformly and reproducibly", "[storage]") {
   CHECK(categories(a, 1) == categories(b, 1));
   // roughly uniform: each quarter of the range holds about a quarter of the sample
   for (int q = 0; q < 4; ++q) {
-    auto n = std::count_if(va.begin(), va.end(), [&](double v) { return v > q * 5000 && v <= (q + 1) * 5000; });
+    auto n = std::count_if(va.begin(), va.end(),
+                           [&](double v) { return v > q * 5000 && v <= (q + 1) * 5000; });
     CHECK(n > 180);
     CHECK(n < 320);
   }
@@ -375,7 +400,8 @@ TEST_CASE("a connection lost between two reads is replaced", "[storage]") {
   r.columns = {num("x")};
   CHECK(src.read(r).rows == 1);
   // kill every driftd session (the pooled one included)
-  s.sql().exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'driftd'");
+  s.sql().exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'driftd'");
   CHECK(src.read(r).rows == 1);
 }
 
@@ -384,7 +410,8 @@ TEST_CASE("statement_timeout bounds a read and a stop request cancels it", "[sto
   s.sql().exec("CREATE TABLE " + s.table("p") + " (ts timestamptz, x float8)");
   s.sql().exec("INSERT INTO " + s.table("p") + " VALUES ('2026-01-01T00:10:00Z', 1)");
   // A view that sleeps stands in for a hung query.
-  s.sql().exec("CREATE VIEW " + s.table("slow") + " AS SELECT ts, x FROM " + s.table("p") + ", pg_sleep(30)");
+  s.sql().exec("CREATE VIEW " + s.table("slow") + " AS SELECT ts, x FROM " + s.table("p") +
+               ", pg_sleep(30)");
   storage::PgOptions o;
   o.url = testing::database_url();
   o.statement_timeout = std::chrono::seconds(1);
