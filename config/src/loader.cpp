@@ -254,6 +254,19 @@ class Loader {
     problems_.push_back(Problem{file_, line, std::move(message)});
   }
 
+  // The names of one array's entries (name -> index, line): a name used twice is a problem at
+  // the second entry's `name`, naming the first.
+  using SeenNames = std::map<std::string, std::pair<std::size_t, int>>;
+  void note_name(SeenNames& seen, const Scope& s, const std::string& name, std::size_t i, int line,
+                 const char* array) {
+    if (name.empty()) return;
+    auto [it, inserted] = seen.emplace(name, std::make_pair(i, line));
+    if (inserted) return;
+    add(s.line_of_key("name"), s.at("name") + ": " + quote(name) + " is already used by " + array +
+                                   "[" + std::to_string(it->second.first) + "] (line " +
+                                   std::to_string(it->second.second) + ")");
+  }
+
   // What of a monitor had a problem, so that ConfigError::partial() leaves it out.
   struct Flawed {
     bool source = false;  // name, table, timestamp_column or where: the monitor is left out
@@ -1718,7 +1731,7 @@ class Loader {
     const toml::array* arr =
         get_array(m, "metrics", Need::optional, "an array of tables ([[monitors.metrics]])");
     if (!arr) return out;
-    std::map<std::string, std::pair<std::size_t, int>> seen;
+    SeenNames seen;
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const toml::node& n = *arr->get(i);
       std::string path = m.at("metrics") + "[" + std::to_string(i) + "]";
@@ -1728,15 +1741,7 @@ class Loader {
       }
       Scope s{*n.as_table(), path};
       MetricConfig c = metric(s, mc);
-      if (!c.name.empty()) {
-        auto [it, inserted] = seen.emplace(c.name, std::make_pair(i, c.line));
-        if (!inserted) {
-          add(s.line_of_key("name"), s.at("name") + ": " + quote(c.name) +
-                                         " is already used by metrics[" +
-                                         std::to_string(it->second.first) + "] (line " +
-                                         std::to_string(it->second.second) + ")");
-        }
-      }
+      note_name(seen, s, c.name, i, c.line, "metrics");
       out.push_back(std::move(c));
     }
     return out;
@@ -1755,7 +1760,7 @@ class Loader {
     }
     const toml::array& arr = *n->as_array();
     if (arr.empty()) add(line_of(*n), "monitors: is empty; add at least one [[monitors]] table");
-    std::map<std::string, std::pair<std::size_t, int>> seen;  // name -> (index, line)
+    SeenNames seen;
     for (std::size_t i = 0; i < arr.size(); ++i) {
       const toml::node& m = *arr.get(i);
       std::string path = "monitors[" + std::to_string(i) + "]";
@@ -1769,15 +1774,7 @@ class Loader {
         monitor_names_.push_back(name->as_string()->get());
       }
       MonitorConfig mc = monitor(Scope{t, path});
-      if (!mc.name.empty()) {
-        auto [it, inserted] = seen.emplace(mc.name, std::make_pair(i, mc.line));
-        if (!inserted) {
-          add(Scope{t, path}.line_of_key("name"),
-              path + ".name: " + quote(mc.name) + " is already used by monitors[" +
-                  std::to_string(it->second.first) + "] (line " +
-                  std::to_string(it->second.second) + ")");
-        }
-      }
+      note_name(seen, Scope{t, path}, mc.name, i, mc.line, "monitors");
       out.push_back(std::move(mc));
     }
     return out;
@@ -1894,7 +1891,7 @@ class Loader {
         features_node && !(features_node->is_array() && features_node->as_array()->empty());
     if (const toml::array* features = get_array(m, "features", Need::optional,
                                                 "an array of tables ([[monitors.features]])")) {
-      std::map<std::string, std::pair<std::size_t, int>> seen;
+      SeenNames seen;
       for (std::size_t i = 0; i < features->size(); ++i) {
         const toml::node& f = *features->get(i);
         std::string path = m.at("features") + "[" + std::to_string(i) + "]";
@@ -1905,15 +1902,7 @@ class Loader {
         Scope fs{*f.as_table(), path};
         mark = problems_.size();
         FeatureConfig fc = feature(fs);
-        if (!fc.name.empty()) {
-          auto [it, inserted] = seen.emplace(fc.name, std::make_pair(i, fc.line));
-          if (!inserted) {
-            add(fs.line_of_key("name"), fs.at("name") + ": " + quote(fc.name) +
-                                            " is already used by features[" +
-                                            std::to_string(it->second.first) + "] (line " +
-                                            std::to_string(it->second.second) + ")");
-          }
-        }
+        note_name(seen, fs, fc.name, i, fc.line, "features");
         out.features.push_back(std::move(fc));
         flawed.features.push_back(since(mark));
       }
@@ -1967,7 +1956,7 @@ class Loader {
     const toml::array* arr =
         get_array(doc, "sinks", Need::optional, "an array of tables ([[sinks]])");
     if (!arr) return out;
-    std::map<std::string, std::pair<std::size_t, int>> seen;
+    SeenNames seen;
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const toml::node& n = *arr->get(i);
       std::string path = "sinks[" + std::to_string(i) + "]";
@@ -1981,15 +1970,7 @@ class Loader {
       }
       Scope s{t, path};
       SinkConfig sc = sink(s);
-      if (!sc.name.empty()) {
-        auto [it, inserted] = seen.emplace(sc.name, std::make_pair(i, sc.line));
-        if (!inserted) {
-          add(s.line_of_key("name"), s.at("name") + ": " + quote(sc.name) +
-                                         " is already used by sinks[" +
-                                         std::to_string(it->second.first) + "] (line " +
-                                         std::to_string(it->second.second) + ")");
-        }
-      }
+      note_name(seen, s, sc.name, i, sc.line, "sinks");
       out.push_back(std::move(sc));
     }
     return out;
