@@ -137,6 +137,19 @@ DatabaseCheck check_database(const CompiledConfig& config, storage::PgWindowSour
         p.message = "monitor " + m.name + ": " + (what.empty() ? "" : what + ": ") + f.message;
         problems.push_back(std::move(p));
       }
+      // Freshness, volume and business metrics: their columns, filters and SQL expressions
+      // (prepared by the server, never run), at the monitor's line; what the window reads
+      // already said (a missing table) is not said again.
+      if (plan.business && plan.business->reads()) {
+        for (const auto& message :
+             source.check_aggregate(plan.business->at(now, plan.reference.at(now)))) {
+          if (std::any_of(found.begin(), found.end(),
+                          [&](const Finding& f) { return f.bare == message; }))
+            continue;
+          problems.push_back(
+              {config.config().path, m.line, "monitor " + m.name + ": metrics: " + message});
+        }
+      }
       std::stable_sort(
           problems.begin(), problems.end(),
           [](const config::Problem& a, const config::Problem& b) { return a.line < b.line; });
